@@ -1,0 +1,51 @@
+# The two commands: `make run` (laptop: SQLite + Celery's file-system broker, no servers) and
+# `make test` (the whole suite; honours DATABASE_URL and CELERY_BROKER_URL when set).
+
+PYTHON ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test install lint messages check-deploy clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Portal:   http://127.0.0.1:$(PORT)/"
+	@echo "  Admin:    http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Mailbox:  var/mail/ (every e-mail the portal sends lands there as a file)"
+	@echo "  Stop with Ctrl-C."
+	@echo ""
+	DEBUG=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Regenerate the message catalogues after changing strings (needs GNU gettext); the compiled
+# .mo files are committed so that a machine with only Python shows Korean.
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages --locale ko --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv/*'
+
+# The production settings' own audit, with a production-like environment.
+check-deploy: install
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-secret-key-for-the-audit-only-0123456789 \
+	ALLOWED_HOSTS=portal.example.kr CSRF_TRUSTED_ORIGINS=https://portal.example.kr \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf var/celery var/cache var/mail var/test-db.sqlite3*

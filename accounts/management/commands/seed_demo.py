@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+
+
+class Command(BaseCommand):
+    help = "Load demo data (accounts for each kind of user). Idempotent; refuses to run when DEBUG is off."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (a staging site, never production)."
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Demo accounts have published passwords: refusing with DEBUG off (use --force on staging)."
+            )
+        accounts = seed_demo_accounts()
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for account in accounts:
+            self.stdout.write(f"  {account.role:<10} {account.email}")

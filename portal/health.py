@@ -1,0 +1,62 @@
+"""Liveness (/healthz) and readiness (/readyz) for load balancers and container health checks.
+
+Answered by a middleware that runs before host validation and the HTTPS redirect: orchestrators
+probe the container on plain HTTP at its own address, which is neither an allowed host nor TLS.
+"""
+
+import os
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from kombu import Connection
+
+HEALTH_PATHS = ("/healthz", "/readyz")
+
+
+def database_status() -> str:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any failure means "not ready"; the reason is reported
+        return f"unavailable ({type(exc).__name__})"
+    return "ok"
+
+
+def broker_status() -> str:
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        folder = options.get("data_folder_out", "")
+        if not os.access(folder, os.W_OK):
+            return "unavailable (broker folder not writable)"
+        return "ok"
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=3, transport_options=options) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=3)
+            conn.default_channel  # noqa: B018 - opening the channel is the check (Redis answers PING)
+    except Exception as exc:
+        return f"unavailable ({type(exc).__name__})"
+    return "ok"
+
+
+def readiness() -> dict[str, str]:
+    return {"database": database_status(), "broker": broker_status()}
+
+
+class HealthCheckMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/healthz":
+            return HttpResponse("ok", content_type="text/plain")
+        if request.path == "/readyz":
+            checks = readiness()
+            ready = all(status == "ok" for status in checks.values())
+            failing = [part for part, status in checks.items() if status != "ok"]
+            return JsonResponse(
+                {"status": "ready" if ready else "unavailable", "failing": failing, "checks": checks},
+                status=200 if ready else 503,
+            )
+        return self.get_response(request)

@@ -1,0 +1,20 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from portal import views
+
+# One login pathway: the admin's own login form is replaced by a redirect to allauth's, so the
+# failed-login limits (per IP and per account) protect the admin too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = _("National AI Data Center — administration")
+admin.site.site_title = _("National AI Data Center")
+admin.site.index_title = _("Review and operations")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

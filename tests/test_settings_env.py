@@ -1,0 +1,63 @@
+"""The settings module refuses bad configuration with a message that names the variable."""
+
+import pytest
+
+from tests.processes import PRODUCTION_ENV, portal_env, run_manage
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "bogus://nowhere/db"),
+        ("DATABASE_URL", "postgres://user@host:notaport/db"),
+        ("DATABASE_URL", "mysql://user@localhost/portal"),
+        ("DEBUG", "maybe"),
+        ("CELERY_BROKER_URL", "amqp://guest@localhost//"),
+        ("CACHE_URL", "memcached://localhost"),
+        ("EMAIL_BACKEND", "pigeon"),
+        ("EMAIL_PORT", "twenty-five"),
+        ("CSRF_TRUSTED_ORIGINS", "portal.example.kr"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
+    result = run_manage("check", env=portal_env({variable: value}))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = portal_env({**PRODUCTION_ENV}, remove=("SECRET_KEY",))
+    env.pop("SECRET_KEY", None)
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    env = portal_env({**PRODUCTION_ENV, "ALLOWED_HOSTS": ""})
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_development_starts_without_a_secret_key():
+    env = portal_env({"DEBUG": "1"}, remove=("SECRET_KEY",))
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=portal_env(PRODUCTION_ENV))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
