@@ -84,6 +84,11 @@ ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] i
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is empty. Production needs the site's host names.")
 
+# The address users reach the portal at, for links in e-mails sent outside a request.
+SITE_URL = (_env_str("SITE_URL") or ("http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}")).rstrip("/")
+if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc:
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must be an address such as https://portal.example.kr.")
+
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 for _origin in CSRF_TRUSTED_ORIGINS:
     if urlsplit(_origin).scheme not in ("http", "https") or not urlsplit(_origin).netloc:
@@ -175,8 +180,10 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     # A file (not :memory:) so that a Celery worker started by an integration test sees the
-    # same test database.
-    _database["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # same test database; named per test run (inherited by the run's subprocesses) so that two
+    # runs on one machine never share it.
+    _test_run = os.environ.setdefault("PORTAL_TEST_RUN", str(os.getpid()))
+    _database["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{_test_run}.sqlite3")}
 else:
     _database["CONN_MAX_AGE"] = _env_int("DATABASE_CONN_MAX_AGE", 60)
     _database["CONN_HEALTH_CHECKS"] = True
@@ -252,8 +259,35 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence is private: there is deliberately no MEDIA_URL route; files are served
 # only by views that check who is asking.
 MEDIA_ROOT = Path(_env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files on local disk (default) or in S3-compatible object storage, which several web
+# and worker machines can share (needs `pip install django-storages[s3]`).
+MEDIA_STORAGE = _env_choice("MEDIA_STORAGE", "local", ("local", "s3"))
+if MEDIA_STORAGE == "s3":
+    try:
+        import storages  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE=s3 needs django-storages: pip install 'django-storages[s3]'."
+        ) from None
+    if not _env_str("MEDIA_S3_BUCKET"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET.")
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _env_str("MEDIA_S3_BUCKET"),
+            "endpoint_url": _env_str("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": _env_str("MEDIA_S3_REGION") or None,
+            "access_key": _env_str("MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": _env_str("MEDIA_S3_SECRET_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.integration
         ("EMAIL_BACKEND", "pigeon"),
         ("EMAIL_PORT", "twenty-five"),
         ("CSRF_TRUSTED_ORIGINS", "portal.example.kr"),
+        ("SITE_URL", "portal.example.kr"),
+        ("MEDIA_STORAGE", "floppy"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
@@ -27,6 +29,13 @@ def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert variable in result.stderr
+
+
+def test_s3_media_storage_names_what_it_is_missing():
+    result = run_manage("check", env=portal_env({"MEDIA_STORAGE": "s3"}, remove=("MEDIA_S3_BUCKET",)))
+
+    assert result.returncode != 0
+    assert "MEDIA_S3_BUCKET" in result.stderr or "django-storages" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

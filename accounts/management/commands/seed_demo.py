@@ -2,10 +2,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+from applications.demo import seed_demo_calls
 
 
 class Command(BaseCommand):
-    help = "Load demo data (accounts for each kind of user). Idempotent; refuses to run when DEBUG is off."
+    help = (
+        "Load demo data (accounts for each kind of user, offerings, calls, sample organisations and their "
+        "applications). Idempotent; refuses to run when DEBUG is off."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -18,6 +22,8 @@ class Command(BaseCommand):
                 "Demo accounts have published passwords: refusing with DEBUG off (use --force on staging)."
             )
         accounts = seed_demo_accounts()
+        summary = seed_demo_calls()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<10} {account.email}")
+        self.stdout.write(f"Demo data: {summary}")

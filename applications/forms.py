@@ -1,0 +1,240 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from applications.business_number import normalize_business_number
+from applications.models import Application, Organization, PriorityClaim
+from applications.regions import Region, region_from_address
+from applications.services import ClaimInput, RequestedItem
+from applications.uploads import MAX_UPLOAD_BYTES, validate_evidence_file
+
+_ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
+
+
+class EvidenceField(forms.FileField):
+    default_validators = [validate_evidence_file]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("PDF, PNG or JPEG, at most 10 MB."))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"accept": _ACCEPT, "data-max-bytes": MAX_UPLOAD_BYTES})
+
+
+class OrganizationForm(forms.ModelForm):
+    registration_number = forms.CharField(
+        label=_("Business registration number"),
+        max_length=12,
+        help_text=_("10 digits, e.g. 123-45-67890."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "legal_name",
+            "org_type",
+            "registration_number",
+            "region",
+            "address",
+            "industry",
+            "employees",
+            "website",
+        ]
+        help_texts = {
+            "region": _("Gwangju means 광주광역시; 경기도 광주시 belongs to Gyeonggi-do."),
+            "address": _("Start with the province or metropolitan city, e.g. 광주광역시 북구 첨단과기로 123."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["registration_number"] = self.instance.registration_number_display
+
+    def clean_registration_number(self) -> str:
+        return normalize_business_number(self.cleaned_data["registration_number"])
+
+    def clean(self):
+        cleaned = super().clean()
+        region, address = cleaned.get("region"), cleaned.get("address")
+        named = region_from_address(address or "")
+        if region and named and named != region:
+            self.add_error(
+                "address",
+                _("The address is in %(named)s, but the region chosen is %(region)s.")
+                % {"named": Region(named).label, "region": Region(region).label},
+            )
+        return cleaned
+
+
+class ApplyForm(forms.Form):
+    """Which of the user's organisations applies; any other id is simply not a choice."""
+
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of the new member"))
+
+
+class ApplicationForm(forms.ModelForm):
+    business_certificate = EvidenceField(label=_("Business registration certificate"))
+
+    class Meta:
+        model = Application
+        fields = ["purpose", "project_title", "summary", "plan", "expected_outcome", "industry_domain"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "plan": forms.Textarea(attrs={"rows": 6}),
+            "expected_outcome": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def fields_to_save(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ItemForm(forms.Form):
+    """One requested offering. A row left entirely empty is ignored."""
+
+    # Choices come from the call's prefetched offerings, so a form with many rows costs no queries.
+    offering = forms.TypedChoiceField(label=_("Resource"), required=False, coerce=int, empty_value=None)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000, required=False)
+    starts_on = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+        call_offerings = list(call.call_offerings.all())
+        self.limits = {co.offering_id: co.max_per_application for co in call_offerings}
+        self.offerings = {co.offering_id: co.offering for co in call_offerings}
+        self.fields["offering"].choices = [("", "—")] + [
+            (co.offering_id, f"{co.offering} · ≤ {co.max_per_application}") for co in call_offerings
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        values = [cleaned.get(name) for name in ("offering", "quantity", "starts_on", "ends_on")]
+        if not any(values):
+            return cleaned
+        offering_id, quantity, starts_on, ends_on = values
+        offering = cleaned["offering"] = self.offerings.get(offering_id) if offering_id else None
+        for name, value in zip(("offering", "quantity", "starts_on", "ends_on"), values, strict=True):
+            if value in (None, "") and name not in self.errors:
+                self.add_error(name, _("This field is required."))
+        if offering and quantity and quantity > self.limits[offering.pk]:
+            self.add_error("quantity", _("At most %(max)s per application.") % {"max": self.limits[offering.pk]})
+        if starts_on and ends_on:
+            if starts_on > ends_on:
+                self.add_error("ends_on", _("The end must not be before the start."))
+            if starts_on < self.call.service_starts_on or ends_on > self.call.service_ends_on:
+                self.add_error(
+                    "starts_on",
+                    _("The period must lie within the service period %(start)s – %(end)s.")
+                    % {"start": self.call.service_starts_on, "end": self.call.service_ends_on},
+                )
+        return cleaned
+
+    def requested_item(self) -> RequestedItem | None:
+        data = self.cleaned_data
+        if not data.get("offering"):
+            return None
+        return RequestedItem(data["offering"], data["quantity"], data["starts_on"], data["ends_on"])
+
+
+class BaseItemFormSet(forms.BaseFormSet):
+    def __init__(self, *args, call, **kwargs):
+        self.call = call
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "call": self.call}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            offering = form.cleaned_data.get("offering")
+            if offering and offering.pk in seen:
+                raise ValidationError(_("Request each resource once."))
+            if offering:
+                seen.add(offering.pk)
+
+    def requested_items(self) -> list[RequestedItem]:
+        return [item for form in self.forms if (item := form.requested_item())]
+
+
+ItemFormSet = forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=0, max_num=20, validate_max=True)
+
+
+class ClaimForm(forms.Form):
+    """One kind of priority claim: ticked or not, with its details and evidence."""
+
+    claimed = forms.BooleanField(required=False)
+    details = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    relocation_target = forms.ChoiceField(
+        label=_("What relocates"), required=False, choices=[("", "—"), *PriorityClaim.Relocation.choices]
+    )
+    relocation_planned_on = forms.DateField(
+        label=_("Planned relocation date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    evidence = EvidenceField(label=_("Evidence"))
+
+    def __init__(self, *args, kind: str, existing: PriorityClaim | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.existing = existing
+        self.fields["claimed"].label = PriorityClaim.Kind(kind).label
+        if kind != PriorityClaim.Kind.RELOCATING:
+            del self.fields["relocation_target"]
+            del self.fields["relocation_planned_on"]
+
+    def claim_input(self) -> ClaimInput | None:
+        data = self.cleaned_data
+        if not data.get("claimed"):
+            return None
+        return ClaimInput(
+            kind=self.kind,
+            details=data.get("details", ""),
+            relocation_target=data.get("relocation_target", ""),
+            relocation_planned_on=data.get("relocation_planned_on"),
+            evidence=data.get("evidence"),
+        )
+
+
+def claim_forms(application: Application, data=None, files=None) -> list[ClaimForm]:
+    existing = {claim.kind: claim for claim in application.claims.all()}
+    forms_ = []
+    for kind in PriorityClaim.Kind.values:
+        claim = existing.get(kind)
+        initial = {"claimed": claim is not None}
+        if claim:
+            initial.update(
+                details=claim.details,
+                relocation_target=claim.relocation_target,
+                relocation_planned_on=claim.relocation_planned_on,
+            )
+        forms_.append(ClaimForm(data, files, prefix=f"claim-{kind}", initial=initial, kind=kind, existing=claim))
+    return forms_
+
+
+def item_formset(application: Application, data=None) -> ItemFormSet:
+    initial = [
+        {"offering": item.offering_id, "quantity": item.quantity, "starts_on": item.starts_on, "ends_on": item.ends_on}
+        for item in application.items.all()
+    ]
+    call = application.call
+    offered = len(call.call_offerings.all())
+    # A bound formset gets no initial rows: otherwise an unchanged row counts as "empty" and is
+    # dropped whenever the browser's INITIAL_FORMS does not cover it.
+    formset = ItemFormSet(data, prefix="items", initial=None if data is not None else initial, call=call)
+    if data is None:
+        # Empty rows so that every offering of the call can be requested without JavaScript.
+        formset.extra = max(offered - len(initial), 0)
+    return formset

@@ -1,0 +1,17 @@
+from django.db import migrations
+
+
+def grant(apps, schema_editor):
+    from accounts.roles import sync_role_permissions
+
+    sync_role_permissions(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0002_staff_groups"),
+        ("allocations", "0001_initial"),
+        ("applications", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]

@@ -1,0 +1,364 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from applications.business_number import format_business_number, validate_business_number
+from applications.regions import Region
+from applications.uploads import certificate_upload_to, evidence_upload_to, validate_evidence_file
+
+
+class Industry(models.TextChoices):
+    AUTOMOTIVE = "automotive", _("Automotive")
+    ENERGY = "energy", _("Energy")
+    HEALTHCARE = "healthcare", _("Healthcare")
+    CULTURAL_CONTENT = "cultural_content", _("Cultural content")
+    OTHER = "other", _("Other")
+
+
+class OrganizationType(models.TextChoices):
+    MID_SIZED = "mid_sized", _("Mid-sized company")
+    SME = "sme", _("Small or medium enterprise")
+    VENTURE = "venture", _("Venture company")
+    PUBLIC = "public", _("Public institution")
+    UNIVERSITY = "university", _("University")
+    OTHER = "other", _("Other")
+
+
+class Organization(models.Model):
+    Type = OrganizationType
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    org_type = models.CharField(_("organisation type"), max_length=20, choices=Type.choices)
+    registration_number = models.CharField(
+        _("business registration number"),
+        max_length=10,
+        unique=True,
+        validators=[validate_business_number],
+        help_text=_("10 digits, e.g. 123-45-67890."),
+    )
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices)
+    address = models.CharField(_("address"), max_length=300)
+    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices)
+    employees = models.PositiveIntegerField(_("number of employees"))
+    website = models.URLField(_("website"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organizations", verbose_name=_("members")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["legal_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(org_type__in=OrganizationType.values), name="organization_type_valid"),
+            models.CheckConstraint(condition=Q(region__in=Region.values), name="organization_region_valid"),
+            models.CheckConstraint(condition=Q(industry__in=Industry.values), name="organization_industry_valid"),
+            models.CheckConstraint(
+                condition=Q(registration_number__regex=r"^[0-9]{10}$"), name="organization_regno_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def is_in_gwangju(self) -> bool:
+        return self.region == Region.GWANGJU
+
+    @property
+    def registration_number_display(self) -> str:
+        return format_business_number(self.registration_number)
+
+
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MEMBER = "member", _("Member")
+
+
+class Membership(models.Model):
+    Role = MembershipRole
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_unique"),
+            models.CheckConstraint(condition=Q(role__in=MembershipRole.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} ({self.get_role_display()})"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    VALID_FOR = timedelta(days=14)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() > self.created_at + self.VALID_FOR
+
+
+class Call(models.Model):
+    """A round of applications (모집 공고): open from ``opens_at`` until ``deadline`` (Asia/Seoul)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    opens_at = models.DateTimeField(_("opens at"))
+    deadline = models.DateTimeField(_("deadline"))
+    service_starts_on = models.DateField(_("service starts"))
+    service_ends_on = models.DateField(_("service ends"))
+    selection_target = models.PositiveIntegerField(
+        _("organisations to select"), default=100, help_text=_("How many organisations this call selects.")
+    )
+    is_pilot = models.BooleanField(_("pilot service"), default=False)
+    offerings = models.ManyToManyField(
+        "allocations.Offering", through="CallOffering", related_name="calls", verbose_name=_("offerings")
+    )
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-deadline"]
+        constraints = [
+            models.CheckConstraint(condition=Q(opens_at__lt=models.F("deadline")), name="call_opens_before_deadline"),
+            models.CheckConstraint(
+                condition=Q(service_starts_on__lte=models.F("service_ends_on")), name="call_service_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.opens_at <= at <= self.deadline
+
+
+class CallOffering(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="call_offerings")
+    offering = models.ForeignKey("allocations.Offering", on_delete=models.PROTECT, related_name="call_offerings")
+    max_per_application = models.PositiveIntegerField(_("maximum per application"))
+
+    class Meta:
+        verbose_name = _("offering in a call")
+        verbose_name_plural = _("offerings in the call")
+        ordering = ["offering__kind", "offering__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "offering"], name="call_offering_unique"),
+            models.CheckConstraint(condition=Q(max_per_application__gt=0), name="call_offering_max_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offering} ≤ {self.max_per_application}"
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    WAITLISTED = "waitlisted", _("Wait-listed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ApplicationPurpose(models.TextChoices):
+    TRAINING = "training", _("Training")
+    INFERENCE = "inference", _("Inference")
+    ANALYTICS = "analytics", _("Analytics")
+
+
+class Application(models.Model):
+    Status = ApplicationStatus
+    Purpose = ApplicationPurpose
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="applications")
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, blank=True)
+    project_title = models.CharField(_("project title"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    plan = models.TextField(_("plan"), blank=True)
+    expected_outcome = models.TextField(_("expected outcome"), blank=True)
+    industry_domain = models.CharField(_("industry domain"), max_length=30, choices=Industry.choices, blank=True)
+    business_certificate = models.FileField(
+        _("business registration certificate"),
+        upload_to=certificate_upload_to,
+        validators=[validate_evidence_file],
+        blank=True,
+        max_length=200,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        constraints = [
+            # One application per organisation and call, whatever the web processes race to do.
+            models.UniqueConstraint(fields=["organization", "call"], name="application_one_per_org_and_call"),
+            models.CheckConstraint(condition=Q(status__in=ApplicationStatus.values), name="application_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "withdrawn"]) | Q(submitted_at__isnull=False),
+                name="application_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.call}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_withdrawable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.SUBMITTED)
+
+    @property
+    def next_step(self) -> str:
+        return {
+            self.Status.DRAFT: _("Complete the draft and submit it before the deadline."),
+            self.Status.SUBMITTED: _("Under review. You will be told the decision by e-mail."),
+            self.Status.APPROVED: _("Selected. Your resources are being provisioned."),
+            self.Status.WAITLISTED: _("On the wait-list: you may be selected when capacity frees up."),
+            self.Status.REJECTED: _("Not selected this time. The reason is in the history below."),
+            self.Status.WITHDRAWN: _("Withdrawn. Nothing more to do."),
+        }[self.status]
+
+
+class ApplicationItem(models.Model):
+    """One requested offering: quantity and period, inside the call's service period."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
+    offering = models.ForeignKey("allocations.Offering", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+
+    class Meta:
+        verbose_name = _("requested item")
+        verbose_name_plural = _("requested items")
+        ordering = ["offering__kind", "offering__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "offering"], name="application_item_one_per_offering"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="application_item_quantity_positive"),
+            models.CheckConstraint(condition=Q(starts_on__lte=models.F("ends_on")), name="application_item_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offering.name} × {self.quantity}"
+
+
+class ClaimKind(models.TextChoices):
+    GWANGJU_LOCATED = "gwangju_located", _("Located in Gwangju")
+    RELOCATING = "relocating", _("Relocating head office, branch or lab to Gwangju")
+    CLUSTER_PARTICIPANT = "cluster_participant", _("AI cluster project participant")
+
+
+class RelocationTarget(models.TextChoices):
+    HEAD_OFFICE = "head_office", _("Head office")
+    BRANCH = "branch", _("Branch")
+    LAB = "lab", _("Research lab")
+
+
+class ClaimVerification(models.TextChoices):
+    PENDING = "pending", _("Pending verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", pgettext_lazy("claim verification", "Rejected")
+
+
+class PriorityClaim(models.Model):
+    """A priority the applicant claims, with evidence; it counts once a reviewer verifies it."""
+
+    Kind = ClaimKind
+    Relocation = RelocationTarget
+    Verification = ClaimVerification
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="claims")
+    kind = models.CharField(_("claim"), max_length=30, choices=Kind.choices)
+    details = models.TextField(_("details"), blank=True)
+    relocation_target = models.CharField(_("what relocates"), max_length=20, choices=Relocation.choices, blank=True)
+    relocation_planned_on = models.DateField(_("planned relocation date"), null=True, blank=True)
+    evidence = models.FileField(
+        _("evidence"), upload_to=evidence_upload_to, validators=[validate_evidence_file], blank=True, max_length=200
+    )
+    verification = models.CharField(
+        _("verification"), max_length=10, choices=Verification.choices, default=Verification.PENDING, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("priority claim")
+        verbose_name_plural = _("priority claims")
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind"], name="priority_claim_one_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=ClaimKind.values), name="priority_claim_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(verification__in=ClaimVerification.values), name="priority_claim_verification_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class ApplicationTransition(models.Model):
+    """The history of an application: who moved it from which status to which, when and why."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="transitions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Blank for the row that records the draft's creation.
+    from_status = models.CharField(_("from"), max_length=20, choices=Application.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Application.Status.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["application", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

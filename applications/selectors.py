@@ -1,0 +1,99 @@
+"""Reads, with the user's scope built in: a view that fetches through these cannot show another
+organisation's data by forgetting a check."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from applications.models import (
+    Application,
+    ApplicationItem,
+    ApplicationTransition,
+    Call,
+    CallOffering,
+    Membership,
+    Organization,
+    PriorityClaim,
+)
+
+
+def open_calls(at=None) -> QuerySet[Call]:
+    at = at or timezone.now()
+    return (
+        Call.objects.filter(opens_at__lte=at, deadline__gte=at)
+        .order_by("deadline")
+        .prefetch_related(Prefetch("call_offerings", queryset=CallOffering.objects.select_related("offering")))
+    )
+
+
+def call_with_offerings(pk: int) -> QuerySet[Call]:
+    return Call.objects.filter(pk=pk).prefetch_related(
+        Prefetch("call_offerings", queryset=CallOffering.objects.select_related("offering"))
+    )
+
+
+def organizations_of(user: User) -> QuerySet[Organization]:
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user)
+
+
+def organization_for_member(user: User) -> QuerySet[Organization]:
+    """Organisations the user belongs to, with members and invitations ready for the profile page."""
+    return organizations_of(user).prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("role", "joined_at")),
+        "invitations",
+    )
+
+
+def is_member(user: User, organization: Organization) -> bool:
+    return Membership.objects.filter(organization=organization, user=user).exists()
+
+
+def is_owner(user: User, organization: Organization) -> bool:
+    return Membership.objects.filter(organization=organization, user=user, role=Membership.Role.OWNER).exists()
+
+
+def applications_visible_to(user: User) -> QuerySet[Application]:
+    """Applicants see their organisations' applications; staff with the view permission see all."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    applications = Application.objects.select_related("organization", "call")
+    if user.is_staff and user.has_perm("applications.view_application"):
+        return applications
+    return applications.filter(organization__memberships__user=user)
+
+
+def application_for_detail(user: User) -> QuerySet[Application]:
+    return applications_visible_to(user).prefetch_related(
+        Prefetch("items", queryset=ApplicationItem.objects.select_related("offering")),
+        Prefetch("claims", queryset=PriorityClaim.objects.order_by("kind")),
+        Prefetch("transitions", queryset=ApplicationTransition.objects.select_related("actor")),
+        Prefetch("call__call_offerings", queryset=CallOffering.objects.select_related("offering")),
+    )
+
+
+def my_applications(user: User) -> QuerySet[Application]:
+    return (
+        applications_visible_to(user)
+        .filter(organization__memberships__user=user)
+        .annotate(item_count=Count("items", distinct=True), claim_count=Count("claims", distinct=True))
+        .order_by("-created_at")
+    )
+
+
+def claims_visible_to(user: User) -> QuerySet[PriorityClaim]:
+    return PriorityClaim.objects.filter(application__in=applications_visible_to(user)).select_related("application")
+
+
+def calls_with_my_application(user: User, calls) -> dict[int, Application]:
+    """For each call, the user's organisations' application to it (one query for all calls)."""
+    if not user.is_authenticated:
+        return {}
+    ids = [call.pk for call in calls]
+    return {
+        application.call_id: application
+        for application in Application.objects.filter(
+            Q(call_id__in=ids) & Q(organization__memberships__user=user)
+        ).select_related("organization")
+    }

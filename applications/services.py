@@ -1,0 +1,320 @@
+"""Every change to organisations and applications goes through these functions.
+
+Each takes a keyword-only ``actor``, checks that the actor may do it, locks what it changes,
+refuses with an ``ApplicationError`` (whose message is for the user) when a rule forbids it,
+records a history row for status changes and sends e-mail only after the commit.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from allocations.models import Offering
+from applications import emails
+from applications.models import (
+    Application,
+    ApplicationItem,
+    ApplicationTransition,
+    Call,
+    Invitation,
+    Membership,
+    Organization,
+    PriorityClaim,
+)
+
+
+class ApplicationError(Exception):
+    """A domain rule refused the action; ``str(error)`` says why, in the user's language."""
+
+
+class NotAllowed(ApplicationError):
+    pass
+
+
+class DeadlinePassed(ApplicationError):
+    pass
+
+
+class ApplicationIncomplete(ApplicationError):
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RequestedItem:
+    offering: Offering
+    quantity: int
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    kind: str
+    details: str = ""
+    relocation_target: str = ""
+    relocation_planned_on: date | None = None
+    evidence: UploadedFile | None = None
+
+
+# --- Organisations ------------------------------------------------------------------------------
+
+
+def _membership(actor: User, organization: Organization) -> Membership | None:
+    return Membership.objects.filter(organization=organization, user=actor).first()
+
+
+def _ensure_owner(actor: User, organization: Organization) -> None:
+    membership = _membership(actor, organization)
+    if membership is None or membership.role != Membership.Role.OWNER:
+        raise NotAllowed(_("Only the organisation's owner can do this."))
+
+
+@transaction.atomic
+def organization_create(*, actor: User, fields: dict) -> Organization:
+    """Create an organisation with ``actor`` as its owner. The registration number is unique."""
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(**fields)
+    except IntegrityError:
+        raise ApplicationError(
+            _("An organisation with this business registration number is already registered.")
+        ) from None
+    Membership.objects.create(organization=organization, user=actor, role=Membership.Role.OWNER)
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, actor: User, organization: Organization, fields: dict) -> Organization:
+    _ensure_owner(actor, organization)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    try:
+        with transaction.atomic():
+            organization.save(update_fields=list(fields))
+    except IntegrityError:
+        raise ApplicationError(
+            _("An organisation with this business registration number is already registered.")
+        ) from None
+    return organization
+
+
+@transaction.atomic
+def organization_invite(*, actor: User, organization: Organization, email: str) -> Invitation:
+    """Invite ``email`` to join; the invitee follows the e-mailed link, signs up or logs in, and joins."""
+    _ensure_owner(actor, organization)
+    email = User.objects.normalize_email(email).strip()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ApplicationError(_("%(email)s is already a member.") % {"email": email})
+    invitation = Invitation.objects.create(organization=organization, email=email, invited_by=actor)
+    transaction.on_commit(lambda: emails.send_invitation(invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, actor: User, token: str) -> Membership:
+    """Join the invitation's organisation. Only the invited address can accept; idempotent."""
+    invitation = Invitation.objects.select_for_update().select_related("organization").filter(token=token).first()
+    if invitation is None or invitation.is_expired:
+        raise ApplicationError(_("This invitation is not valid or has expired. Ask the owner for a new one."))
+    if actor.email.lower() != invitation.email.lower():
+        raise NotAllowed(
+            _("This invitation was sent to %(email)s. Log in with that address to accept it.")
+            % {"email": invitation.email}
+        )
+    membership, _created = Membership.objects.get_or_create(
+        organization=invitation.organization, user=actor, defaults={"role": Membership.Role.MEMBER}
+    )
+    if invitation.accepted_at is None:
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = actor
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+# --- Applications -------------------------------------------------------------------------------
+
+
+def _ensure_member(actor: User, organization: Organization) -> None:
+    if not Membership.objects.filter(organization=organization, user=actor).exists():
+        raise NotAllowed(_("You are not a member of this organisation."))
+
+
+def _record(application: Application, *, actor: User | None, from_status: str, reason: str = "") -> None:
+    ApplicationTransition.objects.create(
+        application=application, actor=actor, from_status=from_status, to_status=application.status, reason=reason
+    )
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("call", "organization").get(pk=application.pk)
+
+
+@transaction.atomic
+def application_start(*, actor: User, call: Call, organization: Organization) -> Application:
+    """The organisation's application to ``call``: the existing one, or a new draft while the call is open.
+
+    Idempotent: the database allows one application per organisation and call, so a double
+    click or two members starting at once end on the same application.
+    """
+    _ensure_member(actor, organization)
+    existing = Application.objects.filter(call=call, organization=organization).first()
+    if existing:
+        return existing
+    if not call.is_open():
+        raise DeadlinePassed(_("This call is not open for applications."))
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(call=call, organization=organization, created_by=actor)
+    except IntegrityError:
+        return Application.objects.get(call=call, organization=organization)
+    _record(application, actor=actor, from_status="", reason="")
+    return application
+
+
+@transaction.atomic
+def application_update_draft(
+    *,
+    actor: User,
+    application: Application,
+    fields: dict,
+    items: list[RequestedItem],
+    claims: list[ClaimInput],
+    certificate: UploadedFile | None = None,
+) -> Application:
+    """Save a draft: its fields, the requested items (replacing the old ones) and the claims.
+
+    Refused once the application is submitted: from then on it is read-only.
+    """
+    _ensure_member(actor, application.organization)
+    application = _lock(application)
+    if not application.is_editable:
+        raise NotAllowed(_("This application has been submitted and can no longer be changed."))
+    for name, value in fields.items():
+        setattr(application, name, value)
+    update_fields = [*fields, "updated_at"]
+    if certificate is not None:
+        application.business_certificate = certificate
+        update_fields.append("business_certificate")
+    application.save(update_fields=update_fields)
+
+    application.items.all().delete()
+    ApplicationItem.objects.bulk_create(
+        ApplicationItem(
+            application=application,
+            offering=item.offering,
+            quantity=item.quantity,
+            starts_on=item.starts_on,
+            ends_on=item.ends_on,
+        )
+        for item in items
+    )
+
+    kept = {claim.kind for claim in claims}
+    application.claims.exclude(kind__in=kept).delete()
+    for claim in claims:
+        record, _created = PriorityClaim.objects.get_or_create(application=application, kind=claim.kind)
+        record.details = claim.details
+        record.relocation_target = claim.relocation_target
+        record.relocation_planned_on = claim.relocation_planned_on
+        if claim.evidence is not None:
+            record.evidence = claim.evidence
+        record.save()
+    return application
+
+
+def submission_problems(application: Application) -> list[str]:
+    """What stands between this draft and a complete submission, in the user's words."""
+    problems = []
+    labels = {
+        "purpose": _("the purpose"),
+        "project_title": _("the project title"),
+        "summary": _("the summary"),
+        "plan": _("the plan"),
+        "expected_outcome": _("the expected outcome"),
+        "industry_domain": _("the industry domain"),
+    }
+    for name, label in labels.items():
+        if not str(getattr(application, name) or "").strip():
+            problems.append(_("Fill in %(field)s.") % {"field": label})
+    if not application.business_certificate:
+        problems.append(_("Attach the business registration certificate."))
+
+    call = application.call
+    limits = {co.offering_id: co.max_per_application for co in call.call_offerings.all()}
+    items = list(application.items.select_related("offering"))
+    if not items:
+        problems.append(_("Request at least one resource."))
+    for item in items:
+        if item.offering_id not in limits:
+            problems.append(_("%(offering)s is not offered in this call.") % {"offering": item.offering.name})
+        elif item.quantity > limits[item.offering_id]:
+            problems.append(
+                _("%(offering)s: at most %(max)s per application.")
+                % {"offering": item.offering.name, "max": limits[item.offering_id]}
+            )
+        if item.starts_on < call.service_starts_on or item.ends_on > call.service_ends_on:
+            problems.append(
+                _("%(offering)s: the period must lie within the service period %(start)s – %(end)s.")
+                % {"offering": item.offering.name, "start": call.service_starts_on, "end": call.service_ends_on}
+            )
+    for claim in application.claims.all():
+        if not claim.evidence:
+            problems.append(_("Attach evidence for the claim “%(claim)s”.") % {"claim": claim.get_kind_display()})
+        if claim.kind == PriorityClaim.Kind.RELOCATING and not (
+            claim.relocation_target and claim.relocation_planned_on
+        ):
+            problems.append(_("Say what relocates to Gwangju and when."))
+    return problems
+
+
+@transaction.atomic
+def application_submit(*, actor: User, application: Application) -> Application:
+    """Submit a complete draft before the call's deadline; afterwards it is read-only.
+
+    The deadline is checked against the database's clock in the same UPDATE that changes the
+    status, so no request that arrives late can slip through. Sends a receipt after commit.
+    """
+    _ensure_member(actor, application.organization)
+    application = _lock(application)
+    if application.status != Application.Status.DRAFT:
+        raise NotAllowed(_("Only a draft can be submitted."))
+    if timezone.now() > application.call.deadline:
+        raise DeadlinePassed(_("The deadline of this call has passed; applications are no longer accepted."))
+    problems = submission_problems(application)
+    if problems:
+        raise ApplicationIncomplete(problems)
+    submitted = Application.objects.filter(
+        pk=application.pk,
+        status=Application.Status.DRAFT,
+        call__opens_at__lte=Now(),
+        call__deadline__gte=Now(),
+    ).update(status=Application.Status.SUBMITTED, submitted_at=Now(), updated_at=Now())
+    if not submitted:
+        raise DeadlinePassed(_("The deadline of this call has passed; applications are no longer accepted."))
+    application.refresh_from_db(fields=["status", "submitted_at", "updated_at"])
+    _record(application, actor=actor, from_status=Application.Status.DRAFT)
+    transaction.on_commit(lambda: emails.send_submission_receipt(application.pk))
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
+    """Withdraw a draft or a submitted application before a decision. Not reversible."""
+    _ensure_member(actor, application.organization)
+    application = _lock(application)
+    if not application.is_withdrawable:
+        raise NotAllowed(_("A decided or withdrawn application cannot be withdrawn."))
+    previous = application.status
+    application.status = Application.Status.WITHDRAWN
+    application.save(update_fields=["status", "updated_at"])
+    _record(application, actor=actor, from_status=previous, reason=reason)
+    return application

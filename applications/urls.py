@@ -1,0 +1,21 @@
+from django.urls import path
+
+from applications import views
+
+urlpatterns = [
+    path("calls/", views.call_list, name="call_list"),
+    path("calls/<int:pk>/", views.call_detail, name="call_detail"),
+    path("calls/<int:pk>/apply/", views.call_apply, name="call_apply"),
+    path("organisations/new/", views.organization_create, name="organization_create"),
+    path("organisations/<int:pk>/", views.organization_detail, name="organization_detail"),
+    path("organisations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
+    path("organisations/<int:pk>/invite/", views.organization_invite, name="organization_invite"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("applications/", views.application_list, name="application_list"),
+    path("applications/<int:pk>/", views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
+    path("applications/<int:pk>/submit/", views.application_submit, name="application_submit"),
+    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
+    path("applications/<int:pk>/certificate/", views.application_certificate, name="application_certificate"),
+    path("claims/<int:pk>/evidence/", views.claim_evidence, name="claim_evidence"),
+]

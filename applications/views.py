@@ -1,0 +1,253 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from applications import selectors, services
+from applications.forms import ApplicationForm, ApplyForm, InvitationForm, OrganizationForm, claim_forms, item_formset
+
+# --- Calls ---------------------------------------------------------------------------------------
+
+
+def call_list(request: HttpRequest) -> HttpResponse:
+    calls = list(selectors.open_calls())
+    mine = selectors.calls_with_my_application(request.user, calls)
+    return render(request, "applications/call_list.html", {"calls": [(call, mine.get(call.pk)) for call in calls]})
+
+
+def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(selectors.call_with_offerings(pk))
+    mine = selectors.calls_with_my_application(request.user, [call]).get(call.pk)
+    organizations = list(selectors.organizations_of(request.user))
+    return render(
+        request,
+        "applications/call_detail.html",
+        {"call": call, "application": mine, "organizations": organizations, "is_open": call.is_open()},
+    )
+
+
+@login_required
+@require_POST
+def call_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(selectors.call_with_offerings(pk))
+    form = ApplyForm(request.POST, organizations=selectors.organizations_of(request.user))
+    if not form.is_valid():
+        raise Http404
+    try:
+        application = services.application_start(
+            actor=request.user, call=call, organization=form.cleaned_data["organization"]
+        )
+    except services.ApplicationError as error:
+        messages.error(request, str(error))
+        return redirect("call_detail", pk=call.pk)
+    return redirect("application_edit", pk=application.pk)
+
+
+# --- Organisations --------------------------------------------------------------------------------
+
+
+@login_required
+def organization_create(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(actor=request.user, fields=form.cleaned_data)
+        except services.ApplicationError as error:
+            form.add_error("registration_number", str(error))
+        else:
+            messages.success(request, _("The organisation is registered. You are its owner."))
+            next_url = request.GET.get("next", "")
+            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                return redirect(next_url)
+            return redirect("organization_detail", pk=organization.pk)
+    return render(request, "applications/organization_form.html", {"form": form})
+
+
+@login_required
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = get_object_or_404(selectors.organization_for_member(request.user), pk=pk)
+    memberships = list(organization.memberships.all())
+    is_owner = any(m.user_id == request.user.pk and m.role == "owner" for m in memberships)
+    return render(
+        request,
+        "applications/organization_detail.html",
+        {
+            "organization": organization,
+            "memberships": memberships,
+            "is_owner": is_owner,
+            "invitations": [i for i in organization.invitations.all() if i.accepted_at is None],
+            "invitation_form": InvitationForm(),
+        },
+    )
+
+
+@login_required
+def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = get_object_or_404(selectors.organizations_of(request.user), pk=pk)
+    if not selectors.is_owner(request.user, organization):
+        raise Http404
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(actor=request.user, organization=organization, fields=form.cleaned_data)
+        except services.ApplicationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The organisation's profile is saved."))
+            return redirect("organization_detail", pk=organization.pk)
+    return render(request, "applications/organization_form.html", {"form": form, "organization": organization})
+
+
+@login_required
+@require_POST
+def organization_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = get_object_or_404(selectors.organizations_of(request.user), pk=pk)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.organization_invite(
+                actor=request.user, organization=organization, email=form.cleaned_data["email"]
+            )
+        except services.ApplicationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The invitation is sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    else:
+        messages.error(request, _("Enter a valid e-mail address."))
+    return redirect("organization_detail", pk=organization.pk)
+
+
+@login_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(actor=request.user, token=token)
+        except services.ApplicationError as error:
+            messages.error(request, str(error))
+            return redirect("home")
+        messages.success(request, _("You joined %(organization)s.") % {"organization": membership.organization})
+        return redirect("organization_detail", pk=membership.organization_id)
+    return render(request, "applications/invitation_accept.html", {"token": token})
+
+
+# --- Applications ---------------------------------------------------------------------------------
+
+
+@login_required
+def application_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "applications/application_list.html",
+        {
+            "applications": selectors.my_applications(request.user),
+            "organizations": selectors.organizations_of(request.user),
+        },
+    )
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(selectors.application_for_detail(request.user), pk=pk)
+    problems = services.submission_problems(application) if application.is_editable else []
+    # Staff may read any application here, but only its organisation's members act on it.
+    can_act = selectors.is_member(request.user, application.organization)
+    return render(
+        request,
+        "applications/application_detail.html",
+        {"application": application, "problems": problems, "can_act": can_act},
+    )
+
+
+@login_required
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(selectors.application_for_detail(request.user), pk=pk)
+    if not application.is_editable:
+        messages.info(request, _("This application has been submitted and is read-only."))
+        return redirect("application_detail", pk=application.pk)
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = ApplicationForm(data, files, instance=application)
+    items = item_formset(application, data)
+    claims = claim_forms(application, data, files)
+    if request.method == "POST" and form.is_valid() and items.is_valid() and all(c.is_valid() for c in claims):
+        try:
+            services.application_update_draft(
+                actor=request.user,
+                application=application,
+                fields=form.fields_to_save(),
+                items=items.requested_items(),
+                claims=[claim for c in claims if (claim := c.claim_input())],
+                certificate=form.cleaned_data.get("business_certificate"),
+            )
+        except services.ApplicationError as error:
+            messages.error(request, str(error))
+            return redirect("application_detail", pk=application.pk)
+        if "submit" in request.POST:
+            return application_submit(request, application.pk)
+        messages.success(request, _("The draft is saved."))
+        return redirect("application_detail", pk=application.pk)
+    return render(
+        request,
+        "applications/application_form.html",
+        {"application": application, "form": form, "items": items, "claims": claims},
+    )
+
+
+@login_required
+@require_POST
+def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    try:
+        services.application_submit(actor=request.user, application=application)
+    except services.ApplicationIncomplete as incomplete:
+        messages.error(request, _("The application cannot be submitted yet; the draft is kept:"))
+        for problem in incomplete.problems:
+            messages.error(request, problem)
+    except services.ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your application is submitted. A receipt is on its way by e-mail."))
+    return redirect("application_detail", pk=application.pk)
+
+
+@login_required
+@require_POST
+def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    try:
+        services.application_withdraw(
+            actor=request.user, application=application, reason=request.POST.get("reason", "")[:2000]
+        )
+    except services.ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The application is withdrawn."))
+    return redirect("application_detail", pk=application.pk)
+
+
+def _attachment(file_field, download_name: str) -> FileResponse:
+    if not file_field:
+        raise Http404
+    response = FileResponse(file_field.open("rb"), as_attachment=True, filename=download_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _extension(file_field) -> str:
+    return "." + file_field.name.rsplit(".", 1)[-1].lower() if "." in file_field.name else ""
+
+
+@login_required
+def application_certificate(request: HttpRequest, pk: int) -> FileResponse:
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    file = application.business_certificate
+    return _attachment(file, f"business-certificate-{application.pk}{_extension(file)}")
+
+
+@login_required
+def claim_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    claim = get_object_or_404(selectors.claims_visible_to(request.user), pk=pk)
+    return _attachment(claim.evidence, f"evidence-{claim.application_id}-{claim.kind}{_extension(claim.evidence)}")

@@ -1,0 +1,88 @@
+"""Fixtures for the applicant side: an open call with two offerings, organisations with members,
+and files that pass or fail the upload checks."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from allocations.models import Offering
+from applications.models import Membership
+from tests.factories import CallFactory, CallOfferingFactory, MembershipFactory, OfferingFactory, OrganizationFactory
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def pdf(name: str = "evidence.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def edit_form_data(call, *, certificate=None, claims=None, **fields) -> dict:
+    """A valid POST for the application edit view: the project text, one requested item and,
+    for each ``claims`` kind ticked, its fields (``{"gwangju_located": {"evidence": file}}``)."""
+    offering = call.call_offerings.all()[0].offering
+    data = {
+        "purpose": "training",
+        "project_title": "제조 결함 탐지 모델 학습",
+        "summary": "요약",
+        "plan": "계획",
+        "expected_outcome": "기대 효과",
+        "industry_domain": "automotive",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "20",
+        "items-0-offering": str(offering.pk),
+        "items-0-quantity": "2",
+        "items-0-starts_on": call.service_starts_on.isoformat(),
+        "items-0-ends_on": call.service_ends_on.isoformat(),
+        **fields,
+    }
+    if certificate is not None:
+        data["business_certificate"] = certificate
+    for kind, values in (claims or {}).items():
+        data[f"claim-{kind}-claimed"] = "on"
+        for name, value in values.items():
+            data[f"claim-{kind}-{name}"] = value
+    return data
+
+
+@pytest.fixture
+def gpu(db):
+    return OfferingFactory(name="A100 GPU", kind=Offering.Kind.GPU, unit=Offering.Unit.GPU)
+
+
+@pytest.fixture
+def storage(db):
+    return OfferingFactory(name="Storage", kind=Offering.Kind.STORAGE, unit=Offering.Unit.TB)
+
+
+@pytest.fixture
+def open_call(gpu, storage):
+    call = CallFactory()
+    CallOfferingFactory(call=call, offering=gpu, max_per_application=8)
+    CallOfferingFactory(call=call, offering=storage, max_per_application=100)
+    return call
+
+
+@pytest.fixture
+def organization(applicant):
+    """The applicant's organisation; the applicant owns it."""
+    organization = OrganizationFactory(legal_name="광주 AI 주식회사")
+    MembershipFactory(organization=organization, user=applicant, role=Membership.Role.OWNER)
+    return organization
+
+
+@pytest.fixture
+def other_organization(other_org_applicant):
+    organization = OrganizationFactory(legal_name="다른 기관")
+    MembershipFactory(organization=organization, user=other_org_applicant, role=Membership.Role.OWNER)
+    return organization

@@ -1,0 +1,71 @@
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from applications.business_number import check_digit, format_business_number, normalize_business_number
+
+# Real-world shaped numbers whose check digits were computed by hand with weights 1,3,7,1,3,7,1,3,5.
+VALID = ["2208162517", "1048100000", "1234567891", "1018200008"]
+
+
+def valid_number(first_nine: str) -> str:
+    return first_nine + str(check_digit(first_nine))
+
+
+def test_a_hand_computed_check_digit():
+    # 1·1 + 2·3 + 3·7 + 4·1 + 5·3 + 6·7 + 7·1 + 8·3 + 9·5 = 165; + floor(9·5 / 10) = 4 → 169; 10 - 9 = 1
+    assert check_digit("123456789") == 1
+
+
+@pytest.mark.parametrize("number", VALID)
+def test_valid_numbers_are_accepted_with_or_without_hyphens(number):
+    assert normalize_business_number(number) == number
+    assert normalize_business_number(format_business_number(number)) == number
+    assert normalize_business_number(f"  {format_business_number(number)} ") == number
+
+
+@pytest.mark.parametrize("number", VALID)
+def test_every_single_digit_corruption_is_rejected(number):
+    for position in range(10):
+        for digit in "0123456789":
+            if digit == number[position]:
+                continue
+            corrupted = number[:position] + digit + number[position + 1 :]
+            with pytest.raises(ValidationError) as refused:
+                normalize_business_number(corrupted)
+            assert refused.value.code == "check_digit", corrupted
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "123", "12345678901", "123-456-7890", "12-345-67890", "abc-de-fghij", "123 45 67890", "１２３４５６７８９０"],
+)
+def test_malformed_input_gets_a_format_message(text):
+    with pytest.raises(ValidationError) as refused:
+        normalize_business_number(text)
+
+    assert refused.value.code == "format"
+
+
+@given(st.text(max_size=30))
+def test_any_text_is_either_normalised_or_refused_never_an_error(text):
+    try:
+        digits = normalize_business_number(text)
+    except ValidationError:
+        return
+    assert len(digits) == 10 and digits.isascii() and digits.isdigit()
+    assert check_digit(digits[:9]) == int(digits[9])
+
+
+@given(st.from_regex(r"\A[0-9]{9}\Z"))
+def test_every_nine_digits_have_exactly_one_valid_check_digit(first_nine):
+    accepted = []
+    for digit in "0123456789":
+        try:
+            normalize_business_number(first_nine + digit)
+            accepted.append(digit)
+        except ValidationError:
+            pass
+
+    assert accepted == [str(check_digit(first_nine))]

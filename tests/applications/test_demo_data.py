@@ -1,0 +1,200 @@
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from allocations.models import Offering
+from applications.business_number import normalize_business_number
+from applications.demo import (
+    DEMO_ORGANIZATION_NAME,
+    HISTORIC_CALL_TITLE,
+    OPEN_CALL_TITLE,
+    PILOT_CALL_TITLE,
+    SEOUL,
+    seed_demo_calls,
+)
+from applications.models import (
+    Application,
+    ApplicationItem,
+    ApplicationTransition,
+    Call,
+    CallOffering,
+    Membership,
+    Organization,
+    PriorityClaim,
+)
+from applications.regions import Region, region_from_address
+
+pytestmark = pytest.mark.django_db
+
+SEEDED_MODELS = (
+    Offering,
+    Call,
+    CallOffering,
+    Organization,
+    Membership,
+    Application,
+    ApplicationItem,
+    PriorityClaim,
+    ApplicationTransition,
+)
+
+
+def seed(settings) -> str:
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in SEEDED_MODELS}
+
+
+@pytest.fixture
+def seeded(settings):
+    seed(settings)
+
+
+def test_seeding_twice_creates_nothing_new(settings):
+    first_output = seed(settings)
+    first = row_counts()
+    second_output = seed(settings)
+
+    assert row_counts() == first
+    assert first["Offering"] == 6
+    assert first["Call"] == 3
+    assert first["Organization"] == 112
+    assert first["Application"] == 141
+    summary = "Demo data: 6 offerings, 3 calls, 112 organisations, 141 applications"
+    assert summary in first_output
+    assert summary in second_output
+
+
+def test_it_seeds_an_open_call_the_closed_2021_call_and_the_pilot(seeded):
+    open_call = Call.objects.get(title=OPEN_CALL_TITLE)
+    historic = Call.objects.get(title=HISTORIC_CALL_TITLE)
+    pilot = Call.objects.get(title=PILOT_CALL_TITLE)
+
+    assert open_call.is_open()
+    assert open_call.deadline.astimezone(SEOUL).hour == 18
+    assert open_call.call_offerings.count() == 6
+    assert open_call.applications.filter(status=Application.Status.SUBMITTED).count() == 30
+    assert not historic.is_open() and not historic.is_pilot
+    assert historic.applications.filter(status=Application.Status.SUBMITTED).count() == 100
+    assert not pilot.is_open() and pilot.is_pilot and pilot.selection_target == 11
+    assert pilot.applications.filter(status=Application.Status.SUBMITTED).count() == 11
+    assert not pilot.applications.filter(organization__applications__call=historic).exists()
+
+
+def test_registration_numbers_are_valid_and_unique(seeded):
+    numbers = list(Organization.objects.values_list("registration_number", flat=True))
+
+    assert len(numbers) == len(set(numbers)) == 112
+    for number in numbers:
+        assert normalize_business_number(number) == number
+
+
+def test_every_seeded_row_passes_model_validation(seeded):
+    for model in (Organization, Call, CallOffering, ApplicationItem, PriorityClaim):
+        for row in model.objects.all():
+            row.full_clean()
+    for application in Application.objects.all():
+        # No user created the historic applications; created_by is nullable but not blank=True.
+        application.full_clean(exclude=["created_by"])
+
+
+def test_addresses_start_with_the_region_of_the_organisation(seeded):
+    for organization in Organization.objects.all():
+        assert region_from_address(organization.address) == organization.region, organization.address
+    share_in_gwangju = Organization.objects.filter(region=Region.GWANGJU).count() / Organization.objects.count()
+    assert 0.35 <= share_in_gwangju <= 0.5
+
+
+def test_gwangju_si_in_gyeonggi_is_not_gwangju(seeded):
+    organizations = Organization.objects.filter(address__startswith="경기도 광주시 ")
+
+    assert organizations.exists()
+    for organization in organizations:
+        assert organization.region == Region.GYEONGGI
+        assert not organization.is_in_gwangju
+        assert not organization.applications.filter(claims__kind=PriorityClaim.Kind.GWANGJU_LOCATED).exists()
+
+
+def test_every_item_is_within_the_calls_maximum_and_service_period(seeded):
+    limits = {(co.call_id, co.offering_id): co.max_per_application for co in CallOffering.objects.all()}
+    items = ApplicationItem.objects.select_related("application__call")
+
+    assert items.exists()
+    for item in items:
+        call = item.application.call
+        assert item.quantity <= limits[(call.pk, item.offering_id)]
+        assert call.service_starts_on <= item.starts_on <= item.ends_on <= call.service_ends_on
+
+
+def test_every_application_was_submitted_in_its_calls_window_with_its_history(seeded):
+    now = timezone.now()
+    for application in Application.objects.select_related("call").prefetch_related("transitions"):
+        call = application.call
+        assert call.opens_at <= application.created_at <= application.submitted_at
+        assert application.submitted_at <= min(call.deadline, now)
+        assert 1 <= application.items.count() <= 3
+        assert application.industry_domain == application.organization.industry
+        history = [(t.from_status, t.to_status, t.created_at) for t in application.transitions.all()]
+        assert history == [
+            ("", Application.Status.DRAFT, application.created_at),
+            (Application.Status.DRAFT, Application.Status.SUBMITTED, application.submitted_at),
+        ]
+        assert application.organization.created_at <= application.created_at
+
+
+def test_the_demo_applicant_owns_the_demo_organisation_and_has_not_applied(seeded):
+    organization = Organization.objects.get(legal_name=DEMO_ORGANIZATION_NAME)
+
+    assert organization.region == Region.GWANGJU
+    assert organization.address == "광주광역시 북구 첨단과기로 123"
+    membership = Membership.objects.get(organization=organization)
+    assert membership.user.email == "applicant@portal.test"
+    assert membership.role == Membership.Role.OWNER
+    assert not organization.applications.exists()
+    # The sample organisations have no members: only the demo applicant's organisation does.
+    assert Membership.objects.count() == 1
+
+
+def test_it_seeds_priority_claims_awaiting_verification(seeded):
+    claims = PriorityClaim.objects.select_related("application__organization")
+
+    assert claims.filter(kind=PriorityClaim.Kind.GWANGJU_LOCATED).exists()
+    assert claims.filter(kind=PriorityClaim.Kind.CLUSTER_PARTICIPANT).exists()
+    relocating = claims.filter(kind=PriorityClaim.Kind.RELOCATING)
+    assert relocating.exists()
+    for claim in relocating:
+        assert claim.relocation_target and claim.relocation_planned_on
+        assert not claim.application.organization.is_in_gwangju
+    for claim in claims.filter(kind=PriorityClaim.Kind.GWANGJU_LOCATED):
+        assert claim.application.organization.is_in_gwangju
+    assert set(claims.values_list("verification", flat=True)) == {PriorityClaim.Verification.PENDING}
+
+
+def test_a_later_run_reopens_the_open_call_and_moves_its_queue_with_it(settings):
+    seed(settings)
+    counts = row_counts()
+
+    later = timezone.now() + timedelta(days=40)
+    with time_machine.travel(later, tick=False):
+        seed_demo_calls()
+        open_call = Call.objects.get(title=OPEN_CALL_TITLE)
+        assert open_call.is_open()
+
+    assert row_counts() == counts
+    for application in open_call.applications.prefetch_related("items", "transitions"):
+        assert open_call.opens_at <= application.created_at <= application.submitted_at <= later
+        assert [t.created_at for t in application.transitions.all()] == [
+            application.created_at,
+            application.submitted_at,
+        ]
+        for item in application.items.all():
+            assert open_call.service_starts_on <= item.starts_on <= item.ends_on <= open_call.service_ends_on
