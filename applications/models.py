@@ -145,6 +145,14 @@ class Call(models.Model):
         _("organisations to select"), default=100, help_text=_("How many organisations this call selects.")
     )
     is_pilot = models.BooleanField(_("pilot service"), default=False)
+    waitlist_auto_approve = models.BooleanField(
+        _("approve from the wait-list automatically"),
+        default=False,
+        help_text=_(
+            "When capacity frees up, approve the best-ranked wait-listed applications that fit, "
+            "up to the number of organisations to select. Otherwise reviewers decide."
+        ),
+    )
     offerings = models.ManyToManyField(
         "allocations.Offering", through="CallOffering", related_name="calls", verbose_name=_("offerings")
     )

@@ -66,7 +66,7 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
 
 def application_for_detail(user: User) -> QuerySet[Application]:
     return applications_visible_to(user).prefetch_related(
-        Prefetch("items", queryset=ApplicationItem.objects.select_related("offering")),
+        Prefetch("items", queryset=ApplicationItem.objects.select_related("offering", "allocation")),
         Prefetch("claims", queryset=PriorityClaim.objects.order_by("kind")),
         Prefetch("transitions", queryset=ApplicationTransition.objects.select_related("actor")),
         Prefetch("call__call_offerings", queryset=CallOffering.objects.select_related("offering")),
@@ -97,3 +97,8 @@ def calls_with_my_application(user: User, calls) -> dict[int, Application]:
             Q(call_id__in=ids) & Q(organization__memberships__user=user)
         ).select_related("organization")
     }
+
+
+def ranked(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """Applications in the order a call decides them: earliest submission first, then by id."""
+    return applications.order_by("submitted_at", "pk")

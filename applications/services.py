@@ -148,14 +148,19 @@ def _ensure_member(actor: User, organization: Organization) -> None:
         raise NotAllowed(_("You are not a member of this organisation."))
 
 
-def _record(application: Application, *, actor: User | None, from_status: str, reason: str = "") -> None:
+def record_transition(application: Application, *, actor: User | None, from_status: str, reason: str = "") -> None:
+    """Write the history row for a status change that has just been saved."""
     ApplicationTransition.objects.create(
         application=application, actor=actor, from_status=from_status, to_status=application.status, reason=reason
     )
 
 
 def _lock(application: Application) -> Application:
-    return Application.objects.select_for_update().select_related("call", "organization").get(pk=application.pk)
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call", "organization")
+        .get(pk=application.pk)
+    )
 
 
 @transaction.atomic
@@ -176,7 +181,7 @@ def application_start(*, actor: User, call: Call, organization: Organization) ->
             application = Application.objects.create(call=call, organization=organization, created_by=actor)
     except IntegrityError:
         return Application.objects.get(call=call, organization=organization)
-    _record(application, actor=actor, from_status="", reason="")
+    record_transition(application, actor=actor, from_status="", reason="")
     return application
 
 
@@ -301,7 +306,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
     if not submitted:
         raise DeadlinePassed(_("The deadline of this call has passed; applications are no longer accepted."))
     application.refresh_from_db(fields=["status", "submitted_at", "updated_at"])
-    _record(application, actor=actor, from_status=Application.Status.DRAFT)
+    record_transition(application, actor=actor, from_status=Application.Status.DRAFT)
     transaction.on_commit(lambda: emails.send_submission_receipt(application.pk))
     return application
 
@@ -316,5 +321,5 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
     previous = application.status
     application.status = Application.Status.WITHDRAWN
     application.save(update_fields=["status", "updated_at"])
-    _record(application, actor=actor, from_status=previous, reason=reason)
+    record_transition(application, actor=actor, from_status=previous, reason=reason)
     return application

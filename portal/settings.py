@@ -371,7 +371,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "expire-allocations": {"task": "allocations.expire_allocations", "schedule": 15 * 60},
+    "sweep-stuck-allocations": {"task": "allocations.sweep_stuck_allocations", "schedule": 60},
+    "offer-freed-capacity": {"task": "allocations.offer_freed_capacity", "schedule": 10 * 60},
+    "send-expiry-reminders": {"task": "allocations.send_expiry_reminders", "schedule": 60 * 60},
+    "check-capacity": {"task": "allocations.check_capacity", "schedule": 60 * 60},
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+
+# --- Allocation engine -------------------------------------------------------------------------
+
+# The provisioner backend (see allocations/provisioning.py): a dotted path to a class.
+PROVISIONER_BACKEND = _env_str("PROVISIONER_BACKEND") or "allocations.provisioning.ModelledCloudProvisioner"
+# Knobs of the modelled cloud, for tests and demonstrations.
+PROVISIONER_DELAY_SECONDS = float(_env_int("PROVISIONER_DELAY_MS", 0)) / 1000
+PROVISIONER_TRANSIENT_FAILURES = _env_int("PROVISIONER_TRANSIENT_FAILURES", 0)
+PROVISIONER_ALWAYS_FAIL = _env_bool("PROVISIONER_ALWAYS_FAIL", False)
+# Provisioning attempts before an allocation is failed and its capacity released.
+PROVISIONING_MAX_ATTEMPTS = _env_int("PROVISIONING_MAX_ATTEMPTS", 5, 1)
+# An allocation still pending or provisioning this long after its last change is re-driven.
+PROVISIONING_STUCK_AFTER_SECONDS = _env_int("PROVISIONING_STUCK_AFTER_SECONDS", 300, 1)
 
 if _broker_scheme == "filesystem":
     for _folder in ("broker", "results", "processed", "control"):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+from allocations.demo import seed_demo_pool
 from applications.demo import seed_demo_calls
 
 
@@ -23,7 +24,8 @@ class Command(BaseCommand):
             )
         accounts = seed_demo_accounts()
         summary = seed_demo_calls()
+        phases = seed_demo_pool()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<10} {account.email}")
-        self.stdout.write(f"Demo data: {summary}")
+        self.stdout.write(f"Demo data: {summary}, {phases} capacity phases")

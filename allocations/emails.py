@@ -1,0 +1,51 @@
+"""E-mails about allocations: reminders before the end of the service period."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from allocations.models import Allocation, ExpiryReminder
+
+REMINDER_DAYS = (30, 7, 1)
+
+
+def send_due_expiry_reminders(today=None) -> int:
+    """Send each reminder due today (30, 7 and 1 days before the end) once per allocation.
+
+    Idempotent: the reminder's row is written before the e-mail goes out, under a uniqueness
+    constraint, so a second run (or a concurrent one) sends nothing more.
+    """
+    today = today or timezone.localdate()
+    sent = 0
+    for days_before in REMINDER_DAYS:
+        due = Allocation.objects.filter(
+            state=Allocation.State.ACTIVE, ends_on=today + timedelta(days=days_before)
+        ).select_related("offering", "organization", "application_item__application__call")
+        for allocation in due:
+            try:
+                with transaction.atomic():
+                    ExpiryReminder.objects.create(allocation=allocation, days_before=days_before)
+                    _send_expiry_reminder(allocation, days_before)
+            except IntegrityError:
+                continue
+            sent += 1
+    return sent
+
+
+def _send_expiry_reminder(allocation: Allocation, days_before: int) -> None:
+    application = allocation.application_item.application
+    context = {
+        "allocation": allocation,
+        "days_before": days_before,
+        "link": settings.SITE_URL + reverse("application_detail", args=[application.pk]),
+    }
+    subject = " ".join(render_to_string("emails/expiry_reminder_subject.txt", context).split())
+    body = render_to_string("emails/expiry_reminder.txt", context)
+    recipients = list(allocation.organization.members.values_list("email", flat=True))
+    if recipients:
+        send_mail(subject, body, None, recipients)

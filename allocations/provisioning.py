@@ -1,0 +1,73 @@
+"""Provisioner backends: what turns an allocation into a quota in the data center's cloud.
+
+A backend implements ``provision`` (returns the external reference of the quota it created)
+and ``deprovision``. Both must be idempotent on the allocation: the engine may call them again
+after a crash, a retry or a sweep, and must end with exactly one quota. A real backend would
+set an OpenStack project quota, a Kubernetes ResourceQuota or a Slurm QOS/association limit,
+using the allocation's id as the idempotency key. ``settings.PROVISIONER_BACKEND`` names it.
+"""
+
+import time
+from typing import Protocol
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from allocations.models import Allocation, ProvisionedResource
+
+
+class ProvisioningError(Exception):
+    """The backend refused for good (bad request, quota not possible): do not retry."""
+
+
+class TransientProvisioningError(ProvisioningError):
+    """The backend could not answer now (timeout, 503): retry later."""
+
+
+class Provisioner(Protocol):
+    def provision(self, allocation: Allocation) -> str: ...
+
+    def deprovision(self, allocation: Allocation) -> None: ...
+
+
+class ModelledCloudProvisioner:
+    """The data center's cloud modelled in the database: one ``ProvisionedResource`` per allocation.
+
+    For tests and demonstrations it can be slow (``PROVISIONER_DELAY_SECONDS``), fail
+    transiently for the first N attempts of each allocation (``PROVISIONER_TRANSIENT_FAILURES``)
+    or fail for good (``PROVISIONER_ALWAYS_FAIL``).
+    """
+
+    def provision(self, allocation: Allocation) -> str:
+        delay = getattr(settings, "PROVISIONER_DELAY_SECONDS", 0)
+        if delay:
+            time.sleep(delay)
+        if getattr(settings, "PROVISIONER_ALWAYS_FAIL", False):
+            raise ProvisioningError("the modelled cloud refuses this quota (PROVISIONER_ALWAYS_FAIL)")
+        if allocation.attempts <= getattr(settings, "PROVISIONER_TRANSIENT_FAILURES", 0):
+            raise TransientProvisioningError(f"the modelled cloud is unavailable (attempt {allocation.attempts})")
+        reference = f"nai-dc/quota/{allocation.pk}"
+        try:
+            with transaction.atomic():
+                ProvisionedResource.objects.get_or_create(
+                    allocation_id=allocation.pk,
+                    defaults={
+                        "external_ref": reference,
+                        "offering_name": allocation.offering.name,
+                        "quantity": allocation.quantity,
+                    },
+                )
+        except IntegrityError:
+            pass  # created by a concurrent run for the same allocation: the quota exists once
+        return reference
+
+    def deprovision(self, allocation: Allocation) -> None:
+        ProvisionedResource.objects.filter(allocation_id=allocation.pk, deprovisioned_at__isnull=True).update(
+            deprovisioned_at=timezone.now()
+        )
+
+
+def provisioner() -> Provisioner:
+    return import_string(settings.PROVISIONER_BACKEND)()

@@ -1,0 +1,257 @@
+"""Provisioning throughput of the allocation engine beside PostgreSQL's own ceiling.
+
+Not a test: prints figures. Needs PostgreSQL (DATABASE_URL=postgres://…) and `pgbench` on PATH.
+It creates a scratch database (<name>_bench), provisions N allocations (default 10,000) with
+1, 2 and 4 worker processes, each running the engine's services (approve: reserve capacity in
+the ledger; provision: pending -> provisioning -> active through the modelled cloud), and
+measures with pgbench the same hot-row conditional UPDATE of the ledger (the statement the
+ledger trigger runs for every grant) with as many clients. All grants hit one offering and the
+same 90 days: the worst case, every grant contends for the same ledger rows.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python bench/provisioning.py [N]
+"""
+
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+# Approvals also send a provisioning message; here the workers provision directly, so the
+# messages go to a throw-away file-system broker instead of the machine's Redis.
+os.environ["CELERY_BROKER_URL"] = "filesystem://"
+os.environ["PORTAL_VAR_DIR"] = "var/bench"
+
+START, END = date(2031, 1, 1), date(2031, 3, 31)  # 90 ledger rows per grant
+WORKERS = (1, 2, 4)
+PGBENCH_SECONDS = 10
+# The statement the ledger trigger runs for each grant (see allocations/migrations/0003).
+LEDGER_UPDATE = (
+    "UPDATE allocations_capacityledger SET reserved = reserved + 1 "
+    "WHERE offering_id = :offering AND day BETWEEN '2031-01-01' AND '2031-03-31';\n"
+)
+
+
+def scratch_database_url() -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        sys.exit("bench/provisioning.py needs DATABASE_URL=postgres://… (the ceiling is PostgreSQL's)")
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench"))
+
+
+def psql_admin(url: str, sql: str) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            parts.hostname or "127.0.0.1",
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username or "postgres",
+            "-d",
+            "postgres",
+            "-q",
+            "-c",
+            sql,
+        ],
+        check=True,
+        env={**os.environ, "PGPASSWORD": parts.password or ""},
+    )
+
+
+def setup_django(url: str):
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+
+
+def prepare(count: int, label: str) -> list[int]:
+    """One offering with room for everything, and ``count`` submitted applications of 1 unit."""
+    from django.utils import timezone
+
+    from allocations.models import CapacityPhase, Offering
+    from applications.business_number import check_digit
+    from applications.models import Application, ApplicationItem, Call, Organization
+
+    offering, _ = Offering.objects.get_or_create(name="Bench GPU", defaults={"kind": "gpu", "unit": "gpu"})
+    CapacityPhase.objects.get_or_create(offering=offering, starts_on=date(2030, 1, 1), defaults={"units": 10**9})
+    now = timezone.now()
+    call = Call.objects.create(
+        title=f"bench {label}",
+        description="",
+        opens_at=now - timezone.timedelta(days=1),
+        deadline=now + timezone.timedelta(days=1),
+        service_starts_on=START,
+        service_ends_on=END,
+        selection_target=10**6,
+    )
+    base = Organization.objects.count()
+    organizations = Organization.objects.bulk_create(
+        Organization(
+            legal_name=f"bench {base + n}",
+            org_type="sme",
+            registration_number=f"{base + n:09d}" + str(check_digit(f"{base + n:09d}")),
+            region="gwangju",
+            address="광주광역시 북구",
+            industry="other",
+            employees=1,
+        )
+        for n in range(count)
+    )
+    applications = Application.objects.bulk_create(
+        Application(organization=o, call=call, status="submitted", submitted_at=now) for o in organizations
+    )
+    ApplicationItem.objects.bulk_create(
+        ApplicationItem(application=a, offering=offering, quantity=1, starts_on=START, ends_on=END)
+        for a in applications
+    )
+    return [a.pk for a in applications]
+
+
+def work(url: str, application_ids: list[int], queue) -> None:
+    setup_django(url)
+    from allocations import services
+    from applications.models import Application
+
+    done = 0
+    for application_id in application_ids:
+        application = Application.objects.get(pk=application_id)
+        for allocation in services.application_approve(actor=None, application=application):
+            services.allocation_provision(allocation_id=allocation.pk)
+            done += 1
+    queue.put(done)
+
+
+def run_workers(url: str, application_ids: list[int], workers: int) -> tuple[int, float]:
+    queue = multiprocessing.Queue()
+    shares = [application_ids[n::workers] for n in range(workers)]
+    processes = [multiprocessing.Process(target=work, args=(url, share, queue)) for share in shares]
+    started = time.perf_counter()
+    for process in processes:
+        process.start()
+    done = sum(queue.get() for _ in processes)
+    for process in processes:
+        process.join()
+    return done, time.perf_counter() - started
+
+
+def vacuum_ledger() -> None:
+    """Both sides start from a vacuumed ledger: dead row versions of the hot rows slow updates."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE allocations_capacityledger")
+
+
+def pgbench_ceiling(url: str, offering_id: int, clients: int) -> float:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    script = Path("/tmp/nai-dc-ledger-update.sql")
+    script.write_text(LEDGER_UPDATE)
+    result = subprocess.run(
+        [
+            "pgbench",
+            "-n",
+            "-h",
+            parts.hostname or "127.0.0.1",
+            "-p",
+            str(parts.port or 5432),
+            "-U",
+            parts.username or "postgres",
+            "-c",
+            str(clients),
+            "-j",
+            str(min(clients, 2)),
+            "-T",
+            str(PGBENCH_SECONDS),
+            "-D",
+            f"offering={offering_id}",
+            "-f",
+            str(script),
+            parts.path.lstrip("/"),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGPASSWORD": parts.password or ""},
+    )
+    return float(re.search(r"tps = ([0-9.]+)", result.stdout).group(1))
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    url = scratch_database_url()
+    name = url.rsplit("/", 1)[1]
+    psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
+    psql_admin(url, f'CREATE DATABASE "{name}"')
+    setup_django(url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    rows = []
+    for workers in WORKERS:
+        application_ids = prepare(count, f"{workers} workers")
+        vacuum_ledger()
+        connection.close()
+        done, seconds = run_workers(url, application_ids, workers)
+        from allocations.models import Offering
+
+        offering_id = Offering.objects.get(name="Bench GPU").pk
+        vacuum_ledger()
+        ceiling = pgbench_ceiling(url, offering_id, workers)
+        with connection.cursor() as cursor:  # undo pgbench's increments: the ledger must stay exact
+            cursor.execute(
+                "UPDATE allocations_capacityledger AS l SET reserved = (SELECT COALESCE(SUM(a.quantity), 0) "
+                "FROM allocations_allocation a WHERE a.offering_id = l.offering_id AND a.state IN "
+                "('pending', 'provisioning', 'active') AND l.day BETWEEN a.starts_on AND a.ends_on)"
+            )
+        rate = done / seconds
+        rows.append(
+            {
+                "workers": workers,
+                "allocations": done,
+                "seconds": round(seconds, 2),
+                "allocations_per_s": round(rate, 1),
+                "pgbench_tps": round(ceiling, 1),
+                "ratio": round(rate / ceiling, 3),
+            }
+        )
+    from allocations.capacity import ledger_drift
+
+    drift = len(ledger_drift())
+    print(f"{'workers':>7} {'allocations':>11} {'seconds':>8} {'alloc/s':>8} {'pgbench tps':>11} {'ratio':>6}")
+    for row in rows:
+        print(
+            f"{row['workers']:>7} {row['allocations']:>11} {row['seconds']:>8} {row['allocations_per_s']:>8} "
+            f"{row['pgbench_tps']:>11} {row['ratio']:>6.1%}"
+        )
+    print(f"check_capacity after the run: {'clean' if drift == 0 else f'{drift} drifted days'}")
+    Path(ROOT / "var").mkdir(exist_ok=True)
+    (ROOT / "var" / "bench-provisioning.json").write_text(json.dumps({"rows": rows, "drift": drift}, indent=2))
+    connection.close()
+    psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
+    shutil.rmtree(ROOT / "var" / "bench", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

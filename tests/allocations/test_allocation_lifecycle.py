@@ -1,0 +1,181 @@
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from allocations import capacity, services, tasks
+from allocations.models import Allocation, ProvisionedResource
+from allocations.provisioning import ModelledCloudProvisioner
+from applications.models import Membership
+from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, submitted_application
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved(reviewer, gpu_pool):
+    application = submitted_application(make_call(gpu_pool), (gpu_pool, 4))
+    (allocation,) = services.application_approve(actor=reviewer, application=application)
+    return allocation
+
+
+def test_provisioning_makes_the_allocation_active_with_the_clouds_reference(approved):
+    allocation = services.allocation_provision(allocation_id=approved.pk)
+
+    assert allocation.state == Allocation.State.ACTIVE
+    assert allocation.external_ref == ProvisionedResource.objects.get(allocation=approved).external_ref
+    assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
+        ("", "pending"),
+        ("pending", "provisioning"),
+        ("provisioning", "active"),
+    ]
+
+
+def test_the_provision_task_run_twice_leaves_the_same_end_state(approved):
+    tasks.provision_allocation.apply(args=[approved.pk])
+    tasks.provision_allocation.apply(args=[approved.pk])
+
+    approved.refresh_from_db()
+    assert approved.state == "active"
+    assert ProvisionedResource.objects.filter(allocation=approved).count() == 1
+    assert approved.transitions.filter(to_state="active").count() == 1
+
+
+def test_a_transient_failure_is_retried_and_then_succeeds(approved, settings):
+    settings.PROVISIONER_TRANSIENT_FAILURES = 1
+
+    # apply() runs the retry in place of the broker's countdown.
+    result = tasks.provision_allocation.apply(args=[approved.pk])
+
+    approved.refresh_from_db()
+    assert result.get() == "active"
+    assert approved.state == "active" and approved.attempts == 2 and approved.last_error == ""
+
+
+def test_when_attempts_run_out_the_allocation_fails_and_its_capacity_returns(approved, settings, gpu_pool):
+    settings.PROVISIONER_TRANSIENT_FAILURES = 99
+    settings.PROVISIONING_MAX_ATTEMPTS = 3
+
+    tasks.provision_allocation.apply(args=[approved.pk])
+
+    approved.refresh_from_db()
+    assert approved.state == "failed" and approved.attempts == 3
+    assert "3 attempts" in approved.last_error
+    assert capacity.availability(gpu_pool.pk, SERVICE_START, SERVICE_END).free == 10
+
+
+def test_a_permanent_refusal_fails_at_once(approved, settings):
+    settings.PROVISIONER_ALWAYS_FAIL = True
+
+    allocation = services.allocation_provision(allocation_id=approved.pk)
+
+    assert allocation.state == "failed"
+    assert not ProvisionedResource.objects.exists()
+
+
+def test_revoking_returns_the_capacity_and_removes_the_quota(
+    approved, gpu_pool, operator, django_capture_on_commit_callbacks
+):
+    services.allocation_provision(allocation_id=approved.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.allocation_release(actor=operator, allocation=approved, to_state="revoked", reason="misuse")
+
+    approved.refresh_from_db()
+    assert approved.state == "revoked"
+    assert ProvisionedResource.objects.get(allocation=approved).deprovisioned_at is not None
+    assert capacity.availability(gpu_pool.pk, SERVICE_START, SERVICE_END).free == 10
+    assert approved.transitions.get(to_state="revoked").actor == operator
+
+
+def test_allocations_expire_after_their_last_day(approved, gpu_pool):
+    services.allocation_provision(allocation_id=approved.pk)
+    with time_machine.travel(SERVICE_END, tick=False):
+        assert tasks.expire_allocations.apply().get() == 0
+    with time_machine.travel(SERVICE_END + timedelta(days=1), tick=False):
+        assert tasks.expire_allocations.apply().get() == 1
+        assert tasks.expire_allocations.apply().get() == 0
+
+    approved.refresh_from_db()
+    assert approved.state == "expired"
+    assert capacity.availability(gpu_pool.pk, SERVICE_START, SERVICE_END).free == 10
+
+
+def test_the_sweeper_finds_allocations_stuck_in_pending_or_provisioning(approved, settings):
+    settings.PROVISIONING_STUCK_AFTER_SECONDS = 60
+    assert list(services.allocations_stuck()) == []
+    with time_machine.travel(approved.state_changed_at + timedelta(minutes=2)):
+        assert list(services.allocations_stuck()) == [approved]
+
+
+def test_expiry_reminders_go_out_once_30_7_and_1_days_before_the_end(approved, applicant):
+    services.allocation_provision(allocation_id=approved.pk)
+    MembershipFactory(organization=approved.organization, user=applicant, role=Membership.Role.OWNER)
+    sent_on = []
+    day = SERVICE_END - timedelta(days=40)
+    while day <= SERVICE_END:
+        with time_machine.travel(day, tick=False):
+            before = len(mail.outbox)
+            tasks.send_expiry_reminders.apply()
+            tasks.send_expiry_reminders.apply()  # a second run the same day sends nothing
+            if len(mail.outbox) > before:
+                assert len(mail.outbox) == before + 1
+                sent_on.append((SERVICE_END - day).days)
+        day += timedelta(days=1)
+
+    assert sent_on == [30, 7, 1]
+    assert mail.outbox[0].to == [applicant.email]
+
+
+def test_check_capacity_is_clean_then_reports_drift_with_exit_status_1(approved, capsys):
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    call_command("check_capacity")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE allocations_capacityledger SET reserved = reserved - 1 WHERE offering_id = %s AND day = %s",
+            [approved.offering_id, date(2031, 2, 1)],
+        )
+
+    with pytest.raises(CommandError) as failure:
+        call_command("check_capacity")
+
+    assert failure.value.returncode == 1
+    assert "2031-02-01" in capsys.readouterr().err
+    assert len(capacity.ledger_drift()) == 1
+
+
+def test_the_applicant_sees_the_granted_quantity_and_the_active_allocation(client, approved, applicant):
+    MembershipFactory(organization=approved.organization, user=applicant, role=Membership.Role.OWNER)
+    allocation = services.allocation_provision(allocation_id=approved.pk)
+    client.force_login(applicant)
+
+    page = client.get(reverse("application_detail", args=[approved.application_item.application_id])).content.decode()
+
+    assert "allocation-active" in page
+    assert allocation.external_ref in page
+
+
+class RevokedWhileProvisioning(ModelledCloudProvisioner):
+    """The operator revokes the allocation while the backend is still creating its quota."""
+
+    def provision(self, allocation):
+        services.allocation_release(actor=None, allocation=allocation, to_state="revoked", reason="revoked meanwhile")
+        return super().provision(allocation)
+
+
+def test_a_quota_created_after_its_allocation_was_revoked_is_removed(
+    approved, settings, django_capture_on_commit_callbacks
+):
+    settings.PROVISIONER_BACKEND = f"{__name__}.RevokedWhileProvisioning"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        allocation = services.allocation_provision(allocation_id=approved.pk)
+
+    assert allocation.state == "revoked"
+    assert ProvisionedResource.objects.get(allocation=approved).deprovisioned_at is not None

@@ -1,0 +1,364 @@
+"""The capacity guarantee under concurrency: however many approvals, provisions and releases run
+at once, and whatever statement reaches the database, no day is ever over-committed and the
+ledger stays equal to the allocations.
+
+The races run real threads, each with its own database connection, released together by a
+barrier. They are meant for PostgreSQL; on SQLite (which serialises writers) they run fewer
+rounds with the same assertions.
+"""
+
+import random
+import threading
+import time
+from collections import Counter
+from datetime import date, timedelta
+from functools import partial
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from allocations import capacity
+from allocations.models import (
+    HOLDING_STATES,
+    Allocation,
+    CapacityLedger,
+    CapacityPhase,
+    Offering,
+    ProvisionedResource,
+)
+from allocations.services import (
+    DoesNotFit,
+    PhaseConflictError,
+    allocation_provision,
+    allocation_release,
+    application_approve,
+    application_waitlist,
+    capacity_phases_set,
+)
+from applications.models import Application
+from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, make_pool, submitted_application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Longer than any lock wait a correct engine needs; a deadlock that the database does not break
+# (or a lock wait that never ends) shows up as threads still running after it.
+THREAD_TIMEOUT = 60
+
+
+def on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def run_together(jobs, *, timeout: float = THREAD_TIMEOUT) -> list:
+    """Run each job in a thread of its own, all released at once, and return what each returned
+    or raised. Every thread closes its database connection; all must finish within ``timeout``."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            # Connected before the barrier, so that the jobs, not the connections, start together.
+            connection.ensure_connection()
+            barrier.wait(timeout=timeout)
+            outcomes[index] = job()
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, job), daemon=True) for index, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    still_running = sum(thread.is_alive() for thread in threads)
+    assert still_running == 0, f"{still_running} of {len(threads)} threads still running after {timeout} s"
+    return outcomes
+
+
+def assert_none_raised(outcomes: list, context: str = "") -> None:
+    raised = [f"{type(outcome).__name__}: {outcome}" for outcome in outcomes if isinstance(outcome, Exception)]
+    assert not raised, f"{context}{len(raised)} of {len(outcomes)} threads raised:\n" + "\n".join(raised)
+
+
+def open_calls(*offerings, count: int) -> list:
+    """Several calls offering the same pools. A decision locks its application's call row, so
+    applications of one call are decided one after the other; spread over several calls they
+    meet where the guarantee must hold, at the pool's ledger."""
+    return [make_call(*offerings) for _ in range(count)]
+
+
+def approve_or_waitlist(application: Application, *, provision: bool = False) -> str:
+    """What a reviewer does: approve in full; if the pool cannot take it, wait-list it."""
+    try:
+        allocations = application_approve(actor=None, application=application)
+    except DoesNotFit:
+        application_waitlist(actor=None, application=application, reason="The pool is full.")
+        return "waitlisted"
+    if provision:
+        for allocation in allocations:
+            allocation_provision(allocation_id=allocation.pk)
+    return "approved"
+
+
+def held_per_day(offering: Offering) -> dict[date, int]:
+    """What the allocations holding capacity add up to, day by day, recomputed from scratch."""
+    held: Counter = Counter()
+    for start, end, quantity in Allocation.objects.filter(offering=offering, state__in=HOLDING_STATES).values_list(
+        "starts_on", "ends_on", "quantity"
+    ):
+        for day in capacity.days(start, end):
+            held[day] += quantity
+    return dict(held)
+
+
+def reserved_per_day(offering: Offering) -> dict[date, int]:
+    return dict(CapacityLedger.objects.filter(offering=offering, reserved__gt=0).values_list("day", "reserved"))
+
+
+def period(start_offset: int, length: int) -> tuple[date, date]:
+    start = SERVICE_START + timedelta(days=start_offset)
+    return start, min(start + timedelta(days=length - 1), SERVICE_END)
+
+
+# --- Concurrent approvals -----------------------------------------------------------------------
+
+
+def test_sixty_four_concurrent_one_unit_approvals_fill_a_pool_of_ten_exactly_every_time():
+    # SQLite lets one writer in at a time: two rounds show the same outcome without the 20 rounds'
+    # cost. On PostgreSQL the rounds give the interleavings many chances to differ.
+    rounds = 20 if on_postgresql() else 2
+    applicants = 64
+    january = period(0, 31)  # a month keeps twenty rounds quick; the race is the same for any period
+    for round_number in range(rounds):
+        pool = make_pool(10, name=f"A100 GPU round {round_number}")
+        calls = open_calls(pool, count=8)
+        applications = [submitted_application(calls[n % len(calls)], (pool, 1, *january)) for n in range(applicants)]
+
+        outcomes = run_together(
+            [partial(approve_or_waitlist, application, provision=True) for application in applications]
+        )
+
+        context = f"round {round_number}: "
+        assert_none_raised(outcomes, context)
+        assert outcomes.count("approved") == 10, context
+        states = list(Allocation.objects.filter(offering=pool).values_list("state", flat=True))
+        assert states == [Allocation.State.ACTIVE] * 10, context
+        assert ProvisionedResource.objects.filter(allocation__offering=pool).count() == 10, context
+        waitlisted = Application.objects.filter(call__in=calls, status=Application.Status.WAITLISTED)
+        assert waitlisted.count() == applicants - 10, context
+        assert not Allocation.objects.filter(application_item__application__in=waitlisted).exists(), context
+        assert capacity.ledger_drift() == [], context
+
+
+def test_random_sizes_requested_at_once_never_grant_more_than_the_pool_on_any_day():
+    rng = random.Random(20310101)
+    pool = make_pool(37, name="H100 GPU")
+    calls = open_calls(pool, count=5)
+    applications = [
+        submitted_application(
+            calls[n % len(calls)], (pool, rng.randint(1, 4), *period(rng.randrange(0, 60), rng.randrange(1, 91)))
+        )
+        for n in range(40)
+    ]
+
+    outcomes = run_together([partial(approve_or_waitlist, application) for application in applications])
+
+    assert_none_raised(outcomes)
+    held = held_per_day(pool)
+    assert 0 < max(held.values()) <= 37
+    assert reserved_per_day(pool) == held
+    assert capacity.ledger_drift() == []
+    assert outcomes.count("approved") == Allocation.objects.filter(offering=pool).count()
+    # Nothing was released, so free capacity only shrank: what was refused then does not fit now.
+    for application, outcome in zip(applications, outcomes, strict=True):
+        if outcome == "waitlisted":
+            (item,) = application.items.all()
+            assert capacity.availability(pool.pk, item.starts_on, item.ends_on).free < item.quantity
+
+
+def test_provisions_and_releases_interleaved_leave_the_ledger_equal_to_the_allocations():
+    pool = make_pool(30, name="A100 GPU busy")
+    calls = open_calls(pool, count=4)
+    # Earlier grants, the late periods first, so that the ledger's rows are not stored in day order.
+    earlier = []
+    for n in range(12):
+        application = submitted_application(calls[n % len(calls)], (pool, 2, *period(60 - 5 * n, 25 + n)))
+        (allocation,) = application_approve(actor=None, application=application)
+        earlier.append(allocation)
+    for allocation in earlier[:8]:
+        allocation_provision(allocation_id=allocation.pk)
+    newcomers = [
+        submitted_application(calls[n % len(calls)], (pool, 3, *period((7 * n) % 80, 10 + (11 * n) % 70)))
+        for n in range(16)
+    ]
+    revoked = earlier[::2]  # four active ones and two of the four still pending
+
+    def revoke(allocation):
+        return allocation_release(actor=None, allocation=allocation, to_state="revoked", reason="Withdrawn.")
+
+    jobs = [partial(revoke, allocation) for allocation in revoked]
+    jobs += [partial(allocation_provision, allocation_id=allocation.pk) for allocation in earlier[8:]]
+    jobs += [partial(approve_or_waitlist, application, provision=True) for application in newcomers]
+    random.Random(7).shuffle(jobs)
+
+    outcomes = run_together(jobs)
+
+    assert_none_raised(outcomes)
+    states = dict(Allocation.objects.filter(pk__in=[a.pk for a in earlier]).values_list("pk", "state"))
+    assert {states[allocation.pk] for allocation in revoked} == {Allocation.State.REVOKED}
+    assert {states[allocation.pk] for allocation in earlier[1::2]} == {Allocation.State.ACTIVE}
+    assert reserved_per_day(pool) == held_per_day(pool)
+    assert capacity.ledger_drift() == []
+
+
+def test_grants_spanning_gpu_and_storage_in_either_order_never_deadlock():
+    gpu = make_pool(20, name="A100 GPU shared")
+    storage = make_pool(100, name="Storage shared", kind=Offering.Kind.STORAGE, unit=Offering.Unit.TB)
+    calls = open_calls(gpu, storage, count=8)
+    applications = []
+    for n in range(32):
+        gpu_item = (gpu, 1, *period((n % 8) * 7, 40 + (n % 5) * 9))
+        storage_item = (storage, 5, *period((n % 6) * 10, 30 + (n % 4) * 12))
+        # Half ask GPU then storage, half storage then GPU: items are granted in the order made.
+        items = (gpu_item, storage_item) if n % 2 == 0 else (storage_item, gpu_item)
+        applications.append(submitted_application(calls[n % len(calls)], *items))
+
+    outcomes = run_together([partial(approve_or_waitlist, application, provision=True) for application in applications])
+
+    assert_none_raised(outcomes, "no deadlock, no lock timeout, nothing else: ")
+    for application, outcome in zip(applications, outcomes, strict=True):
+        kinds_and_states = Allocation.objects.filter(application_item__application=application).values_list(
+            "offering__kind", "state"
+        )
+        if outcome == "approved":
+            assert sorted(kinds_and_states) == [("gpu", "active"), ("storage", "active")]
+        else:
+            assert list(kinds_and_states) == []
+    assert "approved" in outcomes and "waitlisted" in outcomes
+    assert capacity.ledger_drift() == []
+
+
+# --- Statements from outside the engine ---------------------------------------------------------
+
+
+@pytest.fixture
+def eight_of_ten_held():
+    """A pool of 10 of which a pending allocation holds 8 in February 2031."""
+    pool = make_pool(10, name="A100 GPU guarded")
+    application = submitted_application(make_call(pool), (pool, 8, date(2031, 2, 1), date(2031, 2, 28)))
+    (allocation,) = application_approve(actor=None, application=application)
+    return allocation
+
+
+def assert_unchanged(allocation: Allocation) -> None:
+    allocation.refresh_from_db()
+    assert allocation.quantity == 8
+    assert set(reserved_per_day(allocation.offering).values()) == {8}
+    assert capacity.ledger_drift() == []
+
+
+def test_a_raw_update_raising_an_allocations_quantity_over_capacity_is_refused(eight_of_ten_held):
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE allocations_allocation SET quantity = %s WHERE id = %s", [1_000_000, eight_of_ten_held.pk]
+        )
+
+    assert_unchanged(eight_of_ten_held)
+
+
+def test_a_raw_update_of_the_ledger_over_capacity_is_refused(eight_of_ten_held):
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE allocations_capacityledger SET reserved = capacity + 1 WHERE offering_id = %s AND day = %s",
+            [eight_of_ten_held.offering_id, connection.ops.adapt_datefield_value(date(2031, 2, 14))],
+        )
+
+    assert_unchanged(eight_of_ten_held)
+
+
+def test_a_raw_insert_of_a_holding_allocation_for_days_without_ledger_rows_is_refused(eight_of_ten_held):
+    pool = eight_of_ten_held.offering
+    unapproved = submitted_application(eight_of_ten_held.application_item.application.call, (pool, 1))
+    (item,) = unapproved.items.all()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    adapt_date = connection.ops.adapt_datefield_value
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO allocations_allocation (organization_id, application_item_id, offering_id, quantity,"
+            " starts_on, ends_on, state, external_ref, attempts, last_error, created_at, state_changed_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, '', 0, '', %s, %s)",
+            [
+                unapproved.organization_id,
+                item.pk,
+                pool.pk,
+                1,
+                adapt_date(date(2040, 1, 1)),
+                adapt_date(date(2040, 1, 31)),
+                Allocation.State.ACTIVE.value,
+                now,
+                now,
+            ],
+        )
+
+    assert not Allocation.objects.filter(application_item=item).exists()
+    assert_unchanged(eight_of_ten_held)
+
+
+def test_a_shell_update_of_the_quantity_over_capacity_is_refused(eight_of_ten_held):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Allocation.objects.filter(pk=eight_of_ten_held.pk).update(quantity=11)
+
+    assert_unchanged(eight_of_ten_held)
+
+
+def test_a_shell_update_lowering_a_phase_below_what_is_allocated_is_refused(eight_of_ten_held):
+    phases = CapacityPhase.objects.filter(offering=eight_of_ten_held.offering)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        phases.update(units=0)
+
+    assert list(phases.values_list("units", flat=True)) == [10]
+    assert_unchanged(eight_of_ten_held)
+
+
+def test_setting_phases_below_what_is_allocated_is_refused_naming_the_first_conflicting_day(eight_of_ten_held):
+    pool = eight_of_ten_held.offering
+
+    # Capacity falls on 15 January, but the allocation only starts holding on 1 February.
+    with pytest.raises(PhaseConflictError) as refused:
+        capacity_phases_set(offering=pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 15), 4, True, "")])
+
+    assert "2031-02-01" in str(refused.value)
+    assert list(pool.phases.values_list("starts_on", "units")) == [(date(2030, 1, 1), 10)]
+    assert set(CapacityLedger.objects.filter(offering=pool).values_list("capacity", flat=True)) == {10}
+    assert_unchanged(eight_of_ten_held)
+
+
+# --- Concurrent provisioning ----------------------------------------------------------------------
+
+
+def test_eight_concurrent_provisions_of_one_allocation_make_one_quota_and_one_history(settings):
+    # A slow cloud keeps all eight runs inside the backend call at once.
+    settings.PROVISIONER_DELAY_SECONDS = 0.05
+    pool = make_pool(10, name="A100 GPU once")
+    application = submitted_application(make_call(pool), (pool, 3))
+    (allocation,) = application_approve(actor=None, application=application)
+
+    outcomes = run_together([partial(allocation_provision, allocation_id=allocation.pk)] * 8)
+
+    assert_none_raised(outcomes)
+    assert {outcome.state for outcome in outcomes} == {Allocation.State.ACTIVE}
+    (allocation,) = Allocation.objects.filter(application_item__application=application)
+    resource = ProvisionedResource.objects.get(allocation__application_item__application=application)
+    assert allocation.state == Allocation.State.ACTIVE
+    assert allocation.external_ref == resource.external_ref
+    assert list(allocation.transitions.values_list("from_state", "to_state")) == [
+        ("", "pending"),
+        ("pending", "provisioning"),
+        ("provisioning", "active"),
+    ]
+    assert capacity.ledger_drift() == []

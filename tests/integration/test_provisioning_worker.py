@@ -1,0 +1,200 @@
+"""Provisioning by a real Celery worker: from an approval to an active allocation, and what
+happens when the worker dies mid-task, the broker is down at approval time, or the cloud keeps
+failing. The database row is the job; these tests check that a lost message costs a delay and
+never a second quota or a lost grant."""
+
+import os
+import signal
+import time
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+
+from allocations.capacity import availability
+from allocations.models import Allocation, ProvisionedResource
+from allocations.services import application_approve
+from allocations.tasks import provision_allocation, sweep_stuck_allocations
+from applications.models import Application
+from portal.celery import app as celery_app
+from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, make_pool, submitted_application
+
+pytestmark = pytest.mark.integration
+
+TIMEOUT = 60  # seconds; every wait below polls the database until then
+POOL_UNITS = 10
+GRANTED_UNITS = 4
+
+PROVISIONED = [("", "pending"), ("pending", "provisioning"), ("provisioning", "active")]
+
+
+def approve_one() -> Allocation:
+    """Approve a submitted application for GRANTED_UNITS of a fresh pool; its one allocation."""
+    offering = make_pool(POOL_UNITS)
+    application = submitted_application(make_call(offering), (offering, GRANTED_UNITS))
+    [allocation] = application_approve(actor=None, application=application)
+    return allocation
+
+
+def wait_for_state(allocation: Allocation, state: str, timeout: float = TIMEOUT) -> Allocation:
+    deadline = time.monotonic() + timeout
+    while True:
+        allocation.refresh_from_db()
+        if allocation.state == state:
+            return allocation
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"allocation {allocation.pk} is {allocation.state} after {timeout} s, not {state} "
+                f"(attempts {allocation.attempts}, last error {allocation.last_error!r})"
+            )
+        time.sleep(0.1)
+
+
+def sweep_until_redriven(timeout: float = TIMEOUT) -> int:
+    """Run the sweeper (in this process, sending to the test's queue) until it re-drives something."""
+    deadline = time.monotonic() + timeout
+    while not (redriven := sweep_stuck_allocations()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the sweeper found no stuck allocation within {timeout} s")
+        time.sleep(0.2)
+    return redriven
+
+
+def history(allocation: Allocation) -> list[tuple[str, str]]:
+    return list(allocation.transitions.order_by("created_at", "pk").values_list("from_state", "to_state"))
+
+
+def free_units(allocation: Allocation) -> int:
+    return availability(allocation.offering_id, SERVICE_START, SERVICE_END).free
+
+
+def assert_provisioned_once(allocation: Allocation) -> None:
+    resources = list(ProvisionedResource.objects.filter(allocation=allocation))
+    assert len(resources) == 1
+    assert resources[0].external_ref == allocation.external_ref == f"nai-dc/quota/{allocation.pk}"
+    assert resources[0].quantity == GRANTED_UNITS
+    assert history(allocation) == PROVISIONED
+    assert allocation.last_error == ""
+    assert free_units(allocation) == POOL_UNITS - GRANTED_UNITS
+
+
+@contextmanager
+def broker_unreachable(tmp_path, monkeypatch):
+    """This process cannot send to the broker inside the block: a closed port for Redis, a
+    folder that cannot exist for the file-system transport.
+
+    The app caches its connection and producer pools; they are dropped on the way in so that
+    an open connection cannot hide the outage, and on the way out so that the app goes back
+    to the configured broker's pools (kept, untouched, in kombu's registry).
+    """
+    with monkeypatch.context() as patch:
+        if urlsplit(django_settings.CELERY_BROKER_URL).scheme == "filesystem":
+            blocker = tmp_path / "not-a-folder"
+            blocker.write_text("")
+            options = {**celery_app.conf.broker_transport_options, "data_folder_out": str(blocker / "broker")}
+            patch.setitem(celery_app.conf, "broker_transport_options", options)
+        else:
+            # The environment's CELERY_BROKER_URL wins over the app's configuration: patch it there.
+            patch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:1/0")
+        _forget_broker_pools()
+        try:
+            yield
+        finally:
+            celery_app.amqp.producer_pool.force_close_all()  # the unreachable broker's pools only
+            celery_app.pool.force_close_all()
+            _forget_broker_pools()
+
+
+def _forget_broker_pools() -> None:
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_provisions_an_approved_allocation(task_queue, start_worker):
+    start_worker(task_queue)
+
+    allocation = approve_one()
+
+    wait_for_state(allocation, Allocation.State.ACTIVE)
+    assert allocation.attempts == 1
+    assert_provisioned_once(allocation)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_allocation_whose_worker_was_killed_mid_provision_is_provisioned_once_after_a_sweep(
+    task_queue, start_worker, settings
+):
+    slow_worker = start_worker(task_queue, PROVISIONER_DELAY_MS="5000")
+    allocation = approve_one()
+    wait_for_state(allocation, Allocation.State.PROVISIONING)
+
+    os.killpg(slow_worker.pid, signal.SIGKILL)  # inside the cloud call, after the claim committed
+    assert slow_worker.wait(timeout=10) == -signal.SIGKILL
+    allocation.refresh_from_db()
+    assert allocation.state == Allocation.State.PROVISIONING
+    assert not ProvisionedResource.objects.filter(allocation=allocation).exists()
+
+    start_worker(task_queue)
+    settings.PROVISIONING_STUCK_AFTER_SECONDS = 1
+    assert sweep_until_redriven() == 1
+
+    wait_for_state(allocation, Allocation.State.ACTIVE)
+    assert allocation.attempts == 2  # the killed attempt and the sweeper's
+    assert_provisioned_once(allocation)  # the re-drive went provisioning -> active, not a second claim
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_stands_while_the_broker_is_down_and_the_sweeper_provisions_it_later(
+    task_queue, start_worker, settings, tmp_path, monkeypatch, caplog
+):
+    with broker_unreachable(tmp_path, monkeypatch):
+        allocation = approve_one()  # raises nothing: the approval is committed, the nudge lost
+
+    assert "could not enqueue allocations.provision_allocation" in caplog.text
+    allocation.refresh_from_db()
+    assert allocation.state == Allocation.State.PENDING
+    assert allocation.application_item.application.status == Application.Status.APPROVED
+    assert free_units(allocation) == POOL_UNITS - GRANTED_UNITS  # the pending allocation holds its capacity
+
+    start_worker(task_queue)  # answering its ping means it has taken everything queued before it
+    allocation.refresh_from_db()
+    assert allocation.state == Allocation.State.PENDING  # no message reached the broker
+
+    settings.PROVISIONING_STUCK_AFTER_SECONDS = 1
+    assert sweep_until_redriven() == 1
+
+    wait_for_state(allocation, Allocation.State.ACTIVE)
+    assert allocation.attempts == 1
+    assert_provisioned_once(allocation)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_allocation_is_failed_and_its_capacity_released_when_its_attempts_run_out(task_queue, start_worker):
+    start_worker(task_queue, PROVISIONER_TRANSIENT_FAILURES="100", PROVISIONING_MAX_ATTEMPTS="2")
+
+    allocation = approve_one()
+
+    wait_for_state(allocation, Allocation.State.FAILED)
+    assert allocation.attempts == 2
+    assert allocation.last_error.startswith("gave up after 2 attempts: ")
+    assert "the modelled cloud is unavailable (attempt 2)" in allocation.last_error
+    assert free_units(allocation) == POOL_UNITS
+    assert history(allocation) == [("", "pending"), ("pending", "provisioning"), ("provisioning", "failed")]
+    assert not ProvisionedResource.objects.filter(allocation=allocation).exists()
+
+
+@pytest.mark.django_db
+def test_provisioning_run_twice_leaves_one_active_allocation_and_one_quota():
+    # Not transactional: the approval's on-commit nudge is never sent, the task runs only here.
+    allocation = approve_one()
+
+    first = provision_allocation.apply(args=[allocation.pk])
+    second = provision_allocation.apply(args=[allocation.pk])
+
+    assert (first.get(), second.get()) == (Allocation.State.ACTIVE, Allocation.State.ACTIVE)
+    allocation.refresh_from_db()
+    assert allocation.state == Allocation.State.ACTIVE
+    assert allocation.attempts == 1  # the second run found it active and did nothing
+    assert_provisioned_once(allocation)
