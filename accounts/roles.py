@@ -11,6 +11,11 @@ STAFF_GROUPS = (REVIEWERS, OPERATORS)
 # What each role may do in the admin, as "app_label.codename". Deciding never needs a superuser.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     REVIEWERS: (
+        "applications.decide_application",
+        "applications.view_conflictofinterest",
+        "applications.add_conflictofinterest",
+        "applications.view_priorityweight",
+        "applications.view_claimreview",
         "applications.view_organization",
         "applications.view_membership",
         "applications.view_call",
@@ -25,6 +30,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "allocations.view_allocationtransition",
     ),
     OPERATORS: (
+        "applications.add_priorityweight",
+        "applications.change_priorityweight",
+        "applications.delete_priorityweight",
+        "applications.view_priorityweight",
+        "applications.view_claimreview",
         "applications.view_organization",
         "applications.view_membership",
         "applications.add_call",
@@ -60,12 +70,14 @@ def sync_role_permissions(apps) -> None:
     Permissions are normally created after all migrations ran; they are created here first so
     that a fresh database gets its roles in the same `migrate`.
     """
+    from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+    if apps is not global_apps:  # a migration's historical registry
+        for app_config in apps.get_app_configs():
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codes in ROLE_PERMISSIONS.items():

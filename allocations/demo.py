@@ -66,3 +66,68 @@ def seed_demo_pool() -> int:
         capacity_phases_set(offering=offering, phases=offering_phases)
         phases += len(offering_phases)
     return phases
+
+
+def seed_demo_decisions() -> dict[str, int]:
+    """Decide the 2021 calls as the operator would have: claims verified, the ranked queue
+    approved while the pool allowed (the rest wait-listed), allocations provisioned and, their
+    service period over, expired. Every call gets the default priority policy. Idempotent:
+    only applications still submitted are decided."""
+    from allocations import services
+    from applications import services as application_services
+    from applications.demo import HISTORIC_CALL_TITLE, PILOT_CALL_TITLE
+    from applications.models import Application, Call
+    from applications.selectors import ranked
+
+    counts = {"approved": 0, "waitlisted": 0}
+    for call in Call.objects.all():
+        application_services.priority_policy_defaults(call)
+    for call in Call.objects.filter(title__in=[HISTORIC_CALL_TITLE, PILOT_CALL_TITLE]):
+        submitted = Application.objects.filter(call=call, status=Application.Status.SUBMITTED)
+        for application in submitted.prefetch_related("claims"):
+            for claim in application.claims.filter(verification="pending"):
+                application_services.claim_review(actor=None, claim=claim, verdict="verified", note="demo")
+        for application in ranked(submitted.all()):
+            try:
+                allocations = services.application_approve(actor=None, application=application)
+            except services.DoesNotFit as refused:
+                services.application_waitlist(actor=None, application=application, reason=str(refused))
+                counts["waitlisted"] += 1
+                continue
+            counts["approved"] += 1
+            for allocation in allocations:
+                services.allocation_provision(allocation_id=allocation.pk)
+                services.allocation_release(
+                    actor=None, allocation=allocation, to_state="expired", reason="The service period ended."
+                )
+        _date_decisions_in_2021(call)
+    return counts
+
+
+def _date_decisions_in_2021(call) -> None:
+    """Seeded decisions happen today; give their history the dates they would have had: the
+    review a week after the deadline, provisioning on the first service day, expiry after the
+    last. (Seed data only: the services always stamp the real time.)"""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from allocations.models import Allocation, AllocationTransition
+    from applications.models import ApplicationTransition, ClaimReview
+
+    seoul = ZoneInfo("Asia/Seoul")
+    reviewed = min(
+        call.deadline + timedelta(days=7), datetime.combine(call.service_starts_on - timedelta(days=1), time(17), seoul)
+    )
+    provisioned = datetime.combine(call.service_starts_on, time(9), seoul)
+    expired = datetime.combine(call.service_ends_on + timedelta(days=1), time(0, 15), seoul)
+    recent = call.service_ends_on + timedelta(days=2)
+    ClaimReview.objects.filter(claim__application__call=call, created_at__date__gt=recent).update(created_at=reviewed)
+    ApplicationTransition.objects.filter(
+        application__call=call, to_status__in=["approved", "waitlisted"], created_at__date__gt=recent
+    ).update(created_at=reviewed)
+    allocations = Allocation.objects.filter(application_item__application__call=call, created_at__date__gt=recent)
+    transitions = AllocationTransition.objects.filter(allocation__in=allocations)
+    transitions.filter(to_state="pending").update(created_at=reviewed)
+    transitions.filter(to_state__in=["provisioning", "active"]).update(created_at=provisioned)
+    transitions.filter(to_state="expired").update(created_at=expired)
+    allocations.update(created_at=reviewed, state_changed_at=expired)

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocations import capacity
-from allocations.models import Allocation, AllocationTransition, CapacityPhase, Offering
+from allocations.models import Allocation, AllocationTransition, CapacityLedger, CapacityPhase, Offering
 from allocations.provisioning import ProvisioningError, TransientProvisioningError, provisioner
 from applications.models import Application, ApplicationItem, Call
-from applications.services import ApplicationError, record_transition
+from applications.services import ApplicationError, ensure_may_decide, record_transition
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,7 @@ def application_approve(
     partial grant needs a reason. Not idempotent: a second call finds the application approved.
     """
     application = _lock_application(application)
+    ensure_may_decide(actor, application)
     if application.status not in DECIDABLE:
         raise ApplicationError(_("Only a submitted or wait-listed application can be approved."))
     items = list(application.items.select_related("offering").order_by("pk"))
@@ -136,8 +137,9 @@ def application_approve(
     previous = application.status
     application.status = Application.Status.APPROVED
     application.save(update_fields=["status", "updated_at"])
-    record_transition(application, actor=actor, from_status=previous, reason=reason)
+    transition = record_transition(application, actor=actor, from_status=previous, reason=reason)
     _enqueue_provisioning([allocation.pk for allocation in allocations])
+    _enqueue_decision_email(transition)
     return allocations
 
 
@@ -147,6 +149,12 @@ def _enqueue_provisioning(allocation_ids: list[int]) -> None:
     for allocation_id in allocation_ids:
         # If the broker is down the approval still stands: the sweeper re-drives it later.
         transaction.on_commit(lambda pk=allocation_id: _send_quietly(provision_allocation, pk))
+
+
+def _enqueue_decision_email(transition) -> None:
+    from applications.tasks import send_decision_email
+
+    transaction.on_commit(lambda: _send_quietly(send_decision_email, transition.pk))
 
 
 def _send_quietly(task, *args) -> None:
@@ -160,11 +168,14 @@ def _send_quietly(task, *args) -> None:
 def application_waitlist(*, actor: User | None, application: Application, reason: str = "") -> Application:
     """Put a submitted application on the wait-list; its rank (score, submission time) is kept."""
     application = _lock_application(application)
+    ensure_may_decide(actor, application)
     if application.status != Application.Status.SUBMITTED:
         raise ApplicationError(_("Only a submitted application can be wait-listed."))
     application.status = Application.Status.WAITLISTED
     application.save(update_fields=["status", "updated_at"])
-    record_transition(application, actor=actor, from_status=Application.Status.SUBMITTED, reason=reason)
+    _enqueue_decision_email(
+        record_transition(application, actor=actor, from_status=Application.Status.SUBMITTED, reason=reason)
+    )
     return application
 
 
@@ -174,12 +185,13 @@ def application_reject(*, actor: User | None, application: Application, reason: 
     if not reason.strip():
         raise ApplicationError(_("A rejection needs a reason."))
     application = _lock_application(application)
+    ensure_may_decide(actor, application)
     if application.status not in DECIDABLE:
         raise ApplicationError(_("Only a submitted or wait-listed application can be rejected."))
     previous = application.status
     application.status = Application.Status.REJECTED
     application.save(update_fields=["status", "updated_at"])
-    record_transition(application, actor=actor, from_status=previous, reason=reason)
+    _enqueue_decision_email(record_transition(application, actor=actor, from_status=previous, reason=reason))
     return application
 
 
@@ -317,6 +329,83 @@ def waitlist_offer_freed_capacity(*, call: Call) -> list[Application]:
         approved.append(application)
         selected += 1
     return approved
+
+
+# --- Fill by priority ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FillPlan:
+    """Who filling a call by priority would approve now, and what would remain free."""
+
+    approve: list[Application]
+    skipped: list[tuple[Application, list[Shortfall]]]
+    remaining: dict[int, int]  # offering id -> least free units over the call's service period
+    selection_left: int
+
+
+def fill_by_priority_plan(*, call: Call) -> FillPlan:
+    """Walk the submitted applications of ``call`` in rank order and approve, on paper, those
+    that fit, until the call's selection target or the capacity runs out. Writes nothing."""
+    from applications.selectors import ranked
+
+    selected = Application.objects.filter(call=call, status=Application.Status.APPROVED).count()
+    candidates = list(
+        ranked(Application.objects.filter(call=call, status=Application.Status.SUBMITTED)).prefetch_related(
+            "items__offering"
+        )
+    )
+    offerings = {item.offering_id for application in candidates for item in application.items.all()}
+    # Free units per offering and day over the service period, consumed as the plan grows.
+    free: dict[int, dict[date, int]] = {}
+    for offering_id in offerings:
+        phases = capacity.phases_of(offering_id)
+        reserved = dict(
+            CapacityLedger.objects.filter(
+                offering_id=offering_id, day__range=(call.service_starts_on, call.service_ends_on)
+            ).values_list("day", "reserved")
+        )
+        free[offering_id] = {
+            day: capacity.capacity_on(phases, day) - reserved.get(day, 0)
+            for day in capacity.days(call.service_starts_on, call.service_ends_on)
+        }
+    approve, skipped = [], []
+    left = max(call.selection_target - selected, 0)
+    for application in candidates:
+        if len(approve) >= left:
+            break
+        shortfalls = []
+        for item in application.items.all():
+            days = capacity.days(item.starts_on, item.ends_on)
+            tightest = min(days, key=lambda day: free[item.offering_id].get(day, 0))
+            available = free[item.offering_id].get(tightest, 0)
+            if available < item.quantity:
+                shortfalls.append(Shortfall(item.offering, item.quantity, available, tightest))
+        if shortfalls:
+            skipped.append((application, shortfalls))
+            continue
+        for item in application.items.all():
+            for day in capacity.days(item.starts_on, item.ends_on):
+                free[item.offering_id][day] -= item.quantity
+        approve.append(application)
+    remaining = {offering_id: min(by_day.values(), default=0) for offering_id, by_day in free.items()}
+    return FillPlan(approve, skipped, remaining, left - len(approve))
+
+
+def fill_by_priority_apply(*, actor: User, call: Call) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Approve in rank order what fits, each through ``application_approve`` (its own
+    transaction), until the selection target or the capacity is reached. Returns the approved
+    applications and those refused with the reason."""
+    plan = fill_by_priority_plan(call=call)
+    approved, refused = [], []
+    for application in plan.approve:
+        try:
+            application_approve(actor=actor, application=application, reason=_("Filled by priority."))
+        except ApplicationError as error:  # the pool changed since the plan: skip, keep its place
+            refused.append((application, str(error)))
+            continue
+        approved.append(application)
+    return approved, refused
 
 
 # --- The pool -----------------------------------------------------------------------------------

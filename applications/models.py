@@ -235,11 +235,17 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+    # What applications.priority.score gives for the verified claims under the call's policy,
+    # kept by the services that change claims or the policy, so the queue sorts in SQL.
+    priority_score = models.IntegerField(_("priority score"), default=0, editable=False)
+    priority_pending = models.IntegerField(_("points awaiting verification"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-created_at"]
+        permissions = [("decide_application", _("Can decide applications (approve, wait-list, reject)"))]
+        indexes = [models.Index(fields=["call", "status", "-priority_score", "submitted_at"], name="application_queue")]
         constraints = [
             # One application per organisation and call, whatever the web processes race to do.
             models.UniqueConstraint(fields=["organization", "call"], name="application_one_per_org_and_call"),
@@ -332,6 +338,7 @@ class PriorityClaim(models.Model):
     verification = models.CharField(
         _("verification"), max_length=10, choices=Verification.choices, default=Verification.PENDING, editable=False
     )
+    verification_note = models.TextField(_("verification note"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("priority claim")
@@ -370,3 +377,60 @@ class ApplicationTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class PriorityWeight(models.Model):
+    """Points a verified claim of one kind earns in one call (the call's priority policy)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="priority_weights")
+    kind = models.CharField(_("claim"), max_length=30, choices=ClaimKind.choices)
+    points = models.PositiveIntegerField(_("points"))
+
+    class Meta:
+        verbose_name = _("priority weight")
+        verbose_name_plural = _("priority policy")
+        ordering = ["call", "-points"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "kind"], name="priority_weight_one_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=ClaimKind.values), name="priority_weight_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.points}"
+
+
+class ClaimReview(models.Model):
+    """A reviewer's verdict on a priority claim, kept as history."""
+
+    claim = models.ForeignKey(PriorityClaim, on_delete=models.CASCADE, related_name="reviews")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verdict = models.CharField(_("verdict"), max_length=10, choices=ClaimVerification.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("claim review")
+        verbose_name_plural = _("claim reviews")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim}: {self.verdict}"
+
+
+class ConflictOfInterest(models.Model):
+    """A reviewer declares a conflict with an organisation and so cannot decide its applications."""
+
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conflicts")
+    note = models.TextField(_("note"), blank=True)
+    declared_at = models.DateTimeField(_("declared"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [models.UniqueConstraint(fields=["reviewer", "organization"], name="conflict_once")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} ↔ {self.organization}"

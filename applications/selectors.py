@@ -1,7 +1,8 @@
 """Reads, with the user's scope built in: a view that fetches through these cannot show another
 organisation's data by forgetting a check."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -99,6 +100,42 @@ def calls_with_my_application(user: User, calls) -> dict[int, Application]:
     }
 
 
+# Applications that compete in a call's ranking (everything submitted and not withdrawn).
+RANKED_STATUSES = (
+    Application.Status.SUBMITTED,
+    Application.Status.WAITLISTED,
+    Application.Status.APPROVED,
+    Application.Status.REJECTED,
+)
+
+
 def ranked(applications: QuerySet[Application]) -> QuerySet[Application]:
-    """Applications in the order a call decides them: earliest submission first, then by id."""
-    return applications.order_by("submitted_at", "pk")
+    """Applications in the order a call decides them: priority score (higher first), then
+    submission time (earlier first), then id."""
+    return applications.order_by("-priority_score", "submitted_at", "pk")
+
+
+def with_rank(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate ``rank``: the position in its call's ranking, whatever else filters the rows.
+
+    One correlated count per row, in the same query, so a page of the queue costs one query.
+    """
+    ahead = (
+        Application.objects.filter(call=OuterRef("call"), status__in=RANKED_STATUSES)
+        .filter(
+            Q(priority_score__gt=OuterRef("priority_score"))
+            | Q(priority_score=OuterRef("priority_score"), submitted_at__lt=OuterRef("submitted_at"))
+            | Q(priority_score=OuterRef("priority_score"), submitted_at=OuterRef("submitted_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("call")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return applications.annotate(
+        rank=Case(
+            When(status__in=RANKED_STATUSES, then=Coalesce(Subquery(ahead), Value(0)) + 1),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )

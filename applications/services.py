@@ -16,16 +16,19 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocations.models import Offering
-from applications import emails
+from applications import emails, priority
 from applications.models import (
     Application,
     ApplicationItem,
     ApplicationTransition,
     Call,
+    ClaimReview,
+    ConflictOfInterest,
     Invitation,
     Membership,
     Organization,
     PriorityClaim,
+    PriorityWeight,
 )
 
 
@@ -148,9 +151,11 @@ def _ensure_member(actor: User, organization: Organization) -> None:
         raise NotAllowed(_("You are not a member of this organisation."))
 
 
-def record_transition(application: Application, *, actor: User | None, from_status: str, reason: str = "") -> None:
+def record_transition(
+    application: Application, *, actor: User | None, from_status: str, reason: str = ""
+) -> ApplicationTransition:
     """Write the history row for a status change that has just been saved."""
-    ApplicationTransition.objects.create(
+    return ApplicationTransition.objects.create(
         application=application, actor=actor, from_status=from_status, to_status=application.status, reason=reason
     )
 
@@ -306,6 +311,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
     if not submitted:
         raise DeadlinePassed(_("The deadline of this call has passed; applications are no longer accepted."))
     application.refresh_from_db(fields=["status", "submitted_at", "updated_at"])
+    priority_recompute(application)
     record_transition(application, actor=actor, from_status=Application.Status.DRAFT)
     transaction.on_commit(lambda: emails.send_submission_receipt(application.pk))
     return application
@@ -323,3 +329,94 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
     application.save(update_fields=["status", "updated_at"])
     record_transition(application, actor=actor, from_status=previous, reason=reason)
     return application
+
+
+# --- Priority and review ------------------------------------------------------------------------
+
+
+def call_points(call: Call) -> dict[str, int]:
+    return priority.policy_points(call.priority_weights.values_list("kind", "points"))
+
+
+def priority_recompute(application: Application, points: dict[str, int] | None = None) -> priority.Score:
+    """Store the application's score from its claims and its call's policy (see priority.py)."""
+    points = points if points is not None else call_points(application.call)
+    result = priority.score(
+        (
+            priority.Claim(kind, verification)
+            for kind, verification in application.claims.values_list("kind", "verification")
+        ),
+        points,
+    )
+    Application.objects.filter(pk=application.pk).update(priority_score=result.total, priority_pending=result.pending)
+    application.priority_score, application.priority_pending = result.total, result.pending
+    return result
+
+
+def ensure_may_decide(actor: User | None, application: Application) -> None:
+    """Refuse a decision by someone without the reviewer's right, a member of the applicant
+    organisation, or a reviewer who declared a conflict of interest with it. ``None`` is the
+    portal itself (wait-list offers)."""
+    if actor is None:
+        return
+    if not actor.has_perm("applications.decide_application"):
+        raise NotAllowed(_("You do not have the right to decide applications."))
+    organization_id = application.organization_id
+    if Membership.objects.filter(organization_id=organization_id, user=actor).exists():
+        raise NotAllowed(_("You are a member of the applicant organisation and cannot decide its application."))
+    if ConflictOfInterest.objects.filter(organization_id=organization_id, reviewer=actor).exists():
+        raise NotAllowed(_("You declared a conflict of interest with this organisation."))
+
+
+@transaction.atomic
+def claim_review(*, actor: User | None, claim: PriorityClaim, verdict: str, note: str = "") -> PriorityClaim:
+    """Mark a claim verified or rejected (a rejection needs a note); the score follows."""
+    if verdict not in (PriorityClaim.Verification.VERIFIED, PriorityClaim.Verification.REJECTED):
+        raise ApplicationError(_("A claim is either verified or rejected."))
+    if verdict == PriorityClaim.Verification.REJECTED and not note.strip():
+        raise ApplicationError(_("Say why the claim is rejected."))
+    application = _lock(claim.application)
+    ensure_may_decide(actor, application)
+    if application.status in (Application.Status.DRAFT, Application.Status.WITHDRAWN):
+        raise ApplicationError(_("Claims are verified on submitted applications only."))
+    claim = PriorityClaim.objects.select_for_update().get(pk=claim.pk)
+    claim.verification = verdict
+    claim.verification_note = note
+    claim.save(update_fields=["verification", "verification_note"])
+    ClaimReview.objects.create(claim=claim, actor=actor, verdict=verdict, note=note)
+    priority_recompute(application)
+    return claim
+
+
+@transaction.atomic
+def priority_policy_set(*, call: Call, points: dict[str, int]) -> None:
+    """Set the call's points per claim kind and re-score its applications."""
+    for kind, value in points.items():
+        if kind not in PriorityClaim.Kind.values:
+            raise ApplicationError(_("Unknown claim kind: %(kind)s") % {"kind": kind})
+        PriorityWeight.objects.update_or_create(call=call, kind=kind, defaults={"points": value})
+    resolved = call_points(call)
+    # Locked, so that a claim review (which locks its application) waits or is waited for.
+    applications = list(
+        Application.objects.filter(call=call).select_for_update(of=("self",)).order_by("pk").prefetch_related("claims")
+    )
+    for application in applications:
+        result = priority.score((priority.Claim(c.kind, c.verification) for c in application.claims.all()), resolved)
+        application.priority_score, application.priority_pending = result.total, result.pending
+    Application.objects.bulk_update(applications, ["priority_score", "priority_pending"], batch_size=500)
+
+
+def priority_policy_defaults(call: Call) -> None:
+    """Give a call the default policy where it has no weight of its own (idempotent)."""
+    for kind, value in priority.DEFAULT_POINTS.items():
+        PriorityWeight.objects.get_or_create(call=call, kind=kind, defaults={"points": value})
+
+
+def conflict_declare(*, actor: User, organization: Organization, note: str = "") -> ConflictOfInterest:
+    """Record that ``actor`` may not decide this organisation's applications. Idempotent."""
+    if not actor.is_staff:
+        raise NotAllowed(_("Only the operator's staff declare conflicts of interest."))
+    conflict, _created = ConflictOfInterest.objects.get_or_create(
+        reviewer=actor, organization=organization, defaults={"note": note}
+    )
+    return conflict

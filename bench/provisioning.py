@@ -35,11 +35,16 @@ os.environ["PORTAL_VAR_DIR"] = "var/bench"
 START, END = date(2031, 1, 1), date(2031, 3, 31)  # 90 ledger rows per grant
 WORKERS = (1, 2, 4)
 PGBENCH_SECONDS = 10
-# The statement the ledger trigger runs for each grant (see allocations/migrations/0003).
-LEDGER_UPDATE = (
-    "UPDATE allocations_capacityledger SET reserved = reserved + 1 "
-    "WHERE offering_id = :offering AND day BETWEEN '2031-01-01' AND '2031-03-31';\n"
-)
+# The ledger work of one grant, with the engine's locking discipline: lock the period's rows in
+# (offering, day) order, then the conditional UPDATE the ledger trigger runs (CHECK reserved <=
+# capacity). Without the ordered lock, concurrent UPDATEs of the same rows can deadlock.
+LEDGER_UPDATE = """BEGIN;
+SELECT id FROM allocations_capacityledger
+ WHERE offering_id = :offering AND day BETWEEN '2031-01-01' AND '2031-03-31' ORDER BY offering_id, day FOR UPDATE;
+UPDATE allocations_capacityledger SET reserved = reserved + 1
+ WHERE offering_id = :offering AND day BETWEEN '2031-01-01' AND '2031-03-31';
+COMMIT;
+"""
 
 
 def scratch_database_url() -> str:

@@ -56,3 +56,19 @@ def operator(db):
 @pytest.fixture
 def superuser(db):
     return make_user("root@operator.kr", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def gpu_pool(db):
+    """A GPU offering with 10 units from 2030 on (see tests/allocations/conftest.py)."""
+    from tests.allocations.conftest import make_pool
+
+    return make_pool(10)
+
+
+@pytest.fixture
+def storage_pool(db):
+    from allocations.models import Offering
+    from tests.allocations.conftest import make_pool
+
+    return make_pool(100, name="Storage", kind=Offering.Kind.STORAGE, unit=Offering.Unit.TB)

@@ -3,7 +3,6 @@ service period, and submitted applications asking for given quantities."""
 
 from datetime import date, timedelta
 
-import pytest
 from django.utils import timezone
 
 from allocations.models import CapacityPhase, Offering
@@ -46,16 +45,6 @@ def submitted_application(call, *requests, submitted_at=None):
             application=application, offering=offering, quantity=quantity, starts_on=starts_on, ends_on=ends_on
         )
     return application
-
-
-@pytest.fixture
-def gpu_pool(db):
-    return make_pool(10)
-
-
-@pytest.fixture
-def storage_pool(db):
-    return make_pool(100, name="Storage", kind=Offering.Kind.STORAGE, unit=Offering.Unit.TB)
 
 
 def days_after(day: date, n: int) -> date:

@@ -87,6 +87,8 @@ def test_a_phase_added_later_frees_capacity_for_the_top_waitlisted_application_t
     assert approved == 1
     assert (first.status, second.status, third.status) == ("waitlisted", "approved", "waitlisted")
     assert second.transitions.get(to_status="approved").actor is None
+    allocation = second.items.get().allocation
+    assert services.allocation_provision(allocation_id=allocation.pk).state == "active"
 
 
 def test_the_waitlist_is_left_to_reviewers_when_the_call_says_so(reviewer, gpu_pool):

@@ -3,9 +3,11 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.roles import sync_role_permissions
 from allocations.models import Offering
 from applications.business_number import normalize_business_number
 from applications.demo import (
@@ -54,9 +56,16 @@ def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in SEEDED_MODELS}
 
 
-@pytest.fixture
-def seeded(settings):
-    seed(settings)
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seeded once for the module's read-only checks (seeding decides two calls: seconds each);
+    each test still runs in its own rolled-back transaction, and the rows go at the end."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", force=True, stdout=StringIO())
+        yield
+        call_command("flush", interactive=False, verbosity=0)
+        # flush also empties what the data migrations made: give the staff groups back.
+        sync_role_permissions(apps)
 
 
 def test_seeding_twice_creates_nothing_new(settings):
@@ -74,7 +83,7 @@ def test_seeding_twice_creates_nothing_new(settings):
     assert summary in second_output
 
 
-def test_it_seeds_an_open_call_the_closed_2021_call_and_the_pilot(seeded):
+def test_it_seeds_an_open_call_the_closed_2021_call_and_the_pilot(seeded, db):
     open_call = Call.objects.get(title=OPEN_CALL_TITLE)
     historic = Call.objects.get(title=HISTORIC_CALL_TITLE)
     pilot = Call.objects.get(title=PILOT_CALL_TITLE)
@@ -84,13 +93,16 @@ def test_it_seeds_an_open_call_the_closed_2021_call_and_the_pilot(seeded):
     assert open_call.call_offerings.count() == 6
     assert open_call.applications.filter(status=Application.Status.SUBMITTED).count() == 30
     assert not historic.is_open() and not historic.is_pilot
-    assert historic.applications.filter(status=Application.Status.SUBMITTED).count() == 100
+    # The 2021 calls are decided (approved while the pool allowed, the rest wait-listed).
+    decided = [Application.Status.APPROVED, Application.Status.WAITLISTED]
+    assert historic.applications.filter(status__in=decided).count() == 100
+    assert historic.applications.filter(status=Application.Status.APPROVED).exists()
     assert not pilot.is_open() and pilot.is_pilot and pilot.selection_target == 11
-    assert pilot.applications.filter(status=Application.Status.SUBMITTED).count() == 11
+    assert pilot.applications.filter(status__in=decided).count() == 11
     assert not pilot.applications.filter(organization__applications__call=historic).exists()
 
 
-def test_registration_numbers_are_valid_and_unique(seeded):
+def test_registration_numbers_are_valid_and_unique(seeded, db):
     numbers = list(Organization.objects.values_list("registration_number", flat=True))
 
     assert len(numbers) == len(set(numbers)) == 112
@@ -98,7 +110,7 @@ def test_registration_numbers_are_valid_and_unique(seeded):
         assert normalize_business_number(number) == number
 
 
-def test_every_seeded_row_passes_model_validation(seeded):
+def test_every_seeded_row_passes_model_validation(seeded, db):
     for model in (Organization, Call, CallOffering, ApplicationItem, PriorityClaim):
         for row in model.objects.all():
             row.full_clean()
@@ -107,14 +119,14 @@ def test_every_seeded_row_passes_model_validation(seeded):
         application.full_clean(exclude=["created_by"])
 
 
-def test_addresses_start_with_the_region_of_the_organisation(seeded):
+def test_addresses_start_with_the_region_of_the_organisation(seeded, db):
     for organization in Organization.objects.all():
         assert region_from_address(organization.address) == organization.region, organization.address
     share_in_gwangju = Organization.objects.filter(region=Region.GWANGJU).count() / Organization.objects.count()
     assert 0.35 <= share_in_gwangju <= 0.5
 
 
-def test_gwangju_si_in_gyeonggi_is_not_gwangju(seeded):
+def test_gwangju_si_in_gyeonggi_is_not_gwangju(seeded, db):
     organizations = Organization.objects.filter(address__startswith="경기도 광주시 ")
 
     assert organizations.exists()
@@ -124,7 +136,7 @@ def test_gwangju_si_in_gyeonggi_is_not_gwangju(seeded):
         assert not organization.applications.filter(claims__kind=PriorityClaim.Kind.GWANGJU_LOCATED).exists()
 
 
-def test_every_item_is_within_the_calls_maximum_and_service_period(seeded):
+def test_every_item_is_within_the_calls_maximum_and_service_period(seeded, db):
     limits = {(co.call_id, co.offering_id): co.max_per_application for co in CallOffering.objects.all()}
     items = ApplicationItem.objects.select_related("application__call")
 
@@ -135,7 +147,7 @@ def test_every_item_is_within_the_calls_maximum_and_service_period(seeded):
         assert call.service_starts_on <= item.starts_on <= item.ends_on <= call.service_ends_on
 
 
-def test_every_application_was_submitted_in_its_calls_window_with_its_history(seeded):
+def test_every_application_was_submitted_in_its_calls_window_with_its_history(seeded, db):
     now = timezone.now()
     for application in Application.objects.select_related("call").prefetch_related("transitions"):
         call = application.call
@@ -144,14 +156,18 @@ def test_every_application_was_submitted_in_its_calls_window_with_its_history(se
         assert 1 <= application.items.count() <= 3
         assert application.industry_domain == application.organization.industry
         history = [(t.from_status, t.to_status, t.created_at) for t in application.transitions.all()]
-        assert history == [
+        assert history[:2] == [
             ("", Application.Status.DRAFT, application.created_at),
             (Application.Status.DRAFT, Application.Status.SUBMITTED, application.submitted_at),
         ]
+        # The 2021 calls were decided a week after their deadline.
+        assert [(f, t) for f, t, _at in history[2:]] in ([], [("submitted", "approved")], [("submitted", "waitlisted")])
+        assert all(call.deadline < at and at.date() < call.service_starts_on for *_x, at in history[2:])
+        assert all(at <= now for *_x, at in history)
         assert application.organization.created_at <= application.created_at
 
 
-def test_the_demo_applicant_owns_the_demo_organisation_and_has_not_applied(seeded):
+def test_the_demo_applicant_owns_the_demo_organisation_and_has_not_applied(seeded, db):
     organization = Organization.objects.get(legal_name=DEMO_ORGANIZATION_NAME)
 
     assert organization.region == Region.GWANGJU
@@ -164,7 +180,7 @@ def test_the_demo_applicant_owns_the_demo_organisation_and_has_not_applied(seede
     assert Membership.objects.count() == 1
 
 
-def test_it_seeds_priority_claims_awaiting_verification(seeded):
+def test_it_seeds_priority_claims_verified_in_2021_and_awaiting_verification_in_the_open_call(seeded, db):
     claims = PriorityClaim.objects.select_related("application__organization")
 
     assert claims.filter(kind=PriorityClaim.Kind.GWANGJU_LOCATED).exists()
@@ -176,7 +192,10 @@ def test_it_seeds_priority_claims_awaiting_verification(seeded):
         assert not claim.application.organization.is_in_gwangju
     for claim in claims.filter(kind=PriorityClaim.Kind.GWANGJU_LOCATED):
         assert claim.application.organization.is_in_gwangju
-    assert set(claims.values_list("verification", flat=True)) == {PriorityClaim.Verification.PENDING}
+    open_claims = claims.filter(application__call__title=OPEN_CALL_TITLE)
+    assert set(open_claims.values_list("verification", flat=True)) == {PriorityClaim.Verification.PENDING}
+    decided_claims = claims.exclude(application__call__title=OPEN_CALL_TITLE)
+    assert set(decided_claims.values_list("verification", flat=True)) == {PriorityClaim.Verification.VERIFIED}
 
 
 def test_a_later_run_reopens_the_open_call_and_moves_its_queue_with_it(settings):

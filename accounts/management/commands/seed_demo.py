@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_accounts
-from allocations.demo import seed_demo_pool
+from allocations.demo import seed_demo_decisions, seed_demo_pool
 from applications.demo import seed_demo_calls
 
 
@@ -25,7 +25,11 @@ class Command(BaseCommand):
         accounts = seed_demo_accounts()
         summary = seed_demo_calls()
         phases = seed_demo_pool()
+        decisions = seed_demo_decisions()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<10} {account.email}")
-        self.stdout.write(f"Demo data: {summary}, {phases} capacity phases")
+        self.stdout.write(
+            f"Demo data: {summary}, {phases} capacity phases; 2021 calls decided: "
+            f"{decisions['approved']} approved, {decisions['waitlisted']} wait-listed"
+        )

@@ -1,0 +1,70 @@
+import pytest
+from django.core import mail
+
+from allocations import services as engine
+from applications.models import Membership
+from applications.tasks import send_decision_email
+from tests.allocations.conftest import make_call, submitted_application
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def application(gpu_pool, storage_pool, applicant):
+    application = submitted_application(make_call(gpu_pool, storage_pool), (gpu_pool, 4), (storage_pool, 20))
+    Membership.objects.create(organization=application.organization, user=applicant, role="owner")
+    return application
+
+
+def decide_and_send(decide, django_capture_on_commit_callbacks, monkeypatch):
+    """Run the decision; send the e-mail task the commit enqueues, as a worker would."""
+    sent = []
+    monkeypatch.setattr(send_decision_email, "delay", lambda *args: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        decide()
+    for args in sent:
+        send_decision_email.apply(args=args)
+    return sent
+
+
+def test_a_partial_approval_tells_the_quantities_and_the_reason(
+    application, reviewer, applicant, django_capture_on_commit_callbacks, monkeypatch
+):
+    gpu_item, storage_item = application.items.order_by("pk")
+    sent = decide_and_send(
+        lambda: engine.application_approve(
+            actor=reviewer, application=application, grants={gpu_item.pk: 2, storage_item.pk: 20}, reason="GPU 부족"
+        ),
+        django_capture_on_commit_callbacks,
+        monkeypatch,
+    )
+
+    assert len(sent) == 1
+    (message,) = mail.outbox
+    assert message.to == [applicant.email]
+    assert "2 / 4" in message.body and "20 / 20" in message.body and "GPU 부족" in message.body
+
+
+def test_a_wait_listed_applicant_is_told_the_rank(
+    application, reviewer, django_capture_on_commit_callbacks, monkeypatch
+):
+    decide_and_send(
+        lambda: engine.application_waitlist(actor=reviewer, application=application, reason="pool full"),
+        django_capture_on_commit_callbacks,
+        monkeypatch,
+    )
+
+    assert " 1" in mail.outbox[0].body  # rank 1 of its call
+
+
+def test_a_rejected_applicant_is_told_the_reason(
+    application, reviewer, django_capture_on_commit_callbacks, monkeypatch
+):
+    decide_and_send(
+        lambda: engine.application_reject(actor=reviewer, application=application, reason="out of scope"),
+        django_capture_on_commit_callbacks,
+        monkeypatch,
+    )
+
+    assert "out of scope" in mail.outbox[0].body
+    assert mail.outbox[0].subject
