@@ -354,6 +354,8 @@ if _broker_scheme == "filesystem":
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
+        # The transport polls its folder; the default second per message is too slow a queue.
+        "polling_interval": 0.1,
     }
     _default_result_backend = f"file://{VAR_DIR / 'celery' / 'results'}"
 else:
