@@ -643,8 +643,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 Prefetch("reviews", queryset=ClaimReview.objects.select_related("actor"))
             )
         )
-        points = services.call_points(application.call)
-        result = priority.score((priority.Claim(c.kind, c.verification) for c in claims), points)
+        result = selectors.priority_score(application)
         kinds, verifications = dict(ClaimKind.choices), dict(ClaimVerification.choices)
         try:
             services.ensure_may_decide(request.user, application)

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from applications import priority
 from applications.models import (
     Application,
     ApplicationItem,
@@ -138,4 +139,18 @@ def with_rank(applications: QuerySet[Application]) -> QuerySet[Application]:
             default=None,
             output_field=IntegerField(),
         )
+    )
+
+
+def call_points(call: Call) -> dict[str, int]:
+    """The call's points per claim kind: its own weights over the defaults."""
+    return priority.policy_points(call.priority_weights.values_list("kind", "points"))
+
+
+def priority_score(application: Application) -> priority.Score:
+    """The application's score and breakdown from its claims (prefetched or not) and its call's
+    policy; what the applicant's status page and the reviewer's decision page both show."""
+    return priority.score(
+        (priority.Claim(claim.kind, claim.verification) for claim in application.claims.all()),
+        call_points(application.call),
     )

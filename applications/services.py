@@ -30,6 +30,7 @@ from applications.models import (
     PriorityClaim,
     PriorityWeight,
 )
+from applications.selectors import call_points
 
 
 class ApplicationError(Exception):
@@ -332,10 +333,6 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
 
 
 # --- Priority and review ------------------------------------------------------------------------
-
-
-def call_points(call: Call) -> dict[str, int]:
-    return priority.policy_points(call.priority_weights.values_list("kind", "points"))
 
 
 def priority_recompute(application: Application, points: dict[str, int] | None = None) -> priority.Score:

@@ -6,7 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications import priority, selectors, services
+from applications import selectors, services
 from applications.forms import ApplicationForm, ApplyForm, InvitationForm, OrganizationForm, claim_forms, item_formset
 
 # --- Calls ---------------------------------------------------------------------------------------
@@ -154,10 +154,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problems = services.submission_problems(application) if application.is_editable else []
     # Staff may read any application here, but only its organisation's members act on it.
     can_act = selectors.is_member(request.user, application.organization)
-    score = priority.score(
-        (priority.Claim(claim.kind, claim.verification) for claim in application.claims.all()),
-        services.call_points(application.call),
-    )
+    score = selectors.priority_score(application)
     return render(
         request,
         "applications/application_detail.html",
