@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allocations import capacity, services
 from allocations.models import Allocation, AllocationTransition, CapacityPhase, Offering
+from applications.admin import HistoryInline
 
 
 class CapacityPhaseFormSet(forms.BaseInlineFormSet):
@@ -55,16 +56,10 @@ class OfferingAdmin(admin.ModelAdmin):
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
-class AllocationTransitionInline(admin.TabularInline):
+class AllocationTransitionInline(HistoryInline):
     model = AllocationTransition
-    extra = 0
-    can_delete = False
     fields = ["created_at", "actor", "from_state", "to_state", "reason"]
-    readonly_fields = fields
     verbose_name_plural = _("history")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Allocation)

@@ -11,9 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -290,20 +288,6 @@ def _after_release(allocation: Allocation) -> None:
     from allocations.tasks import offer_freed_capacity
 
     transaction.on_commit(lambda: _send_quietly(offer_freed_capacity))
-
-
-def allocations_to_expire(today: date | None = None):
-    today = today or timezone.localdate()
-    return Allocation.objects.filter(state=Allocation.State.ACTIVE, ends_on__lt=today)
-
-
-def allocations_stuck(now=None):
-    """Pending or provisioning allocations whose last change is older than the sweep threshold."""
-    now = now or timezone.now()
-    threshold = now - timezone.timedelta(seconds=settings.PROVISIONING_STUCK_AFTER_SECONDS)
-    return Allocation.objects.filter(
-        Q(state=Allocation.State.PENDING) | Q(state=Allocation.State.PROVISIONING), state_changed_at__lt=threshold
-    )
 
 
 # --- The wait-list ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from allocations import capacity, emails, services
+from allocations import capacity, emails, selectors, services
 from allocations.models import Allocation
 from allocations.provisioning import TransientProvisioningError
 from applications.models import Application, Call
@@ -36,7 +36,7 @@ def provision_allocation(self, allocation_id: int) -> str:
 @shared_task(name="allocations.expire_allocations")
 def expire_allocations() -> int:
     expired = 0
-    for allocation in services.allocations_to_expire():
+    for allocation in selectors.allocations_to_expire():
         services.allocation_release(
             actor=None, allocation=allocation, to_state="expired", reason="The service period ended."
         )
@@ -46,7 +46,7 @@ def expire_allocations() -> int:
 
 @shared_task(name="allocations.sweep_stuck_allocations")
 def sweep_stuck_allocations() -> int:
-    stuck = list(services.allocations_stuck().values_list("pk", flat=True))
+    stuck = list(selectors.allocations_stuck().values_list("pk", flat=True))
     for allocation_id in stuck:
         logger.info("re-driving stuck allocation %s", allocation_id)
         provision_allocation.delay(allocation_id)

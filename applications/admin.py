@@ -220,37 +220,33 @@ class InvitationAdmin(admin.ModelAdmin):
 # --- Applications: the reviewer's workbench ------------------------------------------------------
 
 
-class ApplicationItemInline(admin.TabularInline):
+class HistoryInline(admin.TabularInline):
+    """Rows shown on a change page and never edited there: they change through the services."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ApplicationItemInline(HistoryInline):
     model = ApplicationItem
-    extra = 0
-    can_delete = False
-    readonly_fields = ["offering", "quantity", "starts_on", "ends_on"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    fields = ["offering", "quantity", "starts_on", "ends_on"]
 
 
-class PriorityClaimInline(admin.TabularInline):
+class PriorityClaimInline(HistoryInline):
     model = PriorityClaim
-    extra = 0
-    can_delete = False
     fields = ["kind", "details", "relocation_target", "relocation_planned_on", "verification", "verification_note"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class ApplicationTransitionInline(admin.TabularInline):
+class ApplicationTransitionInline(HistoryInline):
     model = ApplicationTransition
-    extra = 0
-    can_delete = False
     fields = ["created_at", "actor", "from_status", "to_status", "reason"]
-    readonly_fields = fields
     verbose_name_plural = _("history")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class ClaimKindFilter(admin.SimpleListFilter):

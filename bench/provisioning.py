@@ -57,28 +57,30 @@ def scratch_database_url() -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench"))
 
 
-def psql_admin(url: str, sql: str) -> None:
+def run_pg_client(program: str, url: str, *args: str) -> subprocess.CompletedProcess:
+    """Run psql or pgbench against the server of ``url`` with its credentials."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            parts.hostname or "127.0.0.1",
-            "-p",
-            str(parts.port or 5432),
-            "-U",
-            parts.username or "postgres",
-            "-d",
-            "postgres",
-            "-q",
-            "-c",
-            sql,
-        ],
+    connection = [
+        "-h",
+        parts.hostname or "127.0.0.1",
+        "-p",
+        str(parts.port or 5432),
+        "-U",
+        parts.username or "postgres",
+    ]
+    return subprocess.run(
+        [program, *connection, *args],
         check=True,
+        capture_output=True,
+        text=True,
         env={**os.environ, "PGPASSWORD": parts.password or ""},
     )
+
+
+def psql_admin(url: str, sql: str) -> None:
+    run_pg_client("psql", url, "-d", "postgres", "-q", "-c", sql)
 
 
 def setup_django(url: str):
@@ -169,36 +171,12 @@ def vacuum_ledger() -> None:
 def pgbench_ceiling(url: str, offering_id: int, clients: int) -> float:
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
     script = Path("/tmp/nai-dc-ledger-update.sql")
     script.write_text(LEDGER_UPDATE)
-    result = subprocess.run(
-        [
-            "pgbench",
-            "-n",
-            "-h",
-            parts.hostname or "127.0.0.1",
-            "-p",
-            str(parts.port or 5432),
-            "-U",
-            parts.username or "postgres",
-            "-c",
-            str(clients),
-            "-j",
-            str(min(clients, 2)),
-            "-T",
-            str(PGBENCH_SECONDS),
-            "-D",
-            f"offering={offering_id}",
-            "-f",
-            str(script),
-            parts.path.lstrip("/"),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PGPASSWORD": parts.password or ""},
-    )
+    result = run_pg_client(
+        "pgbench", url, "-n", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(PGBENCH_SECONDS),
+        "-D", f"offering={offering_id}", "-f", str(script), urlsplit(url).path.lstrip("/"),
+    )  # fmt: skip
     return float(re.search(r"tps = ([0-9.]+)", result.stdout).group(1))
 
 

@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from allocations import capacity, services, tasks
+from allocations import capacity, selectors, services, tasks
 from allocations.models import Allocation, ProvisionedResource
 from allocations.provisioning import ModelledCloudProvisioner
 from applications.models import Membership
@@ -107,9 +107,9 @@ def test_allocations_expire_after_their_last_day(approved, gpu_pool):
 
 def test_the_sweeper_finds_allocations_stuck_in_pending_or_provisioning(approved, settings):
     settings.PROVISIONING_STUCK_AFTER_SECONDS = 60
-    assert list(services.allocations_stuck()) == []
+    assert list(selectors.allocations_stuck()) == []
     with time_machine.travel(approved.state_changed_at + timedelta(minutes=2)):
-        assert list(services.allocations_stuck()) == [approved]
+        assert list(selectors.allocations_stuck()) == [approved]
 
 
 def test_expiry_reminders_go_out_once_30_7_and_1_days_before_the_end(approved, applicant):
