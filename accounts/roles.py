@@ -60,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "allocations.view_allocation",
         "allocations.change_allocation",
         "allocations.view_allocationtransition",
+        "dashboard.view_dashboard",
     ),
 }
 

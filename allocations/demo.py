@@ -9,6 +9,8 @@ phases say so.
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+
 from allocations.models import Offering
 from allocations.services import capacity_phases_set
 
@@ -69,20 +71,25 @@ def seed_demo_pool() -> int:
 
 
 def seed_demo_decisions() -> dict[str, int]:
-    """Decide the 2021 calls as the operator would have: claims verified, the ranked queue
+    """Decide the past calls as the operator would have: claims verified, the ranked queue
     approved while the pool allowed (the rest wait-listed), allocations provisioned and, their
-    service period over, expired. Every call gets the default priority policy. Idempotent:
-    only applications still submitted are decided."""
+    service period over, expired; in the call still in service, the allocations that have not
+    ended stay active. Every call gets the default priority policy. Idempotent: only
+    applications still submitted are decided."""
     from allocations import services
     from applications import services as application_services
-    from applications.demo import HISTORIC_CALL_TITLE, PILOT_CALL_TITLE
+    from applications.demo import CURRENT_CALL_TITLE, HISTORIC_CALL_TITLE, PILOT_CALL_TITLE
     from applications.models import Application, Call
     from applications.selectors import ranked
 
     counts = {"approved": 0, "waitlisted": 0}
+    today = timezone.localdate()
     for call in Call.objects.all():
         application_services.priority_policy_defaults(call)
-    for call in Call.objects.filter(title__in=[HISTORIC_CALL_TITLE, PILOT_CALL_TITLE]):
+    for call in Call.objects.filter(title__in=[PILOT_CALL_TITLE, HISTORIC_CALL_TITLE, CURRENT_CALL_TITLE]).order_by(
+        "opens_at"
+    ):
+        seeded_from = timezone.now()
         submitted = Application.objects.filter(call=call, status=Application.Status.SUBMITTED)
         for application in submitted.prefetch_related("claims"):
             for claim in application.claims.filter(verification="pending"):
@@ -97,17 +104,18 @@ def seed_demo_decisions() -> dict[str, int]:
             counts["approved"] += 1
             for allocation in allocations:
                 services.allocation_provision(allocation_id=allocation.pk)
-                services.allocation_release(
-                    actor=None, allocation=allocation, to_state="expired", reason="The service period ended."
-                )
-        _date_decisions_in_2021(call)
+                if allocation.ends_on < today:
+                    services.allocation_release(
+                        actor=None, allocation=allocation, to_state="expired", reason="The service period ended."
+                    )
+        _date_decisions(call, seeded_from)
     return counts
 
 
-def _date_decisions_in_2021(call) -> None:
+def _date_decisions(call, seeded_from) -> None:
     """Seeded decisions happen today; give their history the dates they would have had: the
-    review a week after the deadline, provisioning on the first service day, expiry after the
-    last. (Seed data only: the services always stamp the real time.)"""
+    review a week after the deadline, provisioning on the first day of each allocation, expiry
+    after its last. (Seed data only: the services always stamp the real time.)"""
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
@@ -118,16 +126,31 @@ def _date_decisions_in_2021(call) -> None:
     reviewed = min(
         call.deadline + timedelta(days=7), datetime.combine(call.service_starts_on - timedelta(days=1), time(17), seoul)
     )
-    provisioned = datetime.combine(call.service_starts_on, time(9), seoul)
-    expired = datetime.combine(call.service_ends_on + timedelta(days=1), time(0, 15), seoul)
-    recent = call.service_ends_on + timedelta(days=2)
-    ClaimReview.objects.filter(claim__application__call=call, created_at__date__gt=recent).update(created_at=reviewed)
+    ClaimReview.objects.filter(claim__application__call=call, created_at__gte=seeded_from).update(created_at=reviewed)
     ApplicationTransition.objects.filter(
-        application__call=call, to_status__in=["approved", "waitlisted"], created_at__date__gt=recent
+        application__call=call, to_status__in=["approved", "waitlisted"], created_at__gte=seeded_from
     ).update(created_at=reviewed)
-    allocations = Allocation.objects.filter(application_item__application__call=call, created_at__date__gt=recent)
-    transitions = AllocationTransition.objects.filter(allocation__in=allocations)
-    transitions.filter(to_state="pending").update(created_at=reviewed)
-    transitions.filter(to_state__in=["provisioning", "active"]).update(created_at=provisioned)
-    transitions.filter(to_state="expired").update(created_at=expired)
-    allocations.update(created_at=reviewed, state_changed_at=expired)
+    allocations = {
+        allocation.pk: allocation
+        for allocation in Allocation.objects.filter(
+            application_item__application__call=call, created_at__gte=seeded_from
+        ).only("pk", "starts_on", "ends_on", "state")
+    }
+
+    def provisioned(allocation: Allocation) -> datetime:
+        return datetime.combine(allocation.starts_on, time(9), seoul)
+
+    def expired(allocation: Allocation) -> datetime:
+        return datetime.combine(allocation.ends_on + timedelta(days=1), time(0, 15), seoul)
+
+    transitions = list(AllocationTransition.objects.filter(allocation_id__in=list(allocations)))
+    for transition in transitions:
+        allocation = allocations[transition.allocation_id]
+        transition.created_at = {"pending": reviewed, "expired": expired(allocation)}.get(
+            transition.to_state, provisioned(allocation)
+        )
+    AllocationTransition.objects.bulk_update(transitions, ["created_at"], batch_size=500)
+    for allocation in allocations.values():
+        allocation.created_at = reviewed
+        allocation.state_changed_at = expired(allocation) if allocation.state == "expired" else provisioned(allocation)
+    Allocation.objects.bulk_update(allocations.values(), ["created_at", "state_changed_at"], batch_size=500)

@@ -1,10 +1,13 @@
-"""Demo data for a laptop or a staging site: offerings, three calls and fictitious applicants.
+"""Demo data for a laptop or a staging site: offerings, four calls and fictitious applicants.
 
 - the six offerings of the data center;
 - an open call (opened yesterday, closing in two weeks at 18:00 Asia/Seoul) with a queue of 30
   submitted applications ready to review;
 - the closed 2021 call (정식 서비스) with 100 submitted applications, and the 2021 pilot
   (시범 서비스) with 11 others: 111 sample organisations, none in both 2021 calls;
+- a call in service now (closed about six months ago, its service ending in two months) with
+  100 applications asking for far more: decided by ``allocations.demo.seed_demo_decisions``, so
+  the operator's dashboard has allocations running, ending soon and a wait-list;
 - 데모 AI 주식회사 in Gwangju, owned by the demo applicant and with no application, so that the
   demo applicant can apply to the open call himself.
 
@@ -82,11 +85,22 @@ FULL_MAXIMA = {
     Kind.SAAS: 20,
 }
 PILOT_MAXIMA = {Kind.GPU: 4, Kind.CPU: 128, Kind.STORAGE: 50, Kind.AI_DEV_ENV: 5}
+# The call in service now asks for much more than 2021's: the 2024 pool is ten times larger.
+CURRENT_SCALE = {
+    Kind.GPU: 14,
+    Kind.CPU: 100,
+    Kind.STORAGE: 20,
+    Kind.AI_DEV_ENV: 5,
+    Kind.DATA_LAKE: 10,
+    Kind.SAAS: 5,
+}
+CURRENT_MAXIMA = {kind: maximum * CURRENT_SCALE[kind] for kind, maximum in FULL_MAXIMA.items()}
 
 # Stable titles: the calls are found again by title on every run.
 OPEN_CALL_TITLE = "국가 AI 데이터센터 자원 지원 사업 수시 모집 공고"
 HISTORIC_CALL_TITLE = "2021년 국가 AI 데이터센터 자원 지원 서비스 (정식 서비스)"
 PILOT_CALL_TITLE = "2021년 국가 AI 데이터센터 시범 서비스"
+CURRENT_CALL_TITLE = "국가 AI 데이터센터 자원 지원 서비스 (운영 중)"
 
 OPEN_CALL_DESCRIPTION = """\
 국가 AI 데이터센터가 인공지능 제품과 서비스를 개발하는 기관에 고성능 컴퓨팅 자원(GPU·CPU), 스토리지, \
@@ -112,6 +126,13 @@ HISTORIC_CALL_DESCRIPTION = """\
 우선 지원: ① 광주 소재 AI 기업 ② 본사·지사·연구소의 광주 이전 계획이 있는 AI 기업 \
 ③ 인공지능 집적단지 사업 참여기업."""
 
+CURRENT_CALL_DESCRIPTION = """\
+지금 서비스 기간 중인 공고입니다. 선정된 기관이 GPU·CPU·스토리지와 AI 개발환경을 이용하고 있으며, \
+자원이 부족해 선정되지 못한 기관은 순위대로 대기 중입니다.
+
+우선 지원: ① 광주 소재 AI 기업 ② 본사·지사·연구소의 광주 이전 계획이 있는 AI 기업 \
+③ 인공지능 집적단지 사업 참여기업."""
+
 PILOT_CALL_DESCRIPTION = """\
 정식 서비스에 앞서 자원이 시급한 11개 기관을 대상으로 2021년 2월 15일부터 3월 31일까지 \
 시범 서비스를 운영합니다.
@@ -132,6 +153,10 @@ class CallSpec:
     maxima: dict[str, int]
     # The last moment a seeded application may have been submitted: the deadline, or now.
     submitted_until: datetime
+    # A re-run moves the call to the present (the open call); decided calls keep their dates.
+    redate: bool = False
+    # Requested quantities are the sample quantities times this, per kind (a larger call).
+    scale: dict[str, int] | None = None
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -160,6 +185,20 @@ def call_specs(now: datetime) -> dict[str, CallSpec]:
             is_pilot=False,
             maxima=FULL_MAXIMA,
             submitted_until=now,
+            redate=True,
+        ),
+        "current": CallSpec(
+            title=CURRENT_CALL_TITLE,
+            description=CURRENT_CALL_DESCRIPTION,
+            opens_at=_at(today - timedelta(days=200), 9),
+            deadline=_at(today - timedelta(days=180), 18),
+            service_starts_on=today - timedelta(days=165),
+            service_ends_on=today + timedelta(days=60),
+            selection_target=100,
+            is_pilot=False,
+            maxima=CURRENT_MAXIMA,
+            submitted_until=_at(today - timedelta(days=180), 18),
+            scale=CURRENT_SCALE,
         ),
         "historic": CallSpec(
             title=HISTORIC_CALL_TITLE,
@@ -193,6 +232,7 @@ def call_specs(now: datetime) -> dict[str, CallSpec]:
 HISTORIC_APPLICANTS = 100
 PILOT_APPLICANTS = 11
 OPEN_CALL_APPLICANTS = 30
+CURRENT_CALL_APPLICANTS = 100
 
 DEMO_ORGANIZATION_NAME = "데모 AI 주식회사"
 DEMO_ORGANIZATION_ADDRESS = "광주광역시 북구 첨단과기로 123"
@@ -467,10 +507,13 @@ def _items(rng: random.Random, call: CallSpec, purpose: str) -> tuple[ItemSpec, 
     for kind in chosen:
         starts_on = call.service_starts_on + timedelta(days=min(rng.choice((0, 0, 0, 14, 30, 61)), service_days // 2))
         ends_on = rng.choice((call.service_ends_on, call.service_ends_on, starts_on + timedelta(days=89)))
+        if call.scale and ends_on != call.service_ends_on:  # a larger call's short projects run six months
+            ends_on = starts_on + timedelta(days=179)
+        scale = call.scale[kind] if call.scale else 1
         items.append(
             ItemSpec(
                 kind=kind,
-                quantity=min(rng.choice(QUANTITIES[kind]), call.maxima[kind]),
+                quantity=min(rng.choice(QUANTITIES[kind]) * scale, call.maxima[kind]),
                 starts_on=starts_on,
                 ends_on=min(ends_on, call.service_ends_on),
             )
@@ -533,14 +576,16 @@ def _application(
 def sample_applications(
     rng: random.Random, organizations: list[OrganizationSpec], calls: dict[str, CallSpec]
 ) -> list[ApplicationSpec]:
-    """The first 100 organisations applied to the 2021 call, the other 11 to the pilot, and 30 of
-    all 111 to the open call."""
+    """The first 100 organisations applied to the 2021 call, the other 11 to the pilot, 30 of all
+    111 to the open call and 100 of them to the call in service now."""
     applications = []
     for index, organization in enumerate(organizations):
         key = "historic" if index < HISTORIC_APPLICANTS else "pilot"
         applications.append(_application(rng, index, organization, key, calls[key]))
     for index in sorted(rng.sample(range(len(organizations)), OPEN_CALL_APPLICANTS)):
         applications.append(_application(rng, index, organizations[index], "open", calls["open"]))
+    for index in sorted(rng.sample(range(len(organizations)), CURRENT_CALL_APPLICANTS)):
+        applications.append(_application(rng, index, organizations[index], "current", calls["current"]))
     return applications
 
 
@@ -557,8 +602,13 @@ def _seed_offerings() -> dict[str, Offering]:
 
 
 def _seed_call(spec: CallSpec, offerings: dict[str, Offering]) -> tuple[Call, Call | None]:
-    """The call, created or with its dates reset to ``spec``; and the call as it was before, if any."""
+    """The call, created or with its dates reset to ``spec``; and the call as it was before, if any.
+
+    A call that is not re-dated is left as the first run made it (its decisions hang on its dates).
+    """
     before = Call.objects.filter(title=spec.title).first()
+    if before is not None and not spec.redate:
+        return before, None
     call, _created = Call.objects.update_or_create(
         title=spec.title,
         defaults={

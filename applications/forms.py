@@ -39,6 +39,7 @@ class OrganizationForm(forms.ModelForm):
             "industry",
             "employees",
             "website",
+            "listed_publicly",
         ]
         help_texts = {
             "region": _("Gwangju means 광주광역시; 경기도 광주시 belongs to Gyeonggi-do."),

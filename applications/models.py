@@ -47,6 +47,14 @@ class Organization(models.Model):
     industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices)
     employees = models.PositiveIntegerField(_("number of employees"))
     website = models.URLField(_("website"), blank=True)
+    listed_publicly = models.BooleanField(
+        _("list our name in the public statistics"),
+        default=False,
+        help_text=_(
+            "If selected, the organisation's name appears among the selected organisations on the public "
+            "statistics page."
+        ),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organizations", verbose_name=_("members")
     )

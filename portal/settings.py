@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "accounts",
     "applications",
     "allocations",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -385,6 +386,10 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # --- Allocation engine -------------------------------------------------------------------------
 
 # The provisioner backend (see allocations/provisioning.py): a dotted path to a class.
+# The operator dashboard caches its rendered figures this long; the key includes the latest
+# history row of applications and allocations, so decisions show at once whatever this is.
+DASHBOARD_CACHE_SECONDS = _env_int("DASHBOARD_CACHE_SECONDS", 300)
+
 PROVISIONER_BACKEND = _env_str("PROVISIONER_BACKEND") or "allocations.provisioning.ModelledCloudProvisioner"
 # Knobs of the modelled cloud, for tests and demonstrations.
 PROVISIONER_DELAY_SECONDS = float(_env_int("PROVISIONER_DELAY_MS", 0)) / 1000

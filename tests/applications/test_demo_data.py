@@ -11,6 +11,7 @@ from accounts.roles import sync_role_permissions
 from allocations.models import Offering
 from applications.business_number import normalize_business_number
 from applications.demo import (
+    CURRENT_CALL_TITLE,
     DEMO_ORGANIZATION_NAME,
     HISTORIC_CALL_TITLE,
     OPEN_CALL_TITLE,
@@ -75,10 +76,10 @@ def test_seeding_twice_creates_nothing_new(settings):
 
     assert row_counts() == first
     assert first["Offering"] == 6
-    assert first["Call"] == 3
+    assert first["Call"] == 4
     assert first["Organization"] == 112
-    assert first["Application"] == 141
-    summary = "Demo data: 6 offerings, 3 calls, 112 organisations, 141 applications"
+    assert first["Application"] == 241
+    summary = "Demo data: 6 offerings, 4 calls, 112 organisations, 241 applications"
     assert summary in first_output
     assert summary in second_output
 
@@ -100,6 +101,23 @@ def test_it_seeds_an_open_call_the_closed_2021_call_and_the_pilot(seeded, db):
     assert not pilot.is_open() and pilot.is_pilot and pilot.selection_target == 11
     assert pilot.applications.filter(status__in=decided).count() == 11
     assert not pilot.applications.filter(organization__applications__call=historic).exists()
+
+
+def test_the_call_in_service_gives_the_dashboard_running_allocations_ending_soon_and_a_wait_list(seeded, db):
+    from allocations.models import Allocation
+    from dashboard import selectors
+
+    current = Call.objects.get(title=CURRENT_CALL_TITLE)
+    today = timezone.localdate()
+
+    assert current.service_starts_on < today < current.service_ends_on
+    assert current.applications.filter(status=Application.Status.WAITLISTED).exists()
+    running = Allocation.objects.filter(application_item__application__call=current, state=Allocation.State.ACTIVE)
+    assert running.exists()
+    assert all(allocation.starts_on <= today <= allocation.ends_on for allocation in running)
+    assert selectors.expiring_allocations(today).exists()
+    gpu = next(row for row in selectors.capacity_overview(today, today, today) if row.offering.kind == "gpu")
+    assert gpu.utilisation_today > 50
 
 
 def test_registration_numbers_are_valid_and_unique(seeded, db):

@@ -30,6 +30,6 @@ class Command(BaseCommand):
         for account in accounts:
             self.stdout.write(f"  {account.role:<10} {account.email}")
         self.stdout.write(
-            f"Demo data: {summary}, {phases} capacity phases; 2021 calls decided: "
+            f"Demo data: {summary}, {phases} capacity phases; past calls decided: "
             f"{decisions['approved']} approved, {decisions['waitlisted']} wait-listed"
         )

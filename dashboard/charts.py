@@ -1,0 +1,152 @@
+"""Server-rendered SVG charts: geometry only, no ORM. The templates draw the shapes computed here
+and put the same figures in a table beside them, so a chart needs no JavaScript and a screen
+reader gets the numbers."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils.formats import date_format
+
+from dashboard.selectors import Run
+
+WIDTH, HEIGHT = 640, 240
+LEFT, RIGHT, TOP, BOTTOM = 76, 16, 12, 28  # margins for the axes' labels
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class CapacityChart:
+    width: int
+    height: int
+    capacity_path: str  # the capacity as a step line
+    in_service_area: str  # filled polygon from the baseline
+    provisioning_area: str  # filled polygon stacked on the in-service area
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    today_x: float | None
+    plot_left: int
+    plot_right: int
+    plot_top: int
+    plot_bottom: int
+
+
+def _nice_ceiling(value: int) -> int:
+    """The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^n at or above ``value`` (at least 1)."""
+    if value <= 1:
+        return 1
+    magnitude = 1
+    while magnitude * 10 < value:
+        magnitude *= 10
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * magnitude >= value:
+            return int(step * magnitude)
+    return 10 * magnitude
+
+
+def _fmt(number: float) -> str:
+    return f"{number:.1f}".rstrip("0").rstrip(".")
+
+
+def capacity_chart(runs: list[Run], start: date, end: date, today: date) -> CapacityChart:
+    """Capacity as a step line over stacked areas of active and being-provisioned units."""
+    total_days = (end - start).days + 1
+    plot_width = WIDTH - LEFT - RIGHT
+    plot_height = HEIGHT - TOP - BOTTOM
+    top_value = _nice_ceiling(max((max(run.capacity, run.allocated) for run in runs), default=0))
+
+    def x(day: date) -> float:
+        return LEFT + plot_width * (day - start).days / total_days
+
+    def y(value: int) -> float:
+        return TOP + plot_height * (1 - value / top_value)
+
+    def steps(values: list[tuple[date, date, int]]) -> list[tuple[float, float]]:
+        points: list[tuple[float, float]] = []
+        for first, last, value in values:
+            points += [(x(first), y(value)), (x(last + timedelta(days=1)), y(value))]
+        return points
+
+    def polygon(upper: list[tuple[date, date, int]], lower: list[tuple[date, date, int]]) -> str:
+        points = steps(upper) + list(reversed(steps(lower)))
+        return " ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in points)
+
+    baseline = [(run.start, run.end, 0) for run in runs]
+    in_service = [(run.start, run.end, run.in_service) for run in runs]
+    allocated = [(run.start, run.end, run.allocated) for run in runs]
+    capacity_points = steps([(run.start, run.end, run.capacity) for run in runs])
+    capacity_path = "M " + " L ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in capacity_points) if capacity_points else ""
+
+    x_ticks = []
+    month = date(start.year, start.month, 1)
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    every = max(1, -(-months // 8))  # at most about eight labels
+    index = 0
+    while month <= end:
+        if month >= start and index % every == 0:
+            x_ticks.append(Tick(x(month), date_format(month, "YEAR_MONTH_FORMAT")))
+        index += 1
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    y_ticks = [Tick(y(value), f"{value:,.0f}") for value in (0, top_value / 2, top_value)]
+    return CapacityChart(
+        width=WIDTH,
+        height=HEIGHT,
+        capacity_path=capacity_path,
+        in_service_area=polygon(in_service, baseline) if runs else "",
+        provisioning_area=polygon(allocated, in_service) if runs else "",
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        today_x=x(today) if start <= today <= end else None,
+        plot_left=LEFT,
+        plot_right=WIDTH - RIGHT,
+        plot_top=TOP,
+        plot_bottom=HEIGHT - BOTTOM,
+    )
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    secondary: int | None
+    y: float
+    width: float
+    secondary_width: float | None
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    label_width: int
+    bars: list[Bar]
+    bar_height: int
+
+
+def bar_chart(rows: list[tuple[str, int, int | None]], *, width: int = 520, label_width: int = 180) -> BarChart:
+    """Horizontal bars for (label, value, secondary value drawn over it or None)."""
+    bar_height, gap = 18, 6
+    largest = max((value for _label, value, _secondary in rows), default=0) or 1
+    plot_width = width - label_width - 60
+    bars = [
+        Bar(
+            label=label,
+            value=value,
+            secondary=secondary,
+            y=index * (bar_height + gap),
+            width=plot_width * value / largest,
+            secondary_width=None if secondary is None else plot_width * secondary / largest,
+        )
+        for index, (label, value, secondary) in enumerate(rows)
+    ]
+    return BarChart(
+        width=width,
+        height=max(len(rows) * (bar_height + gap), bar_height),
+        label_width=label_width,
+        bars=bars,
+        bar_height=bar_height,
+    )

@@ -1,0 +1,98 @@
+"""The dashboard's figures for one call and period, each computed on first use.
+
+The page caches its rendered sections under a key that includes ``data_version()``, so a cached
+page never asks for its figures again, and a decision, a provisioning step or a new application
+(each writes a history row) gives the next request fresh figures at once.
+"""
+
+from datetime import date
+from functools import cached_property
+
+from applications.models import Application, Call
+from dashboard import selectors
+from dashboard.charts import BarChart, CapacityChart, bar_chart, capacity_chart
+
+
+class DashboardFigures:
+    def __init__(self, call: Call | None, start: date, end: date, today: date):
+        self.call, self.start, self.end, self.today = call, start, end, today
+
+    @cached_property
+    def phases(self):
+        return selectors.phases_by_offering()
+
+    @cached_property
+    def capacity(self) -> list[tuple[selectors.OfferingCapacity, CapacityChart]]:
+        overview = selectors.capacity_overview(self.start, self.end, self.today, self.phases)
+        return [(row, capacity_chart(row.runs, self.start, self.end, self.today)) for row in overview]
+
+    @cached_property
+    def totals(self) -> selectors.PoolTotals:
+        return selectors.pool_totals([row for row, _chart in self.capacity])
+
+    @cached_property
+    def demand(self) -> list[selectors.Demand]:
+        if self.call is None:
+            return []
+        return selectors.call_demand(self.call, [row.offering for row, _chart in self.capacity], self.phases)
+
+    @cached_property
+    def funnel(self) -> selectors.Funnel | None:
+        return selectors.call_funnel(self.call) if self.call is not None else None
+
+    @cached_property
+    def funnel_chart(self) -> BarChart | None:
+        if self.funnel is None:
+            return None
+        return bar_chart([(label, value, None) for _key, label, value in self.funnel.stages])
+
+    @cached_property
+    def breakdowns(self) -> list[tuple[selectors.Breakdown, BarChart]]:
+        return [
+            (breakdown, bar_chart([(row.label, row.applications, row.approved) for row in breakdown.rows]))
+            for breakdown in selectors.call_breakdowns(self.call)
+        ]
+
+    @cached_property
+    def expiring(self) -> list:
+        return list(selectors.expiring_allocations(self.today)[: selectors.LIST_LIMIT + 1])
+
+    @cached_property
+    def waitlist(self) -> list[Application]:
+        if self.call is None:
+            return []
+        return list(selectors.waitlist(self.call)[: selectors.LIST_LIMIT + 1])
+
+
+class PublicFigures:
+    """The public statistics, each computed on first use (see DashboardFigures)."""
+
+    def __init__(self, today: date):
+        self.today = today
+
+    @cached_property
+    def overview(self) -> list[selectors.OfferingCapacity]:
+        return selectors.capacity_overview(self.today, self.today, self.today)
+
+    @cached_property
+    def totals(self) -> selectors.PoolTotals:
+        return selectors.pool_totals(self.overview)
+
+    @cached_property
+    def calls(self) -> list[selectors.CallFigures]:
+        return selectors.public_call_figures()
+
+    @cached_property
+    def breakdowns(self) -> list[tuple[selectors.Breakdown, BarChart]]:
+        by_dimension = {breakdown.dimension: breakdown for breakdown in selectors.call_breakdowns(None)}
+        return [
+            (
+                by_dimension[name],
+                bar_chart([(row.label, row.applications, row.approved) for row in by_dimension[name].rows]),
+            )
+            for name in ("region", "industry")
+        ]
+
+    @cached_property
+    def selections(self) -> list[Application]:
+        return list(selectors.listed_selections()[: selectors.LIST_LIMIT + 1])

@@ -1,0 +1,56 @@
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Call
+from dashboard.selectors import MAX_RANGE_DAYS, default_call
+
+DEFAULT_DAYS_BACK = 180
+DEFAULT_DAYS_AHEAD = 180
+
+
+class DashboardFilterForm(forms.Form):
+    """Which call the call sections show and which days the capacity charts cover.
+
+    Bound to the query string; the calls are given (already fetched once for the page), so the
+    form costs no query of its own.
+    """
+
+    call = forms.TypedChoiceField(label=_("Call"), coerce=int, required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data, *, calls: list[Call], today: date | None = None):
+        super().__init__(data)
+        self.calls = {call.pk: call for call in calls}
+        self.today = today or timezone.localdate()
+        self.fields["call"].choices = [("", _("All calls"))] + [(call.pk, call.title) for call in calls]
+        self._default_call = default_call(calls)
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("start") or self.today - timedelta(days=DEFAULT_DAYS_BACK)
+        end = cleaned.get("end") or self.today + timedelta(days=DEFAULT_DAYS_AHEAD)
+        if start > end:
+            raise forms.ValidationError(_("The start of the period must not be after its end."))
+        if (end - start).days + 1 > MAX_RANGE_DAYS:
+            raise forms.ValidationError(
+                _("The period can cover at most %(days)s days.") % {"days": f"{MAX_RANGE_DAYS:,}"}
+            )
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+    @property
+    def selected_call(self) -> Call | None:
+        """The chosen call; the default one when the field was left out (not when "all" was chosen)."""
+        if not self.is_bound or "call" not in self.data:
+            return self._default_call
+        value = self.cleaned_data.get("call") if hasattr(self, "cleaned_data") else None
+        return self.calls.get(value) if value else None
+
+    def period(self) -> tuple[date, date]:
+        if self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return self.today - timedelta(days=DEFAULT_DAYS_BACK), self.today + timedelta(days=DEFAULT_DAYS_AHEAD)

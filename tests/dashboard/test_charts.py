@@ -1,0 +1,43 @@
+from datetime import date
+
+from dashboard.charts import _nice_ceiling, bar_chart, capacity_chart
+from dashboard.selectors import Run
+
+
+def test_the_scale_ends_on_a_round_number_at_or_above_the_largest_figure():
+    assert [_nice_ceiling(n) for n in (0, 1, 7, 10, 11, 2820, 670_000, 107_000)] == [
+        1, 1, 8, 10, 15, 3000, 800_000, 150_000,
+    ]  # fmt: skip
+
+
+def test_the_capacity_chart_steps_with_the_runs_and_marks_today():
+    runs = [
+        Run(date(2031, 1, 1), date(2031, 1, 10), capacity=10, in_service=5, being_provisioned=0),
+        Run(date(2031, 1, 11), date(2031, 1, 20), capacity=20, in_service=5, being_provisioned=5),
+    ]
+
+    chart = capacity_chart(runs, date(2031, 1, 1), date(2031, 1, 20), today=date(2031, 1, 11))
+
+    # Capacity 10 then 20 on a scale of 20: the line drops from half height to the top.
+    top, bottom = chart.plot_top, chart.plot_bottom
+    middle = (top + bottom) / 2
+    assert chart.capacity_path.startswith(f"M {chart.plot_left},{middle:g}")
+    assert f",{top:g}" in chart.capacity_path
+    assert chart.today_x == chart.plot_left + (chart.plot_right - chart.plot_left) * 10 / 20
+    assert chart.provisioning_area and chart.in_service_area
+    assert [tick.label for tick in chart.y_ticks] == ["0", "10", "20"]
+
+
+def test_today_outside_the_period_is_not_marked():
+    runs = [Run(date(2031, 1, 1), date(2031, 1, 31), 10, 0, 0)]
+
+    assert capacity_chart(runs, date(2031, 1, 1), date(2031, 1, 31), today=date(2026, 1, 1)).today_x is None
+
+
+def test_bars_are_proportional_to_the_largest_value():
+    chart = bar_chart([("a", 10, 5), ("b", 5, None), ("c", 0, 0)])
+
+    widths = [bar.width for bar in chart.bars]
+    assert widths[0] == 2 * widths[1] and widths[2] == 0
+    assert chart.bars[0].secondary_width == widths[1]
+    assert chart.bars[1].secondary_width is None
