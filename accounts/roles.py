@@ -60,6 +60,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "allocations.view_allocation",
         "allocations.change_allocation",
         "allocations.view_allocationtransition",
+        # Operators watch the e-mail log (queueing a failed e-mail again is a change).
+        "notifications.view_notification",
+        "notifications.change_notification",
     ),
 }
 
