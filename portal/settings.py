@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "applications",
     "allocations",
     "notifications",
+    "aftercare",
 ]
 
 MIDDLEWARE = [
@@ -384,6 +385,10 @@ CELERY_BEAT_SCHEDULE = {
     "offer-freed-capacity": {"task": "allocations.offer_freed_capacity", "schedule": 10 * 60},
     "send-expiry-reminders": {"task": "allocations.send_expiry_reminders", "schedule": 60 * 60},
     "check-capacity": {"task": "allocations.check_capacity", "schedule": 60 * 60},
+    # After the award: each job is idempotent per day, so running hourly only catches up sooner.
+    "request-reports": {"task": "aftercare.request_reports", "schedule": 60 * 60},
+    "send-report-reminders": {"task": "aftercare.send_report_reminders", "schedule": 60 * 60},
+    "invite-to-surveys": {"task": "aftercare.invite_to_surveys", "schedule": 60 * 60},
     "sweep-queued-notifications": {"task": "notifications.sweep_queued", "schedule": 5 * 60},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"

@@ -15,6 +15,7 @@ admin.site.index_title = _("Review and operations")
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("applications.urls")),
+    path("", include("aftercare.urls")),
     path("", include("notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
