@@ -28,6 +28,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "allocations.view_capacityphase",
         "allocations.view_allocation",
         "allocations.view_allocationtransition",
+        # After the award: reviewers decide change requests (with decide_application) and see reports.
+        "aftercare.view_changerequest",
+        "aftercare.view_changerequesttransition",
+        "aftercare.view_report",
     ),
     OPERATORS: (
         "applications.add_priorityweight",
@@ -61,6 +65,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "allocations.change_allocation",
         "allocations.view_allocationtransition",
         "dashboard.view_dashboard",
+        # Operators watch the e-mail log (queueing a failed e-mail again is a change).
+        "notifications.view_notification",
+        "notifications.change_notification",
+        # After the award: operators follow requests, reports and the survey's answers (view-only).
+        "aftercare.view_changerequest",
+        "aftercare.view_changerequesttransition",
+        "aftercare.view_report",
+        "aftercare.view_surveyinvitation",
+        "aftercare.view_surveyresponse",
     ),
 }
 

@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from allocations.models import Allocation, ExpiryReminder
+from notifications.models import Notification
+from notifications.selectors import members_to_notify
+from notifications.services import notify
 
 REMINDER_DAYS = (30, 7, 1)
 
@@ -38,14 +38,13 @@ def send_due_expiry_reminders(today=None) -> int:
 
 
 def _send_expiry_reminder(allocation: Allocation, days_before: int) -> None:
+    # Recorded in the reminder's transaction; the e-mail log delivers it after the commit.
     application = allocation.application_item.application
-    context = {
-        "allocation": allocation,
-        "days_before": days_before,
-        "link": settings.SITE_URL + reverse("application_detail", args=[application.pk]),
-    }
-    subject = " ".join(render_to_string("emails/expiry_reminder_subject.txt", context).split())
-    body = render_to_string("emails/expiry_reminder.txt", context)
-    recipients = list(allocation.organization.members.values_list("email", flat=True))
-    if recipients:
-        send_mail(subject, body, None, recipients)
+    notify(
+        kind=Notification.Kind.EXPIRY_REMINDER,
+        template="expiry_reminder",
+        context={"allocation": allocation, "days_before": days_before},
+        recipients=members_to_notify(allocation.organization),
+        organization=allocation.organization,
+        link=reverse("application_detail", args=[application.pk]),
+    )

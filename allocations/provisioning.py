@@ -1,10 +1,11 @@
 """Provisioner backends: what turns an allocation into a quota in the data center's cloud.
 
 A backend implements ``provision`` (returns the external reference of the quota it created)
-and ``deprovision``. Both must be idempotent on the allocation: the engine may call them again
-after a crash, a retry or a sweep, and must end with exactly one quota. A real backend would
-set an OpenStack project quota, a Kubernetes ResourceQuota or a Slurm QOS/association limit,
-using the allocation's id as the idempotency key. ``settings.PROVISIONER_BACKEND`` names it.
+and ``deprovision`` (and ``resize``, if its quotas carry the quantity: called after a
+supplement). All must be idempotent on the allocation: the engine may call them again after a
+crash, a retry or a sweep, and must end with exactly one quota. A real backend would set an
+OpenStack project quota, a Kubernetes ResourceQuota or a Slurm QOS/association limit, using the
+allocation's id as the idempotency key. ``settings.PROVISIONER_BACKEND`` names it.
 """
 
 import time
@@ -62,6 +63,12 @@ class ModelledCloudProvisioner:
         except IntegrityError:
             pass  # created by a concurrent run for the same allocation: the quota exists once
         return reference
+
+    def resize(self, allocation: Allocation) -> None:
+        """Set the quota to the allocation's quantity (after a supplement). Idempotent."""
+        ProvisionedResource.objects.filter(allocation_id=allocation.pk, deprovisioned_at__isnull=True).update(
+            quantity=allocation.quantity
+        )
 
     def deprovision(self, allocation: Allocation) -> None:
         ProvisionedResource.objects.filter(allocation_id=allocation.pk, deprovisioned_at__isnull=True).update(

@@ -444,3 +444,89 @@ def phase_conflict_message(offering: Offering, conflicts: list[capacity.PhaseCon
         "capacity": first.capacity,
         "count": len(conflicts),
     }
+
+
+# --- Changes to a running allocation: extensions and supplements ---------------------------------
+# (Imported here, not at the top, to keep this section self-contained.)
+from datetime import timedelta  # noqa: E402
+
+from allocations.models import ExpiryReminder  # noqa: E402
+
+
+def _change_shortfalls(allocation: Allocation, ends_on: date, quantity: int) -> list[Shortfall]:
+    """What an extension to ``ends_on`` and a raise to ``quantity`` lack, in the pool's words:
+    the extra units over the current period, all the units over the added days."""
+    shortfalls = []
+    added = quantity - allocation.quantity
+    if added > 0:
+        free = capacity.availability(allocation.offering_id, allocation.starts_on, allocation.ends_on)
+        if free.free < added:
+            shortfalls.append(Shortfall(allocation.offering, added, free.free, free.tightest_day))
+    if ends_on > allocation.ends_on:
+        free = capacity.availability(allocation.offering_id, allocation.ends_on + timedelta(days=1), ends_on)
+        if free.free < quantity:
+            shortfalls.append(Shortfall(allocation.offering, quantity, free.free, free.tightest_day))
+    return shortfalls
+
+
+@transaction.atomic
+def allocation_change(
+    *,
+    actor: User | None,
+    allocation: Allocation,
+    ends_on: date | None = None,
+    quantity: int | None = None,
+    reason: str = "",
+) -> Allocation:
+    """Extend an allocation that holds capacity to a later ``ends_on`` and/or raise its
+    ``quantity`` (an approved extension or supplement request).
+
+    The UPDATE moves the ledger in the same statement (the trigger of migration 0003 takes the
+    old period and quantity off and puts the new ones on; missing ledger days are created
+    first, under the usual locks), so the ledger's CHECK decides: what does not fit raises
+    ``DoesNotFit`` naming the short day and leaves the allocation unchanged. The quantity
+    counts over the whole period, as the ledger records one quantity per allocation. Expiry
+    reminders start again for a later end. Writes a history row (the state is unchanged). Not
+    idempotent on its own: the caller holds the request that asks for the change.
+    """
+    allocation = _lock_allocation(allocation.pk)
+    if not allocation.holds_capacity:
+        raise ApplicationError(_("Only an allocation that holds capacity can be extended or supplemented."))
+    new_ends_on = ends_on or allocation.ends_on
+    new_quantity = quantity or allocation.quantity
+    if new_ends_on < allocation.ends_on or new_quantity < allocation.quantity:
+        raise ApplicationError(_("An extension or supplement cannot shorten or reduce an allocation."))
+    if new_ends_on < timezone.localdate():
+        raise ApplicationError(_("The new end date has already passed."))
+    if (new_ends_on, new_quantity) == (allocation.ends_on, allocation.quantity):
+        return allocation
+    capacity.lock_ledger([(allocation.offering_id, allocation.starts_on, new_ends_on)])
+    try:
+        with transaction.atomic():
+            Allocation.objects.filter(pk=allocation.pk).update(ends_on=new_ends_on, quantity=new_quantity)
+    except IntegrityError:
+        raise DoesNotFit(_change_shortfalls(allocation, new_ends_on, new_quantity)) from None
+    if new_ends_on > allocation.ends_on:
+        ExpiryReminder.objects.filter(allocation=allocation).delete()
+    previous = f"{allocation.quantity} × {allocation.starts_on}–{allocation.ends_on}"
+    allocation.refresh_from_db(fields=["ends_on", "quantity"])
+    AllocationTransition.objects.create(
+        allocation=allocation,
+        actor=actor,
+        from_state=allocation.state,
+        to_state=allocation.state,
+        reason=f"{previous} → {allocation.quantity} × {allocation.starts_on}–{allocation.ends_on}. {reason}".strip(),
+    )
+    return allocation
+
+
+def allocation_quota_sync(*, allocation_id: int) -> Allocation:
+    """Bring the cloud quota of an active allocation to its current quantity (after a
+    supplement). Idempotent: the backend sets the quota to the allocation's figures; a backend
+    without ``resize`` keeps quotas per allocation and needs nothing. Raises
+    ``TransientProvisioningError`` for the caller to retry."""
+    allocation = Allocation.objects.select_related("offering").get(pk=allocation_id)
+    resize = getattr(provisioner(), "resize", None)
+    if allocation.state == Allocation.State.ACTIVE and resize is not None:
+        resize(allocation)
+    return allocation

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aftercare import selectors as aftercare_selectors
 from allocations import capacity
 from allocations import services as allocation_services
 from allocations.models import Allocation, AllocationTransition, Offering
@@ -296,7 +297,24 @@ QUEUE_COLUMNS = {
     "claims_rejected": lambda: _claims(ClaimVerification.REJECTED),
     "requested_gpu_units": lambda: _requested(Offering.Kind.GPU),
     "requested_storage_units": lambda: _requested(Offering.Kind.STORAGE),
+    # Reports the organisation owes from earlier calls, past their due date (aftercare/).
+    "overdue_reports": lambda: aftercare_selectors.overdue_reports_from_earlier_calls(),
 }
+
+
+class OverdueReportsFilter(admin.SimpleListFilter):
+    title = _("overdue reports from earlier calls")
+    parameter_name = "overdue_reports"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Some")), ("no", _("None"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(overdue_reports__gt=0)
+        if self.value() == "no":
+            return queryset.filter(overdue_reports=0)
+        return queryset
 
 
 class DecisionForm(forms.Form):
@@ -387,6 +405,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "requested_gpu",
         "requested_storage",
         "score",
+        "reports_overdue",
         "status",
         "submitted_at",
     ]
@@ -399,6 +418,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "organization__industry",
         "purpose",
         "organization__region",
+        OverdueReportsFilter,
     ]
     list_select_related = ["organization", "call"]
     search_fields = ["organization__legal_name", "organization__registration_number"]
@@ -510,6 +530,12 @@ class ApplicationAdmin(admin.ModelAdmin):
         if obj.priority_pending:
             return f"{obj.priority_score} (+{obj.priority_pending})"
         return str(obj.priority_score)
+
+    @admin.display(description=_("overdue reports (earlier calls)"), ordering="overdue_reports")
+    def reports_overdue(self, obj: Application):
+        if not obj.overdue_reports:
+            return "—"
+        return format_html('<strong class="overdue-reports">{}</strong>', obj.overdue_reports)
 
     # --- The change page ----------------------------------------------------------------------
 
@@ -695,6 +721,9 @@ class ApplicationAdmin(admin.ModelAdmin):
                 for line in result.breakdown
             ],
             "item_rows": item_rows,
+            "overdue_reports": aftercare_selectors.overdue_reports_of(
+                application.organization_id, except_call_id=application.call_id
+            ),
             "form": form,
             "refusal": refusal,
             "decidable": application.status in allocation_services.DECIDABLE,

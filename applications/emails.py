@@ -1,35 +1,44 @@
-"""E-mails about organisations and applications, rendered from templates/emails/."""
+"""E-mails about organisations and applications, rendered from templates/emails/ in each
+recipient's language and recorded in the e-mail log, which delivers them (notifications/)."""
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from applications.models import Application, ApplicationTransition, Invitation
-
-
-def _send(template: str, context: dict, recipients: list[str]) -> None:
-    context = {**context, "site_url": settings.SITE_URL}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}.txt", context)
-    send_mail(subject, body, None, recipients)
+from notifications.models import Notification
+from notifications.selectors import members_to_notify
+from notifications.services import notify
 
 
 def send_invitation(invitation_id: int) -> None:
     invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
-    link = settings.SITE_URL + reverse("invitation_accept", args=[invitation.token])
-    _send("invitation", {"invitation": invitation, "link": link}, [invitation.email])
+    notify(
+        kind=Notification.Kind.INVITATION,
+        template="invitation",
+        context={"invitation": invitation},
+        recipients=[invitation.email],
+        organization=invitation.organization,
+        link=reverse("invitation_accept", args=[invitation.token]),
+        key=f"invitation:{invitation.pk}",
+    )
 
 
 def send_submission_receipt(application_id: int) -> None:
     application = Application.objects.select_related("organization", "call").get(pk=application_id)
-    recipients = list(application.organization.members.values_list("email", flat=True))
-    link = settings.SITE_URL + reverse("application_detail", args=[application.pk])
-    _send("submission_receipt", {"application": application, "link": link}, recipients)
+    notify(
+        kind=Notification.Kind.SUBMISSION_RECEIPT,
+        template="submission_receipt",
+        context={"application": application},
+        recipients=members_to_notify(application.organization),
+        organization=application.organization,
+        link=reverse("application_detail", args=[application.pk]),
+        key=f"submission_receipt:{application.pk}",
+    )
 
 
 def send_decision(transition_id: int) -> None:
-    """Tell the organisation's members a decision: what was granted, the rank, or the reason."""
+    """Tell the organisation's members a decision: what was granted, the rank, or the reason.
+
+    Idempotent: recorded once per decision (the task that calls it may run twice)."""
     from applications.selectors import with_rank
 
     transition = ApplicationTransition.objects.select_related("application").get(pk=transition_id)
@@ -44,8 +53,13 @@ def send_decision(transition_id: int) -> None:
         "reason": transition.reason,
         "granted": granted,
         "partial": any(allocation is None or allocation.quantity < item.quantity for item, allocation in granted),
-        "link": settings.SITE_URL + reverse("application_detail", args=[application.pk]),
     }
-    recipients = list(application.organization.members.values_list("email", flat=True))
-    if recipients:
-        _send("decision", context, recipients)
+    notify(
+        kind=Notification.Kind.DECISION,
+        template="decision",
+        context=context,
+        recipients=members_to_notify(application.organization),
+        organization=application.organization,
+        link=reverse("application_detail", args=[application.pk]),
+        key=f"decision:{transition.pk}",
+    )

@@ -119,7 +119,7 @@ def organization_invite(*, actor: User, organization: Organization, email: str) 
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ApplicationError(_("%(email)s is already a member.") % {"email": email})
     invitation = Invitation.objects.create(organization=organization, email=email, invited_by=actor)
-    transaction.on_commit(lambda: emails.send_invitation(invitation.pk))
+    emails.send_invitation(invitation.pk)  # recorded now, delivered after the commit
     return invitation
 
 
@@ -314,7 +314,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
     application.refresh_from_db(fields=["status", "submitted_at", "updated_at"])
     priority_recompute(application)
     record_transition(application, actor=actor, from_status=Application.Status.DRAFT)
-    transaction.on_commit(lambda: emails.send_submission_receipt(application.pk))
+    emails.send_submission_receipt(application.pk)  # recorded now, delivered after the commit
     return application
 
 

@@ -6,6 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftercare import selectors as aftercare_selectors
 from applications import selectors, services
 from applications.forms import ApplicationForm, ApplyForm, InvitationForm, OrganizationForm, claim_forms, item_formset
 
@@ -155,10 +156,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Staff may read any application here, but only its organisation's members act on it.
     can_act = selectors.is_member(request.user, application.organization)
     score = selectors.priority_score(application)
+    # After the award: change requests, reports and the survey (three queries, or none).
+    aftercare = aftercare_selectors.aftercare_for_application(application)
     return render(
         request,
         "applications/application_detail.html",
-        {"application": application, "problems": problems, "can_act": can_act, "score": score},
+        {"application": application, "problems": problems, "can_act": can_act, "score": score, "aftercare": aftercare},
     )
 
 

@@ -58,6 +58,12 @@ class DashboardFigures:
         return list(selectors.expiring_allocations(self.today)[: selectors.LIST_LIMIT + 1])
 
     @cached_property
+    def surveys(self):
+        from aftercare.selectors import survey_summary
+
+        return survey_summary(self.call)
+
+    @cached_property
     def waitlist(self) -> list[Application]:
         if self.call is None:
             return []

@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "applications",
     "allocations",
     "dashboard",
+    "notifications",
+    "aftercare",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +132,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A logged-in user's e-mails follow the language they switch the site to.
+    "notifications.middleware.RememberLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -231,6 +235,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[National AI Data Center] ")
+# Account e-mails are recorded and delivered like every other e-mail (notifications/).
+ACCOUNT_ADAPTER = "notifications.adapter.AccountAdapter"
 # Failed logins are limited per client IP and per account (key); the admin's login is sent
 # through this same form (see portal/urls.py), so both pathways share these limits.
 ACCOUNT_RATE_LIMITS = {
@@ -382,6 +388,11 @@ CELERY_BEAT_SCHEDULE = {
     "offer-freed-capacity": {"task": "allocations.offer_freed_capacity", "schedule": 10 * 60},
     "send-expiry-reminders": {"task": "allocations.send_expiry_reminders", "schedule": 60 * 60},
     "check-capacity": {"task": "allocations.check_capacity", "schedule": 60 * 60},
+    # After the award: each job is idempotent per day, so running hourly only catches up sooner.
+    "request-reports": {"task": "aftercare.request_reports", "schedule": 60 * 60},
+    "send-report-reminders": {"task": "aftercare.send_report_reminders", "schedule": 60 * 60},
+    "invite-to-surveys": {"task": "aftercare.invite_to_surveys", "schedule": 60 * 60},
+    "sweep-queued-notifications": {"task": "notifications.sweep_queued", "schedule": 5 * 60},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 
@@ -401,6 +412,13 @@ PROVISIONER_ALWAYS_FAIL = _env_bool("PROVISIONER_ALWAYS_FAIL", False)
 PROVISIONING_MAX_ATTEMPTS = _env_int("PROVISIONING_MAX_ATTEMPTS", 5, 1)
 # An allocation still pending or provisioning this long after its last change is re-driven.
 PROVISIONING_STUCK_AFTER_SECONDS = _env_int("PROVISIONING_STUCK_AFTER_SECONDS", 300, 1)
+
+# --- E-mail delivery ---------------------------------------------------------------------------
+
+# Delivery attempts of one e-mail before it is marked failed (backoff 2, 4, 8… s, at most 10 min).
+NOTIFICATION_MAX_ATTEMPTS = _env_int("NOTIFICATION_MAX_ATTEMPTS", 8, 1)
+# A queued e-mail untouched this long had its task's message lost; the sweeper re-drives it.
+NOTIFICATION_STUCK_AFTER_SECONDS = _env_int("NOTIFICATION_STUCK_AFTER_SECONDS", 900, 1)
 
 if _broker_scheme == "filesystem":
     for _folder in ("broker", "results", "processed", "control"):

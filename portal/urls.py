@@ -16,6 +16,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("applications.urls")),
     path("", include("dashboard.urls")),
+    path("", include("aftercare.urls")),
+    path("", include("notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from tests.mailbox import deliver_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -12,9 +13,11 @@ NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
 def sign_up(client, email="new.applicant@example.kr"):
-    return client.post(
+    response = client.post(
         reverse("account_signup"), {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
     )
+    deliver_queued()  # the e-mail is recorded in the request and delivered by a worker
+    return response
 
 
 def confirmation_link(message) -> str:
@@ -63,6 +66,7 @@ def test_sign_up_then_verify_then_log_in(client):
 
 def test_password_reset_sends_a_link_that_sets_a_new_password(client, applicant):
     client.post(reverse("account_reset_password"), {"email": applicant.email})
+    deliver_queued()
 
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+/)", mail.outbox[0].body).group(1)

@@ -12,6 +12,7 @@ from allocations.provisioning import ModelledCloudProvisioner
 from applications.models import Membership
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, submitted_application
 from tests.factories import MembershipFactory
+from tests.mailbox import deliver_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,7 @@ def test_expiry_reminders_go_out_once_30_7_and_1_days_before_the_end(approved, a
             before = len(mail.outbox)
             tasks.send_expiry_reminders.apply()
             tasks.send_expiry_reminders.apply()  # a second run the same day sends nothing
+            deliver_queued()
             if len(mail.outbox) > before:
                 assert len(mail.outbox) == before + 1
                 sent_on.append((SERVICE_END - day).days)

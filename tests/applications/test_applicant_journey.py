@@ -9,6 +9,7 @@ from django.urls import reverse
 from applications.models import Application, Organization
 from tests.applications.conftest import edit_form_data, pdf
 from tests.factories import business_number
+from tests.mailbox import deliver_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ def test_sign_up_verify_register_apply_save_submit_and_withdraw(
 
     # Sign up and verify the e-mail address.
     client.post(reverse("account_signup"), {"email": EMAIL, "password1": PASSWORD, "password2": PASSWORD})
+    deliver_queued()
     link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
     client.post(link)
     assert client.post(reverse("account_login"), {"login": EMAIL, "password": PASSWORD}).status_code == 302
@@ -76,6 +78,7 @@ def test_sign_up_verify_register_apply_save_submit_and_withdraw(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("application_edit", args=[application.pk]), complete)
+    deliver_queued()
     assert response["Location"] == reverse("application_detail", args=[application.pk])
     application.refresh_from_db()
     assert application.status == "submitted"

@@ -5,6 +5,7 @@ from allocations import services as engine
 from applications.models import Membership
 from applications.tasks import send_decision_email
 from tests.allocations.conftest import make_call, submitted_application
+from tests.mailbox import deliver_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ def decide_and_send(decide, django_capture_on_commit_callbacks, monkeypatch):
         decide()
     for args in sent:
         send_decision_email.apply(args=args)
+    deliver_queued()
     return sent
 
 

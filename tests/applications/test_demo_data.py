@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.roles import sync_role_permissions
+from aftercare.demo import CURRENT_CALL_TITLE
+from aftercare.models import ChangeRequest, Report, SurveyInvitation, SurveyResponse
 from allocations.models import Offering
 from applications.business_number import normalize_business_number
 from applications.demo import (
@@ -43,6 +45,10 @@ SEEDED_MODELS = (
     ApplicationItem,
     PriorityClaim,
     ApplicationTransition,
+    ChangeRequest,
+    Report,
+    SurveyInvitation,
+    SurveyResponse,
 )
 
 
@@ -76,9 +82,9 @@ def test_seeding_twice_creates_nothing_new(settings):
 
     assert row_counts() == first
     assert first["Offering"] == 6
-    assert first["Call"] == 4
+    assert first["Call"] == 5  # and the call in service of aftercare/demo.py
     assert first["Organization"] == 112
-    assert first["Application"] == 241
+    assert first["Application"] == 241 + 6
     summary = "Demo data: 6 offerings, 4 calls, 112 organisations, 241 applications"
     assert summary in first_output
     assert summary in second_output
@@ -185,7 +191,7 @@ def test_every_application_was_submitted_in_its_calls_window_with_its_history(se
         assert application.organization.created_at <= application.created_at
 
 
-def test_the_demo_applicant_owns_the_demo_organisation_and_has_not_applied(seeded, db):
+def test_the_demo_applicant_owns_the_demo_organisation_and_has_not_applied_to_the_open_call(seeded, db):
     organization = Organization.objects.get(legal_name=DEMO_ORGANIZATION_NAME)
 
     assert organization.region == Region.GWANGJU
@@ -193,7 +199,11 @@ def test_the_demo_applicant_owns_the_demo_organisation_and_has_not_applied(seede
     membership = Membership.objects.get(organization=organization)
     assert membership.user.email == "applicant@portal.test"
     assert membership.role == Membership.Role.OWNER
-    assert not organization.applications.exists()
+    assert not organization.applications.filter(call__title=OPEN_CALL_TITLE).exists()
+    # Its one application is the award in service, for the after-award demo.
+    assert list(organization.applications.values_list("call__title", "status")) == [
+        (CURRENT_CALL_TITLE, Application.Status.APPROVED)
+    ]
     # The sample organisations have no members: only the demo applicant's organisation does.
     assert Membership.objects.count() == 1
 
@@ -235,3 +245,28 @@ def test_a_later_run_reopens_the_open_call_and_moves_its_queue_with_it(settings)
         ]
         for item in application.items.all():
             assert open_call.service_starts_on <= item.starts_on <= item.ends_on <= open_call.service_ends_on
+
+
+def test_the_demo_follows_the_awards_up_with_reports_surveys_and_a_change_request(seeded, db):
+    from aftercare.selectors import overdue_reports, survey_summary
+    from allocations.capacity import ledger_drift
+
+    demo = Organization.objects.get(legal_name=DEMO_ORGANIZATION_NAME)
+    in_service = Application.objects.get(organization=demo, call__title=CURRENT_CALL_TITLE)
+    assert in_service.items.filter(allocation__state="active").count() == 3
+    [extension] = ChangeRequest.objects.filter(organization=demo)
+    assert (extension.kind, extension.status) == ("extension", "submitted")
+    assert extension.submitted_by.email == "applicant@portal.test"
+    assert ChangeRequest.objects.filter(status="submitted").count() == 2
+    [progress] = Report.objects.filter(application=in_service)
+    assert (progress.kind, progress.status) == ("progress", "requested")
+    assert progress.due_on >= timezone.localdate()  # due, not yet overdue
+    # The 2021 awards: reports mostly filed, a few overdue; about seven surveys in ten answered.
+    assert Report.objects.filter(application__call__title=HISTORIC_CALL_TITLE, kind="final").count() > 50
+    assert 0 < overdue_reports().count() < Report.objects.filter(status="submitted").count()
+    summary = survey_summary()
+    assert summary.invited == SurveyInvitation.objects.count() > 50
+    assert 0.5 < summary.response_rate < 0.9
+    assert all(question.average is not None for question in summary.questions)
+    assert SurveyResponse.objects.exclude(comments="").exists()
+    assert ledger_drift() == []

@@ -6,13 +6,16 @@ from django.urls import reverse
 
 from applications.models import Invitation, Membership
 from tests.conftest import make_user
+from tests.mailbox import deliver_queued
 
 pytestmark = pytest.mark.django_db
 
 
 def invite(client, organization, email, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return client.post(reverse("organization_invite", args=[organization.pk]), {"email": email})
+        response = client.post(reverse("organization_invite", args=[organization.pk]), {"email": email})
+    deliver_queued()
+    return response
 
 
 def test_the_owner_invites_by_email_and_the_invitee_joins_after_logging_in(

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from allocations.capacity import lock_ledger
 from allocations.models import Allocation, CapacityPhase
-from applications.models import Application, ApplicationItem, Call, CallOffering, Organization, PriorityClaim
+from applications.models import Application, ApplicationItem, Call, CallOffering, Membership, Organization, PriorityClaim
 from dashboard import exports
 from tests.allocations.conftest import make_pool
 from tests.dashboard.conftest import D0, day
@@ -286,3 +286,26 @@ def test_public_statistics_cost_a_bounded_number_of_queries(client, django_asser
         response = client.get(reverse("public_statistics"))
 
     assert response.status_code == 200
+
+
+def test_the_dashboard_shows_the_satisfaction_survey_of_the_call(client, operator, world):
+    from aftercare import services as aftercare_services
+    from aftercare.models import SurveyInvitation
+    from tests.conftest import make_user
+
+    application = world.applications["A"]
+    invitation = SurveyInvitation.objects.create(
+        application=application, organization=application.organization, call=world.call, occasion="service_ended"
+    )
+    member = make_user("member-a@example.kr")
+    Membership.objects.create(organization=application.organization, user=member)
+    ratings = {"rating_compute": 4, "rating_dev_env": 2, "rating_data_saas": None, "rating_support": 5}
+    aftercare_services.survey_respond(actor=member, invitation=invitation, ratings=ratings, comments="")
+    client.force_login(operator)
+
+    response = client.get(DASHBOARD, {"call": world.call.pk})
+
+    summary = response.context["figures"].surveys
+    assert (summary.invited, summary.responses) == (1, 1)
+    assert [question.average for question in summary.questions] == [4.0, 2.0, None, 5.0]
+    assert 'class="survey-summary"' in response.content.decode()

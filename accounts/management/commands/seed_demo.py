@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+from aftercare.demo import seed_demo_aftercare
 from allocations.demo import seed_demo_decisions, seed_demo_pool
 from applications.demo import seed_demo_calls
 
@@ -26,10 +27,16 @@ class Command(BaseCommand):
         summary = seed_demo_calls()
         phases = seed_demo_pool()
         decisions = seed_demo_decisions()
+        aftercare = seed_demo_aftercare()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<10} {account.email}")
         self.stdout.write(
             f"Demo data: {summary}, {phases} capacity phases; past calls decided: "
             f"{decisions['approved']} approved, {decisions['waitlisted']} wait-listed"
+        )
+        self.stdout.write(
+            f"After the award: {aftercare['reports']} reports ({aftercare['overdue_reports']} overdue), "
+            f"{aftercare['survey_responses']} survey responses, "
+            f"{aftercare['change_requests']} change requests awaiting a decision"
         )

@@ -1,0 +1,36 @@
+"""Celery tasks after the award: thin wrappers over idempotent services (see services.py)."""
+
+from celery import shared_task
+
+from aftercare import services
+from allocations import services as engine
+from allocations.provisioning import TransientProvisioningError
+
+
+@shared_task(name="aftercare.request_reports")
+def request_reports() -> int:
+    return len(services.reports_request_due())
+
+
+@shared_task(name="aftercare.send_report_reminders")
+def send_report_reminders() -> int:
+    return services.report_reminders_send()
+
+
+@shared_task(name="aftercare.invite_to_surveys")
+def invite_to_surveys() -> int:
+    return len(services.surveys_invite_due()) + services.survey_reminders_send()
+
+
+@shared_task(
+    name="aftercare.sync_allocation_quota",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TransientProvisioningError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+)
+def sync_allocation_quota(self, allocation_id: int) -> str:
+    return engine.allocation_quota_sync(allocation_id=allocation_id).state
