@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.roles import sync_role_permissions
-from aftercare.demo import CURRENT_CALL_TITLE
+from aftercare.demo import CURRENT_CALL_TITLE as AFTERCARE_CALL_TITLE
 from aftercare.models import ChangeRequest, Report, SurveyInvitation, SurveyResponse
 from allocations.models import Offering
 from applications.business_number import normalize_business_number
@@ -202,7 +202,7 @@ def test_the_demo_applicant_owns_the_demo_organisation_and_has_not_applied_to_th
     assert not organization.applications.filter(call__title=OPEN_CALL_TITLE).exists()
     # Its one application is the award in service, for the after-award demo.
     assert list(organization.applications.values_list("call__title", "status")) == [
-        (CURRENT_CALL_TITLE, Application.Status.APPROVED)
+        (AFTERCARE_CALL_TITLE, Application.Status.APPROVED)
     ]
     # The sample organisations have no members: only the demo applicant's organisation does.
     assert Membership.objects.count() == 1
@@ -252,7 +252,7 @@ def test_the_demo_follows_the_awards_up_with_reports_surveys_and_a_change_reques
     from allocations.capacity import ledger_drift
 
     demo = Organization.objects.get(legal_name=DEMO_ORGANIZATION_NAME)
-    in_service = Application.objects.get(organization=demo, call__title=CURRENT_CALL_TITLE)
+    in_service = Application.objects.get(organization=demo, call__title=AFTERCARE_CALL_TITLE)
     assert in_service.items.filter(allocation__state="active").count() == 3
     [extension] = ChangeRequest.objects.filter(organization=demo)
     assert (extension.kind, extension.status) == ("extension", "submitted")

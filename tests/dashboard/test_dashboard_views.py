@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from allocations.capacity import lock_ledger
 from allocations.models import Allocation, CapacityPhase
-from applications.models import Application, ApplicationItem, Call, CallOffering, Membership, Organization, PriorityClaim
+from applications.models import (
+    Application,
+    ApplicationItem,
+    Call,
+    CallOffering,
+    Membership,
+    Organization,
+    PriorityClaim,
+)
 from dashboard import exports
 from tests.allocations.conftest import make_pool
 from tests.dashboard.conftest import D0, day
