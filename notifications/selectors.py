@@ -38,3 +38,10 @@ def notifications_stuck(now=None) -> QuerySet[Notification]:
     return Notification.objects.annotate(last_touched=Coalesce("last_attempt_at", "created_at")).filter(
         state=Notification.State.QUEUED, last_touched__lt=threshold
     )
+
+
+def saved_language(user: User) -> str | None:
+    """The language ``user`` chose (by switching the site or on their e-mail page), if any."""
+    from notifications.models import LanguagePreference
+
+    return LanguagePreference.objects.filter(user=user).values_list("language", flat=True).first()

@@ -114,3 +114,43 @@ def test_dates_times_and_numbers_in_korean_style():
         assert number_format(1234567, force_grouping=True) == "1,234,567"
     with translation.override("en"):
         assert date_format(moment, "DATETIME_FORMAT") == "3 April 2026, 18:00"
+
+
+def log_in(client, email):
+    from tests.conftest import PASSWORD
+
+    response = client.post(reverse("account_login"), {"login": email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client.get(reverse("application_list"))
+
+
+def test_a_users_language_choice_follows_them_to_another_browser(client, applicant):
+    from django.test import Client
+
+    client.force_login(applicant)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    other_browser = Client()
+    response = log_in(other_browser, applicant.email)
+
+    assert response["Content-Language"] == "en"
+    assert other_browser.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert other_browser.get(reverse("home"))["Content-Language"] == "en"
+
+
+def test_without_a_choice_the_site_stays_korean_after_login(client, applicant):
+    response = log_in(client, applicant.email)
+
+    assert response["Content-Language"] == "ko"
+    assert settings.LANGUAGE_COOKIE_NAME not in client.cookies
+
+
+def test_the_browsers_own_choice_wins_over_the_saved_one(client, applicant):
+    from django.test import Client
+
+    client.force_login(applicant)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    browser = Client()
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+
+    assert log_in(browser, applicant.email)["Content-Language"] == "ko"
