@@ -70,12 +70,13 @@ def seed_demo_pool() -> int:
     return phases
 
 
-def seed_demo_decisions() -> dict[str, int]:
-    """Decide the past calls as the operator would have: claims verified, the ranked queue
-    approved while the pool allowed (the rest wait-listed), allocations provisioned and, their
-    service period over, expired; in the call still in service, the allocations that have not
-    ended stay active. Every call gets the default priority policy. Idempotent: only
-    applications still submitted are decided."""
+def seed_demo_decisions(titles: list[str] | None = None) -> dict[str, int]:
+    """Decide the calls with these titles (by default the 2021 pilot and call, then the call in
+    service now) as the operator would have: claims verified, the ranked queue approved while
+    the pool allowed (the rest wait-listed), allocations provisioned and, their service period
+    over, expired; in a call still in service, the allocations that have not ended stay active.
+    Every call gets the default priority policy. Idempotent: only applications still submitted
+    are decided."""
     from allocations import services
     from applications import services as application_services
     from applications.demo import CURRENT_CALL_TITLE, HISTORIC_CALL_TITLE, PILOT_CALL_TITLE
@@ -86,9 +87,9 @@ def seed_demo_decisions() -> dict[str, int]:
     today = timezone.localdate()
     for call in Call.objects.all():
         application_services.priority_policy_defaults(call)
-    for call in Call.objects.filter(title__in=[PILOT_CALL_TITLE, HISTORIC_CALL_TITLE, CURRENT_CALL_TITLE]).order_by(
-        "opens_at"
-    ):
+    if titles is None:
+        titles = [PILOT_CALL_TITLE, HISTORIC_CALL_TITLE, CURRENT_CALL_TITLE]
+    for call in Call.objects.filter(title__in=titles).order_by("opens_at"):
         seeded_from = timezone.now()
         submitted = Application.objects.filter(call=call, status=Application.Status.SUBMITTED)
         for application in submitted.prefetch_related("claims"):

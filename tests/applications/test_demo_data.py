@@ -68,11 +68,13 @@ def seeded(django_db_setup, django_db_blocker):
     """Seeded once for the module's read-only checks (seeding decides two calls: seconds each);
     each test still runs in its own rolled-back transaction, and the rows go at the end."""
     with django_db_blocker.unblock():
-        call_command("seed_demo", force=True, stdout=StringIO())
-        yield
-        call_command("flush", interactive=False, verbosity=0)
-        # flush also empties what the data migrations made: give the staff groups back.
-        sync_role_permissions(apps)
+        try:
+            call_command("seed_demo", force=True, stdout=StringIO())
+            yield
+        finally:  # also when seeding fails: the rows must not leak into other modules' tests
+            call_command("flush", interactive=False, verbosity=0)
+            # flush also empties what the data migrations made: give the staff groups back.
+            sync_role_permissions(apps)
 
 
 def test_seeding_twice_creates_nothing_new(settings):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.demo import DEMO_PASSWORD, seed_demo_accounts
 from aftercare.demo import seed_demo_aftercare
 from allocations.demo import seed_demo_decisions, seed_demo_pool
-from applications.demo import seed_demo_calls
+from applications.demo import CURRENT_CALL_TITLE, HISTORIC_CALL_TITLE, PILOT_CALL_TITLE, seed_demo_calls
 
 
 class Command(BaseCommand):
@@ -26,8 +26,12 @@ class Command(BaseCommand):
         accounts = seed_demo_accounts()
         summary = seed_demo_calls()
         phases = seed_demo_pool()
-        decisions = seed_demo_decisions()
+        decisions = seed_demo_decisions([PILOT_CALL_TITLE, HISTORIC_CALL_TITLE])
+        # The demo organisation's award in service is granted before the large call in service
+        # fills the GPUs (its decisions leave a wait-list).
         aftercare = seed_demo_aftercare()
+        current = seed_demo_decisions([CURRENT_CALL_TITLE])
+        decisions = {key: decisions[key] + current[key] for key in decisions}
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in accounts:
             self.stdout.write(f"  {account.role:<10} {account.email}")
