@@ -51,25 +51,44 @@ def _create_ledger_days(offering_id: int, start: date, end: date) -> None:
     )
 
 
-def lock_ledger(periods: list[tuple[int, date, date]]) -> None:
+def _merged(periods: list[tuple[int, date, date]]) -> list[tuple[int, date, date]]:
+    """The same days as ``periods``, as few periods as possible (overlapping ones joined)."""
+    merged: list[tuple[int, date, date]] = []
+    for offering_id, start, end in sorted(periods):
+        if merged and merged[-1][0] == offering_id and start <= merged[-1][2] + timedelta(days=1):
+            merged[-1] = (offering_id, merged[-1][1], max(merged[-1][2], end))
+        else:
+            merged.append((offering_id, start, end))
+    return merged
+
+
+def lock_ledger(periods: list[tuple[int, date, date]]) -> dict[tuple[int, date], int]:
     """Lock the ledger rows of (offering, start, end) periods in one fixed order, creating the
-    rows a period does not have yet (with the capacity its phases give). Call in a transaction.
+    rows a period does not have yet (with the capacity its phases give), and return the free
+    units (capacity - reserved) of every locked (offering, day). Call in a transaction.
 
     Every writer locks by (offering, day) ascending, so two grants spanning GPU and storage in
-    opposite orders wait for each other instead of deadlocking.
+    opposite orders wait for each other instead of deadlocking. While the locks are held the
+    figures returned are exact: the caller can decide what fits before it writes, and the
+    ledger's CHECK still refuses what does not.
     """
+    periods = _merged(periods)
     if not periods:
-        return
+        return {}
     condition = Q()
     for offering_id, start, end in periods:
         condition |= Q(offering_id=offering_id, day__range=(start, end))
     rows = CapacityLedger.objects.filter(condition)
     # Create missing days before taking any row lock: creating locks the offering, and waiting
     # for it while holding ledger rows could deadlock with a transaction doing the reverse.
-    if rows.count() != sum((end - start).days + 1 for _offering, start, end in set(periods)):
-        for offering_id, start, end in sorted(set(periods)):
+    if rows.count() != sum((end - start).days + 1 for _offering_id, start, end in periods):
+        for offering_id, start, end in periods:
             _create_ledger_days(offering_id, start, end)
-    list(rows.select_for_update().order_by("offering_id", "day").values_list("pk"))
+    locked = rows.select_for_update().order_by("offering_id", "day")
+    return {
+        (offering_id, day): capacity - reserved
+        for offering_id, day, capacity, reserved in locked.values_list("offering_id", "day", "capacity", "reserved")
+    }
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,17 @@ OpenStack project quota, a Kubernetes ResourceQuota or a Slurm QOS/association l
 allocation's id as the idempotency key. ``settings.PROVISIONER_BACKEND`` names it.
 """
 
+import logging
 import time
 from typing import Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from allocations.models import Allocation, ProvisionedResource
+
+logger = logging.getLogger(__name__)
 
 
 class ProvisioningError(Exception):
@@ -28,6 +30,12 @@ class TransientProvisioningError(ProvisioningError):
 
 
 class Provisioner(Protocol):
+    # True for a backend whose quotas live in the portal's own database: the engine then claims,
+    # provisions and activates in one transaction, which a crash rolls back whole. A backend in
+    # another system (OpenStack, Kubernetes, Slurm) leaves it False: its call cannot be rolled
+    # back, so the engine commits the claim before calling it and activates afterwards.
+    shares_portal_database: bool = False
+
     def provision(self, allocation: Allocation) -> str: ...
 
     def deprovision(self, allocation: Allocation) -> None: ...
@@ -41,27 +49,30 @@ class ModelledCloudProvisioner:
     or fail for good (``PROVISIONER_ALWAYS_FAIL``).
     """
 
+    shares_portal_database = True
+
     def provision(self, allocation: Allocation) -> str:
         delay = getattr(settings, "PROVISIONER_DELAY_SECONDS", 0)
         if delay:
+            logger.info("modelled cloud: provisioning allocation %s takes %s s", allocation.pk, delay)
             time.sleep(delay)
         if getattr(settings, "PROVISIONER_ALWAYS_FAIL", False):
             raise ProvisioningError("the modelled cloud refuses this quota (PROVISIONER_ALWAYS_FAIL)")
         if allocation.attempts <= getattr(settings, "PROVISIONER_TRANSIENT_FAILURES", 0):
             raise TransientProvisioningError(f"the modelled cloud is unavailable (attempt {allocation.attempts})")
         reference = f"nai-dc/quota/{allocation.pk}"
-        try:
-            with transaction.atomic():
-                ProvisionedResource.objects.get_or_create(
+        # One quota per allocation: a row made by an earlier or concurrent run is left as it is.
+        ProvisionedResource.objects.bulk_create(
+            [
+                ProvisionedResource(
                     allocation_id=allocation.pk,
-                    defaults={
-                        "external_ref": reference,
-                        "offering_name": allocation.offering.name,
-                        "quantity": allocation.quantity,
-                    },
+                    external_ref=reference,
+                    offering_name=allocation.offering.name,
+                    quantity=allocation.quantity,
                 )
-        except IntegrityError:
-            pass  # created by a concurrent run for the same allocation: the quota exists once
+            ],
+            ignore_conflicts=True,
+        )
         return reference
 
     def resize(self, allocation: Allocation) -> None:

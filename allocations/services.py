@@ -1,26 +1,28 @@
 """The allocation engine: decisions that grant capacity, provisioning, release, the pool's phases.
 
 Every state change of an application decision or an allocation happens here, in a transaction,
-on locked rows, with a history row. Capacity is never checked "then" taken: it is taken by the
-statement that creates or changes the allocation, and the ledger's CHECK refuses what does not
-fit (see allocations/capacity.py and migration 0003). Lock order, everywhere: application,
-allocation, ledger rows by (offering, day).
+on locked rows, with a history row. What fits is decided on the ledger rows while they are
+locked (so the figures cannot change underneath), and the capacity is taken by the statement
+that creates or changes the allocation: the ledger's triggers move it and its CHECK refuses
+what does not fit, whatever Python decided (see allocations/capacity.py, migrations 0003 and
+0005). Lock order, everywhere: applications (by id), allocation, ledger rows by (offering, day).
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from allocations import capacity
 from allocations.models import Allocation, AllocationTransition, CapacityLedger, CapacityPhase, Offering
-from allocations.provisioning import ProvisioningError, TransientProvisioningError, provisioner
-from applications.models import Application, ApplicationItem, Call
-from applications.services import ApplicationError, ensure_may_decide, record_transition
+from allocations.provisioning import Provisioner, ProvisioningError, TransientProvisioningError, provisioner
+from applications.models import Application, ApplicationItem, ApplicationTransition, Call
+from applications.services import ApplicationError, decision_refusals, ensure_may_decide, record_transition
 
 logger = logging.getLogger(__name__)
 
@@ -65,31 +67,28 @@ def _lock_application(application: Application) -> Application:
     )
 
 
-def _shortfalls(grants: list[tuple[ApplicationItem, int]]) -> list[Shortfall]:
-    shortfalls = []
-    for item, quantity in grants:
-        free = capacity.availability(item.offering_id, item.starts_on, item.ends_on)
-        if free.free < quantity:
-            shortfalls.append(Shortfall(item.offering, quantity, free.free, free.tightest_day))
-    return shortfalls
+def _lock_for_decision(application_ids: list[int]) -> dict[int, Application]:
+    """Lock applications in id order (the order every batch takes), with their items."""
+    items = ApplicationItem.objects.select_related("offering").order_by("pk")
+    return {
+        application.pk: application
+        for application in Application.objects.select_for_update(of=("self",))
+        .select_related("call", "organization")
+        .filter(pk__in=application_ids)
+        .order_by("pk")
+        .prefetch_related(Prefetch("items", queryset=items))
+    }
 
 
-@transaction.atomic
-def application_approve(
-    *, actor: User | None, application: Application, grants: dict[int, int] | None = None, reason: str = ""
-) -> list[Allocation]:
-    """Approve in full (``grants`` None) or in part (item id -> granted quantity, 0 to skip).
+Grant = tuple[ApplicationItem, int]  # an item and the quantity granted of it
 
-    Precondition: the application is submitted or wait-listed. Effect: one pending allocation
-    per granted item, holding its capacity from this commit on, and provisioning enqueued after
-    the commit. Raises ``DoesNotFit`` (nothing changed) when the pool cannot take the grant; a
-    partial grant needs a reason. Not idempotent: a second call finds the application approved.
-    """
-    application = _lock_application(application)
-    ensure_may_decide(actor, application)
+
+def _grants(application: Application, grants: dict[int, int] | None, reason: str) -> list[Grant]:
+    """The items of a locked, decidable application with their granted quantities (all of them
+    when ``grants`` is None); raises ``ApplicationError`` for a grant that cannot be made."""
     if application.status not in DECIDABLE:
         raise ApplicationError(_("Only a submitted or wait-listed application can be approved."))
-    items = list(application.items.select_related("offering").order_by("pk"))
+    items = list(application.items.all())
     grants = grants if grants is not None else {item.pk: item.quantity for item in items}
     granted = [(item, int(grants.get(item.pk, 0))) for item in items]
     for item, quantity in granted:
@@ -104,41 +103,171 @@ def application_approve(
     partial = len(granted) < len(items) or any(quantity < item.quantity for item, quantity in granted)
     if partial and not reason.strip():
         raise ApplicationError(_("A partial approval needs a reason."))
+    return granted
 
-    capacity.lock_ledger([(item.offering_id, item.starts_on, item.ends_on) for item, _quantity in granted])
+
+def _periods(granted: list[Grant]) -> list[tuple[int, date, date]]:
+    return [(item.offering_id, item.starts_on, item.ends_on) for item, _quantity in granted]
+
+
+def _take(free: dict[tuple[int, date], int], granted: list[Grant]) -> list[Shortfall]:
+    """Take ``granted`` out of ``free`` (units per offering and day, as ``capacity.lock_ledger``
+    gives them) if all of it fits; otherwise take nothing and say what does not fit."""
+    left: dict[tuple[int, date], int] = {}
+    shortfalls = []
+    for item, quantity in granted:
+        period = capacity.days(item.starts_on, item.ends_on)
+        keys = [(item.offering_id, day) for day in period]
+        available, day = min((left.get(key, free[key]), key[1]) for key in keys)
+        if available < quantity:
+            shortfalls.append(Shortfall(item.offering, quantity, available, day))
+        for key in keys:
+            left[key] = left.get(key, free[key]) - quantity
+    if not shortfalls:
+        free.update(left)
+    return shortfalls
+
+
+def _record_decisions(*, actor: User | None, reason: str, applications: list[Application]) -> None:
+    """Mark locked applications approved, with their history rows; the decision e-mails go
+    after the commit."""
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            allocations = [
-                Allocation.objects.create(
-                    organization_id=application.organization_id,
-                    application_item=item,
-                    offering_id=item.offering_id,
-                    quantity=quantity,
-                    starts_on=item.starts_on,
-                    ends_on=item.ends_on,
-                    state=Allocation.State.PENDING,
-                    created_at=now,
-                    state_changed_at=now,
-                )
-                for item, quantity in granted
-            ]
-    except IntegrityError:
-        # The ledger's CHECK refused: say which offering is short, and by how much.
-        raise DoesNotFit(_shortfalls(granted)) from None
+    Application.objects.filter(pk__in=[application.pk for application in applications]).update(
+        status=Application.Status.APPROVED, updated_at=now
+    )
+    transitions = ApplicationTransition.objects.bulk_create(
+        ApplicationTransition(
+            application=application,
+            actor=actor,
+            from_status=application.status,
+            to_status=Application.Status.APPROVED,
+            reason=reason,
+            created_at=now,
+        )
+        for application in applications
+    )
+    for application in applications:
+        application.status, application.updated_at = Application.Status.APPROVED, now
+    for transition in transitions:
+        _enqueue_decision_email(transition)
+
+
+def _create_allocations(
+    *, actor: User | None, reason: str, approvals: list[tuple[Application, list[Grant]]]
+) -> list[Allocation]:
+    """Insert the pending allocations of approved grants, by one statement (so the ledger
+    trigger moves each day once for all of them), with their history; provisioning goes after
+    the commit. The ledger rows are locked, with room for every grant."""
+    now = timezone.now()
+    allocations = Allocation.objects.bulk_create(
+        Allocation(
+            organization_id=application.organization_id,
+            application_item=item,
+            offering_id=item.offering_id,
+            quantity=quantity,
+            starts_on=item.starts_on,
+            ends_on=item.ends_on,
+            state=Allocation.State.PENDING,
+            created_at=now,
+            state_changed_at=now,
+        )
+        for application, granted in approvals
+        for item, quantity in granted
+    )
     AllocationTransition.objects.bulk_create(
         AllocationTransition(
-            allocation=allocation, actor=actor, from_state="", to_state=allocation.state, reason=reason
+            allocation=allocation, actor=actor, from_state="", to_state=allocation.state, reason=reason, created_at=now
         )
         for allocation in allocations
     )
-    previous = application.status
-    application.status = Application.Status.APPROVED
-    application.save(update_fields=["status", "updated_at"])
-    transition = record_transition(application, actor=actor, from_status=previous, reason=reason)
     _enqueue_provisioning([allocation.pk for allocation in allocations])
-    _enqueue_decision_email(transition)
     return allocations
+
+
+@transaction.atomic
+def application_approve(
+    *, actor: User | None, application: Application, grants: dict[int, int] | None = None, reason: str = ""
+) -> list[Allocation]:
+    """Approve in full (``grants`` None) or in part (item id -> granted quantity, 0 to skip).
+
+    Precondition: the application is submitted or wait-listed. Effect: one pending allocation
+    per granted item, holding its capacity from this commit on, and provisioning enqueued after
+    the commit. Raises ``DoesNotFit`` (nothing changed) when the pool cannot take the grant; a
+    partial grant needs a reason. Not idempotent: a second call finds the application approved.
+    """
+    locked = _lock_for_decision([application.pk])
+    if application.pk not in locked:
+        raise Application.DoesNotExist(f"application {application.pk} does not exist")
+    application = locked[application.pk]
+    ensure_may_decide(actor, application)
+    granted = _grants(application, grants, reason)
+    # The decision first, the capacity last, so that the hot ledger rows stay locked for as few
+    # statements as possible; if the grant does not fit, the whole transaction rolls back.
+    _record_decisions(actor=actor, reason=reason, applications=[application])
+    free = capacity.lock_ledger(_periods(granted))
+    shortfalls = _take(free, granted)
+    if shortfalls:
+        raise DoesNotFit(shortfalls)
+    return _create_allocations(actor=actor, reason=reason, approvals=[(application, granted)])
+
+
+@dataclass(frozen=True)
+class Approvals:
+    """What ``applications_approve`` did: the applications approved (in the order given) and
+    their allocations, and the applications refused with the reason (each keeps its place)."""
+
+    approved: list[Application]
+    allocations: list[Allocation]
+    refused: list[tuple[Application, ApplicationError]]
+
+
+@transaction.atomic
+def applications_approve(
+    *, actor: User | None, applications: list[Application], reason: str = "", limit: int | None = None
+) -> Approvals:
+    """Approve in full, in the order given (rank order), each application that fits, until
+    ``limit`` are approved; refuse the others with the reason and go on.
+
+    The batch form of ``application_approve`` (filling a call by priority, offering freed
+    capacity to a wait-list), with the same checks and the same effect for each application
+    approved, all in one transaction: the applications are locked in id order, then the
+    ledger rows of all their periods in (offering, day) order; what fits is decided on the
+    locked figures, in the order given, and the allocations are inserted by one statement, so
+    the ledger moves once per offering and day for the whole batch. An application that does
+    not fit is refused with ``DoesNotFit`` and does not stop the ones after it. Not idempotent:
+    a second call refuses the applications already approved.
+    """
+    locked = _lock_for_decision([application.pk for application in applications])
+    # In the order given; one deleted meanwhile has nothing left to decide.
+    applications = [locked[application.pk] for application in applications if application.pk in locked]
+    refusals = decision_refusals(actor, applications)
+    candidates: list[tuple[Application, list[Grant]]] = []
+    refused: list[tuple[Application, ApplicationError]] = []
+    for application in applications:
+        if application.pk in refusals:
+            refused.append((application, refusals[application.pk]))
+            continue
+        try:
+            candidates.append((application, _grants(application, None, reason)))
+        except ApplicationError as error:
+            refused.append((application, error))
+    free = capacity.lock_ledger([period for _application, granted in candidates for period in _periods(granted)])
+    approvals: list[tuple[Application, list[Grant]]] = []
+    for application, granted in candidates:
+        if limit is not None and len(approvals) >= limit:
+            break
+        shortfalls = _take(free, granted)
+        if shortfalls:
+            refused.append((application, DoesNotFit(shortfalls)))
+        else:
+            approvals.append((application, granted))
+    allocations = []
+    if approvals:
+        _record_decisions(actor=actor, reason=reason, applications=[application for application, _granted in approvals])
+        allocations = _create_allocations(actor=actor, reason=reason, approvals=approvals)
+    order = {application.pk: position for position, application in enumerate(applications)}
+    refused.sort(key=lambda pair: order[pair[0].pk])
+    return Approvals([application for application, _granted in approvals], allocations, refused)
 
 
 def _enqueue_provisioning(allocation_ids: list[int]) -> None:
@@ -212,43 +341,112 @@ def _move(allocation: Allocation, to_state: str, *, actor: User | None = None, r
     )
 
 
+PROVISIONABLE = (Allocation.State.PENDING, Allocation.State.PROVISIONING)
+
+
 def allocation_provision(*, allocation_id: int) -> Allocation:
     """Provision a pending allocation in the cloud and make it active.
 
-    Idempotent and safe to run concurrently or again after a crash: the first step claims the
-    allocation (pending -> provisioning) under a row lock; the backend call is idempotent on the
-    allocation; the last step activates only an allocation still provisioning. An allocation
-    already active, expired, revoked or failed is returned as it is. Raises
-    ``TransientProvisioningError`` for the caller to retry; a permanent backend refusal fails
-    the allocation and releases its capacity.
+    Idempotent and safe to run concurrently or again after a crash: every attempt locks the
+    allocation and counts itself in ``attempts`` (unless a crash rolls it back whole, below),
+    the backend call is idempotent on the allocation, and only an allocation still pending or
+    provisioning is activated (by compare-and-set). An allocation already active, expired,
+    revoked or failed is returned as it is. How many transactions depends on where the backend
+    keeps its quotas:
+
+    - elsewhere (OpenStack, Kubernetes, Slurm): the claim (pending -> provisioning) commits
+      before the backend is called, so a crash during the call leaves the allocation
+      provisioning, its attempt counted, for the sweeper; the activation is a second
+      transaction.
+    - in the portal's own database (``shares_portal_database``: the modelled cloud): claim,
+      quota and activation are one transaction. A crash rolls all of it back and leaves the
+      allocation pending, for the sweeper (or the redelivered message) to provision once; a
+      backend error is recorded as the claim above would have been.
+
+    Raises ``TransientProvisioningError`` for the caller to retry, its attempt counted; a
+    permanent backend refusal fails the allocation and releases its capacity.
     """
+    backend = provisioner()
+    if getattr(backend, "shares_portal_database", False):
+        try:
+            return _provision_in_one_transaction(allocation_id, backend)
+        except ProvisioningError as error:
+            # Everything the attempt did rolled back: record it as a claim, so that it counts.
+            allocation = _claim(allocation_id)
+            if allocation.state != Allocation.State.PROVISIONING:
+                return allocation
+            return _backend_refused(allocation, error)
+    allocation = _claim(allocation_id)
+    if allocation.state != Allocation.State.PROVISIONING:
+        return allocation
+    try:
+        reference = backend.provision(allocation)
+    except ProvisioningError as error:
+        return _backend_refused(allocation, error)
     with transaction.atomic():
-        allocation = _lock_allocation(allocation_id)
-        if allocation.state not in (Allocation.State.PENDING, Allocation.State.PROVISIONING):
-            return allocation
+        return _activate(allocation, reference, backend, claimed_from=Allocation.State.PROVISIONING)
+
+
+@transaction.atomic
+def _claim(allocation_id: int) -> Allocation:
+    """pending -> provisioning, or one more attempt of an allocation provisioning."""
+    allocation = _lock_allocation(allocation_id)
+    if allocation.state in PROVISIONABLE:
         allocation.attempts += 1
         if allocation.state == Allocation.State.PENDING:
             _move(allocation, Allocation.State.PROVISIONING, fields=["attempts"])
         else:
             allocation.save(update_fields=["attempts"])
-    try:
-        reference = provisioner().provision(allocation)
-    except TransientProvisioningError as error:
-        Allocation.objects.filter(pk=allocation_id).update(last_error=str(error)[:2000])
-        raise
-    except ProvisioningError as error:
-        return allocation_fail(allocation_id=allocation_id, reason=str(error))
-    with transaction.atomic():
-        allocation = _lock_allocation(allocation_id)
-        if allocation.state != Allocation.State.PROVISIONING:
-            if not allocation.holds_capacity:
-                # Revoked or failed while the backend worked: remove the quota it just made.
-                transaction.on_commit(lambda: provisioner().deprovision(allocation))
-            return allocation
-        allocation.external_ref = reference
-        allocation.last_error = ""
-        _move(allocation, Allocation.State.ACTIVE, fields=["external_ref", "last_error"])
     return allocation
+
+
+@transaction.atomic
+def _provision_in_one_transaction(allocation_id: int, backend: Provisioner) -> Allocation:
+    allocation = _lock_allocation(allocation_id)
+    if allocation.state not in PROVISIONABLE:
+        return allocation
+    claimed_from = allocation.state
+    allocation.attempts += 1
+    allocation.state = Allocation.State.PROVISIONING  # what the backend sees; saved as active below
+    reference = backend.provision(allocation)
+    return _activate(allocation, reference, backend, claimed_from=claimed_from, attempts=allocation.attempts)
+
+
+def _activate(
+    allocation: Allocation, reference: str, backend: Provisioner, *, claimed_from: str, **fields
+) -> Allocation:
+    """``claimed_from`` (provisioning, or pending within one transaction) -> active, by one
+    conditional UPDATE, with the history of each step. An allocation that left that state
+    meanwhile is returned as it now is; if it was revoked or failed, the quota just made for it
+    is removed after the commit."""
+    now = timezone.now()
+    activated = Allocation.objects.filter(pk=allocation.pk, state=claimed_from).update(
+        state=Allocation.State.ACTIVE, external_ref=reference, last_error="", state_changed_at=now, **fields
+    )
+    if not activated:
+        current = Allocation.objects.select_related("offering").get(pk=allocation.pk)
+        if not current.holds_capacity:
+            transaction.on_commit(lambda: backend.deprovision(current))
+        return current
+    steps = [(Allocation.State.PROVISIONING, Allocation.State.ACTIVE)]
+    if claimed_from == Allocation.State.PENDING:
+        steps.insert(0, (Allocation.State.PENDING, Allocation.State.PROVISIONING))
+    AllocationTransition.objects.bulk_create(
+        AllocationTransition(allocation=allocation, from_state=from_state, to_state=to_state, created_at=now)
+        for from_state, to_state in steps
+    )
+    allocation.state, allocation.state_changed_at = Allocation.State.ACTIVE, now
+    allocation.external_ref, allocation.last_error = reference, ""
+    return allocation
+
+
+def _backend_refused(allocation: Allocation, error: ProvisioningError) -> Allocation:
+    """A transient error is noted and raised for the caller to retry; any other fails the
+    allocation and releases its capacity."""
+    if isinstance(error, TransientProvisioningError):
+        Allocation.objects.filter(pk=allocation.pk).update(last_error=str(error)[:2000])
+        raise error
+    return allocation_fail(allocation_id=allocation.pk, reason=str(error))
 
 
 @transaction.atomic
@@ -296,23 +494,20 @@ def _after_release(allocation: Allocation) -> None:
 def waitlist_offer_freed_capacity(*, call: Call) -> list[Application]:
     """Approve, in rank order, the wait-listed applications of ``call`` that now fit.
 
-    Stops at the call's number of organisations to select. Each approval is its own
-    transaction; an application that does not fit is skipped, keeping its place.
+    Stops at the call's number of organisations to select. One batch approval (one
+    transaction); an application that does not fit is skipped, keeping its place.
     """
     from applications.selectors import ranked
 
-    approved = []
     selected = Application.objects.filter(call=call, status=Application.Status.APPROVED).count()
-    for application in ranked(Application.objects.filter(call=call, status=Application.Status.WAITLISTED)):
-        if selected >= call.selection_target:
-            break
-        try:
-            application_approve(actor=None, application=application, reason=_("Capacity became free."))
-        except DoesNotFit:
-            continue
-        approved.append(application)
-        selected += 1
-    return approved
+    if selected >= call.selection_target:
+        return []
+    waiting = list(ranked(Application.objects.filter(call=call, status=Application.Status.WAITLISTED)))
+    if not waiting:
+        return []
+    return applications_approve(
+        actor=None, applications=waiting, reason=_("Capacity became free."), limit=call.selection_target - selected
+    ).approved
 
 
 # --- Fill by priority ---------------------------------------------------------------------------
@@ -377,19 +572,15 @@ def fill_by_priority_plan(*, call: Call) -> FillPlan:
 
 
 def fill_by_priority_apply(*, actor: User, call: Call) -> tuple[list[Application], list[tuple[Application, str]]]:
-    """Approve in rank order what fits, each through ``application_approve`` (its own
+    """Approve in rank order what fits, as one batch (``applications_approve``: one
     transaction), until the selection target or the capacity is reached. Returns the approved
     applications and those refused with the reason."""
     plan = fill_by_priority_plan(call=call)
-    approved, refused = [], []
-    for application in plan.approve:
-        try:
-            application_approve(actor=actor, application=application, reason=_("Filled by priority."))
-        except ApplicationError as error:  # the pool changed since the plan: skip, keep its place
-            refused.append((application, str(error)))
-            continue
-        approved.append(application)
-    return approved, refused
+    if not plan.approve:
+        return [], []
+    result = applications_approve(actor=actor, applications=plan.approve, reason=_("Filled by priority."))
+    # The pool may have changed since the plan: what no longer fits is refused and keeps its place.
+    return result.approved, [(application, str(error)) for application, error in result.refused]
 
 
 # --- The pool -----------------------------------------------------------------------------------

@@ -2,11 +2,23 @@
 
 Not a test: prints figures. Needs PostgreSQL (DATABASE_URL=postgres://…) and `pgbench` on PATH.
 It creates a scratch database (<name>_bench), provisions N allocations (default 10,000) with
-1, 2 and 4 worker processes, each running the engine's services (approve: reserve capacity in
-the ledger; provision: pending -> provisioning -> active through the modelled cloud), and
-measures with pgbench the same hot-row conditional UPDATE of the ledger (the statement the
-ledger trigger runs for every grant) with as many clients. All grants hit one offering and the
-same 90 days: the worst case, every grant contends for the same ledger rows.
+1, 2 and 4 worker processes, each running the engine's services, and measures with pgbench the
+ledger work of one grant (the ordered lock of its ledger rows and the hot-row conditional
+UPDATE the ledger trigger runs) with as many clients. All grants hit one offering and the same
+90 days: the worst case, every grant contends for the same ledger rows.
+
+Each worker count runs twice:
+
+- one by one: ``application_approve`` for each application (the decision page, the bulk
+  action), then ``allocation_provision`` for its allocation (what the Celery task runs; with
+  the modelled cloud, one transaction). Every grant does the ledger work the ceiling measures.
+- batched: ``applications_approve`` for BATCH applications at a time (what filling a call by
+  priority and offering freed capacity to a wait-list run), then ``allocation_provision`` for
+  each allocation, one by one as before. A batch moves each ledger row once, however many
+  grants it holds, so this mode does less ledger work per grant than the ceiling's script.
+
+The ceiling is measured after each mode's run and the two are averaged: on a shared machine the
+load drifts, and the load averages are printed with the figures.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python bench/provisioning.py [N]
 """
@@ -34,6 +46,8 @@ os.environ["PORTAL_VAR_DIR"] = "var/bench"
 
 START, END = date(2031, 1, 1), date(2031, 3, 31)  # 90 ledger rows per grant
 WORKERS = (1, 2, 4)
+MODES = ("one by one", "batched")
+BATCH = 100  # applications per batch approval in the batched mode
 PGBENCH_SECONDS = 10
 # The ledger work of one grant, with the engine's locking discipline: lock the period's rows in
 # (offering, day) order, then the conditional UPDATE the ledger trigger runs (CHECK reserved <=
@@ -133,24 +147,34 @@ def prepare(count: int, label: str) -> list[int]:
     return [a.pk for a in applications]
 
 
-def work(url: str, application_ids: list[int], queue) -> None:
+def work(url: str, application_ids: list[int], mode: str, queue) -> None:
     setup_django(url)
     from allocations import services
     from applications.models import Application
 
     done = 0
-    for application_id in application_ids:
-        application = Application.objects.get(pk=application_id)
-        for allocation in services.application_approve(actor=None, application=application):
-            services.allocation_provision(allocation_id=allocation.pk)
-            done += 1
+    if mode == "batched":
+        for start in range(0, len(application_ids), BATCH):
+            applications = list(Application.objects.filter(pk__in=application_ids[start : start + BATCH]))
+            result = services.applications_approve(actor=None, applications=applications)
+            if result.refused:
+                raise RuntimeError(f"refused: {result.refused[0][1]}")
+            for allocation in result.allocations:
+                services.allocation_provision(allocation_id=allocation.pk)
+                done += 1
+    else:
+        for application_id in application_ids:
+            application = Application.objects.get(pk=application_id)
+            for allocation in services.application_approve(actor=None, application=application):
+                services.allocation_provision(allocation_id=allocation.pk)
+                done += 1
     queue.put(done)
 
 
-def run_workers(url: str, application_ids: list[int], workers: int) -> tuple[int, float]:
+def run_workers(url: str, application_ids: list[int], workers: int, mode: str) -> tuple[int, float]:
     queue = multiprocessing.Queue()
     shares = [application_ids[n::workers] for n in range(workers)]
-    processes = [multiprocessing.Process(target=work, args=(url, share, queue)) for share in shares]
+    processes = [multiprocessing.Process(target=work, args=(url, share, mode, queue)) for share in shares]
     started = time.perf_counter()
     for process in processes:
         process.start()
@@ -180,6 +204,21 @@ def pgbench_ceiling(url: str, offering_id: int, clients: int) -> float:
     return float(re.search(r"tps = ([0-9.]+)", result.stdout).group(1))
 
 
+def measure_ceiling(url: str, offering_id: int, clients: int) -> float:
+    """pgbench's tps on a vacuumed ledger; its increments are undone, so the ledger stays exact."""
+    from django.db import connection
+
+    vacuum_ledger()
+    ceiling = pgbench_ceiling(url, offering_id, clients)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE allocations_capacityledger AS l SET reserved = (SELECT COALESCE(SUM(a.quantity), 0) "
+            "FROM allocations_allocation a WHERE a.offering_id = l.offering_id AND a.state IN "
+            "('pending', 'provisioning', 'active') AND l.day BETWEEN a.starts_on AND a.ends_on)"
+        )
+    return ceiling
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     url = scratch_database_url()
@@ -191,46 +230,60 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    from allocations.models import Offering
+
+    load_before = os.getloadavg()
     rows = []
     for workers in WORKERS:
-        application_ids = prepare(count, f"{workers} workers")
-        vacuum_ledger()
-        connection.close()
-        done, seconds = run_workers(url, application_ids, workers)
-        from allocations.models import Offering
-
-        offering_id = Offering.objects.get(name="Bench GPU").pk
-        vacuum_ledger()
-        ceiling = pgbench_ceiling(url, offering_id, workers)
-        with connection.cursor() as cursor:  # undo pgbench's increments: the ledger must stay exact
-            cursor.execute(
-                "UPDATE allocations_capacityledger AS l SET reserved = (SELECT COALESCE(SUM(a.quantity), 0) "
-                "FROM allocations_allocation a WHERE a.offering_id = l.offering_id AND a.state IN "
-                "('pending', 'provisioning', 'active') AND l.day BETWEEN a.starts_on AND a.ends_on)"
+        runs, ceilings = [], []
+        for mode in MODES:
+            application_ids = prepare(count, f"{workers} workers, {mode}")
+            vacuum_ledger()
+            connection.close()
+            runs.append((mode, *run_workers(url, application_ids, workers, mode)))
+            # A ceiling after each run, on the same rows: on a shared machine the load drifts.
+            ceilings.append(measure_ceiling(url, Offering.objects.get(name="Bench GPU").pk, workers))
+        ceiling = sum(ceilings) / len(ceilings)
+        for mode, done, seconds in runs:
+            rate = done / seconds
+            rows.append(
+                {
+                    "workers": workers,
+                    "mode": mode,
+                    "allocations": done,
+                    "seconds": round(seconds, 2),
+                    "allocations_per_s": round(rate, 1),
+                    "pgbench_tps": round(ceiling, 1),
+                    "pgbench_tps_samples": [round(sample, 1) for sample in ceilings],
+                    "ratio": round(rate / ceiling, 3),
+                }
             )
-        rate = done / seconds
-        rows.append(
-            {
-                "workers": workers,
-                "allocations": done,
-                "seconds": round(seconds, 2),
-                "allocations_per_s": round(rate, 1),
-                "pgbench_tps": round(ceiling, 1),
-                "ratio": round(rate / ceiling, 3),
-            }
-        )
     from allocations.capacity import ledger_drift
 
     drift = len(ledger_drift())
-    print(f"{'workers':>7} {'allocations':>11} {'seconds':>8} {'alloc/s':>8} {'pgbench tps':>11} {'ratio':>6}")
+    print(
+        f"{'workers':>7} {'mode':<10} {'allocations':>11} {'seconds':>8} {'alloc/s':>8} {'pgbench tps':>11} "
+        f"{'ratio':>6}"
+    )
     for row in rows:
         print(
-            f"{row['workers']:>7} {row['allocations']:>11} {row['seconds']:>8} {row['allocations_per_s']:>8} "
-            f"{row['pgbench_tps']:>11} {row['ratio']:>6.1%}"
+            f"{row['workers']:>7} {row['mode']:<10} {row['allocations']:>11} {row['seconds']:>8} "
+            f"{row['allocations_per_s']:>8} {row['pgbench_tps']:>11} {row['ratio']:>6.1%}"
         )
+    print(f"batched: {BATCH} applications per approval transaction; the ledger moves once per batch")
+    print(
+        f"pgbench tps: the mean of a {PGBENCH_SECONDS} s run after each mode's run (both: var/bench-provisioning.json)"
+    )
+    # Other work on the machine slows both sides, not always alike: say how busy it was.
+    load_after = os.getloadavg()
+    print(
+        f"machine load average (1, 5, 15 min) before: {load_before[0]:.1f} {load_before[1]:.1f} "
+        f"{load_before[2]:.1f}, after: {load_after[0]:.1f} {load_after[1]:.1f} {load_after[2]:.1f}"
+    )
     print(f"check_capacity after the run: {'clean' if drift == 0 else f'{drift} drifted days'}")
     Path(ROOT / "var").mkdir(exist_ok=True)
-    (ROOT / "var" / "bench-provisioning.json").write_text(json.dumps({"rows": rows, "drift": drift}, indent=2))
+    figures = {"rows": rows, "drift": drift, "batch": BATCH, "load_before": load_before, "load_after": load_after}
+    (ROOT / "var" / "bench-provisioning.json").write_text(json.dumps(figures, indent=2))
     connection.close()
     psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
     shutil.rmtree(ROOT / "var" / "bench", ignore_errors=True)

@@ -181,3 +181,82 @@ def test_a_quota_created_after_its_allocation_was_revoked_is_removed(
 
     assert allocation.state == "revoked"
     assert ProvisionedResource.objects.get(allocation=approved).deprovisioned_at is not None
+
+
+class RemoteCloud(ModelledCloudProvisioner):
+    """A backend outside the portal's database (OpenStack, Kubernetes, Slurm): the engine calls it
+    between the claim's transaction and the activation's."""
+
+    shares_portal_database = False
+
+
+def test_a_backend_outside_the_portals_database_is_called_between_claim_and_activation(approved, settings):
+    settings.PROVISIONER_BACKEND = f"{__name__}.RemoteCloud"
+
+    allocation = services.allocation_provision(allocation_id=approved.pk)
+
+    assert allocation.state == Allocation.State.ACTIVE
+    assert allocation.external_ref == ProvisionedResource.objects.get(allocation=approved).external_ref
+    assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
+        ("", "pending"),
+        ("pending", "provisioning"),
+        ("provisioning", "active"),
+    ]
+
+
+class DiesAfterMakingTheQuota(ModelledCloudProvisioner):
+    """The worker dies after the modelled cloud wrote its quota, before the activation."""
+
+    def provision(self, allocation):
+        super().provision(allocation)
+        raise RuntimeError("worker lost")
+
+
+def test_a_crash_while_the_modelled_cloud_provisions_rolls_the_whole_attempt_back(approved, settings):
+    settings.PROVISIONER_BACKEND = f"{__name__}.DiesAfterMakingTheQuota"
+
+    with pytest.raises(RuntimeError):
+        services.allocation_provision(allocation_id=approved.pk)
+
+    # The claim, the quota and the activation are one transaction in the portal's database.
+    approved.refresh_from_db()
+    assert (approved.state, approved.attempts) == (Allocation.State.PENDING, 0)
+    assert not ProvisionedResource.objects.filter(allocation=approved).exists()
+    assert [(t.from_state, t.to_state) for t in approved.transitions.all()] == [("", "pending")]
+
+    settings.PROVISIONER_BACKEND = "allocations.provisioning.ModelledCloudProvisioner"
+    allocation = services.allocation_provision(allocation_id=approved.pk)  # what the sweeper's re-drive runs
+
+    assert (allocation.state, allocation.attempts) == (Allocation.State.ACTIVE, 1)
+    assert ProvisionedResource.objects.filter(allocation=approved).count() == 1
+    assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
+        ("", "pending"),
+        ("pending", "provisioning"),
+        ("provisioning", "active"),
+    ]
+
+
+class RemoteCloudDying(RemoteCloud):
+    def provision(self, allocation):
+        raise RuntimeError("worker lost")
+
+
+def test_a_crash_while_a_remote_cloud_provisions_leaves_the_claim_for_the_sweeper(approved, settings):
+    settings.PROVISIONER_BACKEND = f"{__name__}.RemoteCloudDying"
+
+    with pytest.raises(RuntimeError):
+        services.allocation_provision(allocation_id=approved.pk)
+
+    # The remote call cannot be rolled back, so the claim was committed before it.
+    approved.refresh_from_db()
+    assert (approved.state, approved.attempts) == (Allocation.State.PROVISIONING, 1)
+
+    settings.PROVISIONER_BACKEND = f"{__name__}.RemoteCloud"
+    allocation = services.allocation_provision(allocation_id=approved.pk)
+
+    assert (allocation.state, allocation.attempts) == (Allocation.State.ACTIVE, 2)
+    assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
+        ("", "pending"),
+        ("pending", "provisioning"),
+        ("provisioning", "active"),
+    ]

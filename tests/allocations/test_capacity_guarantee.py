@@ -34,9 +34,11 @@ from allocations.services import (
     allocation_release,
     application_approve,
     application_waitlist,
+    applications_approve,
     capacity_phases_set,
 )
 from applications.models import Application
+from applications.services import ApplicationError
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, make_pool, submitted_application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -241,6 +243,51 @@ def test_grants_spanning_gpu_and_storage_in_either_order_never_deadlock():
     assert capacity.ledger_drift() == []
 
 
+def test_batch_approvals_racing_each_other_and_single_approvals_never_over_commit_nor_deadlock():
+    rng = random.Random(20310415)
+    gpu = make_pool(37, name="H100 GPU batches")
+    storage = make_pool(300, name="Storage batches", kind=Offering.Kind.STORAGE, unit=Offering.Unit.TB)
+    calls = open_calls(gpu, storage, count=6)
+
+    def request(n):
+        gpu_item = (gpu, rng.randint(1, 4), *period(rng.randrange(0, 60), rng.randrange(1, 91)))
+        storage_item = (storage, rng.randint(5, 40), *period(rng.randrange(0, 60), rng.randrange(1, 91)))
+        items = [gpu_item, storage_item][: rng.randint(1, 2)]
+        return submitted_application(calls[n % len(calls)], *(items if n % 2 else reversed(items)))
+
+    applications = [request(n) for n in range(60)]
+    batches = [applications[n : n + 6] for n in range(0, 36, 6)]
+    # Two batches share applications with others, in another order: each is approved at most once.
+    batches += [list(reversed(applications[3:15])), applications[30:42]]
+    singles = applications[36:]
+
+    def batch(members):
+        return applications_approve(actor=None, applications=members, reason="filled").approved
+
+    def single(application):
+        try:
+            return approve_or_waitlist(application)
+        except ApplicationError:  # a batch decided it first
+            application.refresh_from_db()
+            return f"decided by a batch: {application.status}"
+
+    jobs = [partial(batch, members) for members in batches] + [partial(single, a) for a in singles]
+    rng.shuffle(jobs)
+    outcomes = run_together(jobs)
+
+    assert_none_raised(outcomes, "no deadlock, no lock timeout, nothing else: ")
+    assert {o for o in outcomes if isinstance(o, str)} <= {"approved", "waitlisted", "decided by a batch: approved"}
+    approved = Application.objects.filter(pk__in=[a.pk for a in applications], status=Application.Status.APPROVED)
+    items = sum(application.items.count() for application in approved)
+    assert Allocation.objects.filter(application_item__application__in=approved).count() == items
+    assert Allocation.objects.count() == items  # nothing for an application not approved, nothing twice
+    for pool, size in ((gpu, 37), (storage, 300)):
+        held = held_per_day(pool)
+        assert 0 < max(held.values()) <= size
+        assert reserved_per_day(pool) == held
+    assert capacity.ledger_drift() == []
+
+
 # --- Statements from outside the engine ---------------------------------------------------------
 
 
@@ -305,6 +352,58 @@ def test_a_raw_insert_of_a_holding_allocation_for_days_without_ledger_rows_is_re
         )
 
     assert not Allocation.objects.filter(application_item=item).exists()
+    assert_unchanged(eight_of_ten_held)
+
+
+def test_a_multi_row_insert_moves_each_day_by_what_its_rows_hold_together():
+    pool = make_pool(10, name="A100 GPU bulk")
+    call = make_call(pool)
+    january, january_to_february = period(0, 31), period(0, 59)
+    grants = [
+        (submitted_application(call, (pool, n, *days)), n, days)
+        for n, days in ((3, january), (4, january_to_february), (2, january))
+    ]
+
+    with transaction.atomic():
+        capacity.lock_ledger([(pool.pk, *january_to_february)])  # creates the days, as the engine does
+        Allocation.objects.bulk_create(
+            Allocation(
+                organization=application.organization,
+                application_item=application.items.get(),
+                offering=pool,
+                quantity=quantity,
+                starts_on=start,
+                ends_on=end,
+                state=Allocation.State.PENDING,
+            )
+            for application, quantity, (start, end) in grants
+        )
+
+    assert reserved_per_day(pool) == held_per_day(pool)
+    assert reserved_per_day(pool)[january[0]] == 9 and reserved_per_day(pool)[january_to_february[1]] == 4
+    assert capacity.ledger_drift() == []
+
+
+def test_a_raw_multi_row_insert_that_together_over_commits_is_refused(eight_of_ten_held):
+    pool = eight_of_ten_held.offering
+    call = eight_of_ten_held.application_item.application.call
+    first, second = (submitted_application(call, (pool, 1)) for _ in range(2))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    adapt_date = connection.ops.adapt_datefield_value
+    february = [adapt_date(date(2031, 2, 1)), adapt_date(date(2031, 2, 28))]
+
+    # Each row alone fits (8 + 1 of 10, then 8 + 2): the two rows together would make 8 + 3.
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO allocations_allocation (organization_id, application_item_id, offering_id, quantity,"
+            " starts_on, ends_on, state, external_ref, attempts, last_error, created_at, state_changed_at)"
+            " VALUES (%s, %s, %s, 1, %s, %s, 'pending', '', 0, '', %s, %s),"
+            " (%s, %s, %s, 2, %s, %s, 'active', '', 0, '', %s, %s)",
+            [first.organization_id, first.items.get().pk, pool.pk, *february, now, now]
+            + [second.organization_id, second.items.get().pk, pool.pk, *february, now, now],
+        )
+
+    assert Allocation.objects.count() == 1
     assert_unchanged(eight_of_ten_held)
 
 

@@ -112,6 +112,7 @@ def start_worker(tmp_path):
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        worker.log_path = log_path  # for a test that waits for a line of it
         started.append((worker, log_path))
         _wait_until_ready(worker, queue, name, log_path)
         return worker

@@ -122,18 +122,28 @@ def test_a_real_worker_provisions_an_approved_allocation(task_queue, start_worke
     assert_provisioned_once(allocation)
 
 
+def wait_for_log(worker, text: str, timeout: float = TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in worker.log_path.read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the worker did not log {text!r}:\n{worker.log_path.read_text()}")
+        time.sleep(0.05)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_allocation_whose_worker_was_killed_mid_provision_is_provisioned_once_after_a_sweep(
     task_queue, start_worker, settings
 ):
     slow_worker = start_worker(task_queue, PROVISIONER_DELAY_MS="5000")
     allocation = approve_one()
-    wait_for_state(allocation, Allocation.State.PROVISIONING)
+    wait_for_log(slow_worker, f"modelled cloud: provisioning allocation {allocation.pk} takes")
 
-    os.killpg(slow_worker.pid, signal.SIGKILL)  # inside the cloud call, after the claim committed
+    os.killpg(slow_worker.pid, signal.SIGKILL)  # inside the cloud call, in the transaction that would activate
     assert slow_worker.wait(timeout=10) == -signal.SIGKILL
+    # The modelled cloud keeps its quotas in the portal's database: the claim, the quota and the
+    # activation were one transaction, and nothing of it stays.
     allocation.refresh_from_db()
-    assert allocation.state == Allocation.State.PROVISIONING
+    assert (allocation.state, allocation.attempts) == (Allocation.State.PENDING, 0)
     assert not ProvisionedResource.objects.filter(allocation=allocation).exists()
 
     start_worker(task_queue)
@@ -141,8 +151,8 @@ def test_an_allocation_whose_worker_was_killed_mid_provision_is_provisioned_once
     assert sweep_until_redriven() == 1
 
     wait_for_state(allocation, Allocation.State.ACTIVE)
-    assert allocation.attempts == 2  # the killed attempt and the sweeper's
-    assert_provisioned_once(allocation)  # the re-drive went provisioning -> active, not a second claim
+    assert allocation.attempts == 1  # the sweeper's; the killed attempt rolled back with its count
+    assert_provisioned_once(allocation)
 
 
 @pytest.mark.django_db(transaction=True)
