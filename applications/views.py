@@ -164,7 +164,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(selectors.application_for_detail(request.user), pk=pk)
+    # Members only: staff read every application but change none (a 404, like any other outsider).
+    application = get_object_or_404(selectors.application_for_edit(request.user), pk=pk)
     if not application.is_editable:
         messages.info(request, _("This application has been submitted and is read-only."))
         return redirect("application_detail", pk=application.pk)
@@ -199,7 +200,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    application = get_object_or_404(selectors.applications_of_member(request.user), pk=pk)
     try:
         services.application_submit(actor=request.user, application=application)
     except services.ApplicationIncomplete as incomplete:
@@ -216,7 +217,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    application = get_object_or_404(selectors.applications_of_member(request.user), pk=pk)
     try:
         services.application_withdraw(
             actor=request.user, application=application, reason=request.POST.get("reason", "")[:2000]
