@@ -7,7 +7,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from applications import selectors, services
-from applications.forms import ApplicationForm, ApplyForm, InvitationForm, OrganizationForm, claim_forms, item_formset
+from applications.forms import (
+    ApplicationForm,
+    ApplyForm,
+    InvitationForm,
+    OrganizationForm,
+    WithdrawForm,
+    claim_forms,
+    item_formset,
+)
 
 # --- Calls ---------------------------------------------------------------------------------------
 
@@ -218,10 +226,13 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.applications_of_member(request.user), pk=pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["reason"]:
+            messages.error(request, error)
+        return redirect("application_detail", pk=application.pk)
     try:
-        services.application_withdraw(
-            actor=request.user, application=application, reason=request.POST.get("reason", "")[:2000]
-        )
+        services.application_withdraw(actor=request.user, application=application, reason=form.cleaned_data["reason"])
     except services.ApplicationError as error:
         messages.error(request, str(error))
     else:
