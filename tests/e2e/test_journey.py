@@ -240,6 +240,7 @@ def test_applicant_reviewer_and_operator_in_a_real_browser(
     ops.log_in(operator.email, STAFF_PASSWORD, "/ops/")
     page = ops.page
     assert page.url.endswith("/ops/")
+    assert "30.0%" in page.locator("#utilisation").inner_text()  # 3 of the 10 GPUs, today
     expiring = page.locator("#expiring")
     assert ORGANISATION in expiring.inner_text()
     assert str(GRANTED) in expiring.inner_text()

@@ -15,16 +15,17 @@ missing, and one answer per role, in the order of ``ROLES``:
     operator   staff, group Operators (calls, offerings, capacity, the dashboard)
     superuser
 
-The answers:
+The answers ("wrote nothing": not a row inserted, updated or deleted, even if rolled back; the
+test keeps sessions in cookies, so logging in and out is not a write):
 
-    OK           200, and nothing in the database changed
-    DONE         a redirect after the request changed the database (the action was carried out)
-    REDIRECT     a redirect (not to a login page) and nothing changed
-    LOGIN        a redirect to the site's login page, back to this URL afterwards; nothing changed
-    ADMIN_LOGIN  a redirect to the admin's login (which sends on to the site's); nothing changed
-    DENIED       403; nothing changed
-    HIDDEN       404 (the object is not the user's, or the page is not theirs to know); nothing changed
-    NO_METHOD    405; nothing changed
+    OK           200, and wrote nothing
+    DONE         a redirect after the request wrote to the database (the action was carried out)
+    REDIRECT     a redirect (not one asking to log in for this URL), and wrote nothing
+    LOGIN        a redirect to the site's login page with this URL as ``next``; wrote nothing
+    ADMIN_LOGIN  a redirect to the admin's login (which sends on to the site's); wrote nothing
+    DENIED       403; wrote nothing
+    HIDDEN       404 (the object is not the user's, or the page is not theirs to know); wrote nothing
+    NO_METHOD    405; wrote nothing
 
 The site answers an object of someone else's organisation with 404, never 403, so that an id
 does not reveal that the object exists.
