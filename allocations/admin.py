@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from allocations import capacity, services
 from allocations.models import Allocation, AllocationTransition, CapacityPhase, Offering
 from applications.admin import HistoryInline
+from portal.admin_actions import WellFormedSelectionMixin
 
 
 class CapacityPhaseFormSet(forms.BaseInlineFormSet):
@@ -39,7 +40,7 @@ class CapacityPhaseInline(admin.TabularInline):
 
 
 @admin.register(Offering)
-class OfferingAdmin(admin.ModelAdmin):
+class OfferingAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "unit", "unit_tflops"]
     list_filter = ["kind", "unit"]
     search_fields = ["name"]
@@ -63,7 +64,7 @@ class AllocationTransitionInline(HistoryInline):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
     """Read-only: allocations change only through the engine (approve, provision, release)."""
 
     list_display = ["__str__", "organization", "state", "starts_on", "ends_on", "external_ref"]

@@ -39,6 +39,7 @@ from applications.models import (
     PriorityClaim,
     PriorityWeight,
 )
+from portal.admin_actions import WellFormedSelectionMixin
 
 DECIDE_PERMISSION = "applications.decide_application"
 
@@ -97,7 +98,7 @@ def _weight_points(formset) -> dict[str, int]:
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "opens_at",
@@ -203,7 +204,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
     list_display = ["legal_name", "registration_number", "org_type", "region", "industry", "employees"]
     list_filter = ["org_type", "region", "industry"]
     search_fields = ["legal_name", "registration_number"]
@@ -211,7 +212,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
     list_display = ["email", "organization", "invited_by", "created_at", "accepted_at"]
     list_select_related = ["organization", "invited_by"]
     readonly_fields = ["token", "accepted_at", "accepted_by"]
@@ -356,6 +357,22 @@ class DecisionForm(forms.Form):
             return item.quantity
 
 
+class ConflictForm(forms.Form):
+    conflict_note = forms.CharField(required=False, max_length=2000)
+
+
+class ClaimReviewForm(forms.Form):
+    """The verdict is checked by ``services.claim_review``; the form keeps out what no text
+    column takes (NUL characters) and what no note needs (more than 2,000 characters)."""
+
+    verdict = forms.CharField(required=False, max_length=20)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+def _form_errors(form: forms.Form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
 class BulkDecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
 
@@ -390,7 +407,7 @@ BULK_DECISIONS: dict[str, tuple[Callable, str, bool, str]] = {
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
     """The review queue. Read-only: decisions go through the allocation engine's services, from
     the decision page (``<pk>/decide/``), the bulk actions and the call's fill by priority."""
 
@@ -607,10 +624,14 @@ class ApplicationAdmin(admin.ModelAdmin):
         if request.method == "POST":
             decision = request.POST.get("decision", "")
             if decision == "conflict":
+                conflict = ConflictForm(request.POST)
+                if not conflict.is_valid():
+                    self.message_user(request, _form_errors(conflict), messages.ERROR)
+                    return HttpResponseRedirect(self._decide_url(request, application.pk))
                 services.conflict_declare(
                     actor=request.user,
                     organization=application.organization,
-                    note=request.POST.get("conflict_note", "").strip(),
+                    note=conflict.cleaned_data["conflict_note"],
                 )
                 self.message_user(
                     request,
@@ -739,12 +760,16 @@ class ApplicationAdmin(admin.ModelAdmin):
         claim = get_object_or_404(
             PriorityClaim.objects.select_related("application"), pk=claim_id, application_id=object_id
         )
+        review = ClaimReviewForm(request.POST)
+        if not review.is_valid():
+            self.message_user(request, _form_errors(review), messages.ERROR)
+            return HttpResponseRedirect(self._decide_url(request, claim.application_id))
         try:
             services.claim_review(
                 actor=request.user,
                 claim=claim,
-                verdict=request.POST.get("verdict", ""),
-                note=request.POST.get("note", "").strip(),
+                verdict=review.cleaned_data["verdict"],
+                note=review.cleaned_data["note"],
             )
         except services.ApplicationError as error:
             self.message_user(request, str(error), messages.ERROR)

@@ -81,6 +81,10 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address of the new member"))
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=2000)
+
+
 class ApplicationForm(forms.ModelForm):
     business_certificate = EvidenceField(label=_("Business registration certificate"))
 

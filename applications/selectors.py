@@ -66,13 +66,29 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
     return applications.filter(organization__memberships__user=user)
 
 
-def application_for_detail(user: User) -> QuerySet[Application]:
-    return applications_visible_to(user).prefetch_related(
+def applications_of_member(user: User) -> QuerySet[Application]:
+    """The applications of the user's own organisations: the ones the user may change. Staff,
+    who read every application, change none of them here."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return Application.objects.select_related("organization", "call").filter(organization__memberships__user=user)
+
+
+def _with_details(applications: QuerySet[Application]) -> QuerySet[Application]:
+    return applications.prefetch_related(
         Prefetch("items", queryset=ApplicationItem.objects.select_related("offering", "allocation")),
         Prefetch("claims", queryset=PriorityClaim.objects.order_by("kind")),
         Prefetch("transitions", queryset=ApplicationTransition.objects.select_related("actor")),
         Prefetch("call__call_offerings", queryset=CallOffering.objects.select_related("offering")),
     )
+
+
+def application_for_detail(user: User) -> QuerySet[Application]:
+    return _with_details(applications_visible_to(user))
+
+
+def application_for_edit(user: User) -> QuerySet[Application]:
+    return _with_details(applications_of_member(user))
 
 
 def my_applications(user: User) -> QuerySet[Application]:

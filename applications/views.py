@@ -8,7 +8,15 @@ from django.views.decorators.http import require_POST
 
 from aftercare import selectors as aftercare_selectors
 from applications import selectors, services
-from applications.forms import ApplicationForm, ApplyForm, InvitationForm, OrganizationForm, claim_forms, item_formset
+from applications.forms import (
+    ApplicationForm,
+    ApplyForm,
+    InvitationForm,
+    OrganizationForm,
+    WithdrawForm,
+    claim_forms,
+    item_formset,
+)
 
 # --- Calls ---------------------------------------------------------------------------------------
 
@@ -167,7 +175,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(selectors.application_for_detail(request.user), pk=pk)
+    # Members only: staff read every application but change none (a 404, like any other outsider).
+    application = get_object_or_404(selectors.application_for_edit(request.user), pk=pk)
     if not application.is_editable:
         messages.info(request, _("This application has been submitted and is read-only."))
         return redirect("application_detail", pk=application.pk)
@@ -202,7 +211,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    application = get_object_or_404(selectors.applications_of_member(request.user), pk=pk)
     try:
         services.application_submit(actor=request.user, application=application)
     except services.ApplicationIncomplete as incomplete:
@@ -219,11 +228,14 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    application = get_object_or_404(selectors.applications_of_member(request.user), pk=pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["reason"]:
+            messages.error(request, error)
+        return redirect("application_detail", pk=application.pk)
     try:
-        services.application_withdraw(
-            actor=request.user, application=application, reason=request.POST.get("reason", "")[:2000]
-        )
+        services.application_withdraw(actor=request.user, application=application, reason=form.cleaned_data["reason"])
     except services.ApplicationError as error:
         messages.error(request, str(error))
     else:

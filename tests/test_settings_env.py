@@ -21,6 +21,8 @@ pytestmark = pytest.mark.integration
         ("CSRF_TRUSTED_ORIGINS", "portal.example.kr"),
         ("SITE_URL", "portal.example.kr"),
         ("MEDIA_STORAGE", "floppy"),
+        ("STAFF_SESSION_IDLE_MINUTES", "0"),
+        ("STAFF_SESSION_IDLE_MINUTES", "half an hour"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):

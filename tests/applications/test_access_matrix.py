@@ -1,4 +1,5 @@
-"""Who reaches which organisation, application and attachment by its id.
+"""Who reaches which organisation, application and attachment by its id: the cases beyond the
+project-wide table of every URL and role (tests/security/access_table.py).
 
 Members of the organisation (its owner and plain members) reach its pages; the profile's edit
 form is the owner's alone. Everyone else gets 404 (not 403: an id must not reveal that the object
@@ -6,7 +7,6 @@ exists) and changes nothing; anonymous visitors are sent to the login page.
 """
 
 from types import SimpleNamespace
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,8 +15,6 @@ from django.urls import reverse
 from applications import services
 from applications.models import (
     Application,
-    ApplicationItem,
-    ApplicationTransition,
     Invitation,
     Membership,
     Organization,
@@ -27,33 +25,6 @@ from tests.conftest import make_user
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-LOGIN = "login page"
-
-# fmt: off
-MATRIX = [
-    # route                      method   owner  member  outsider            anonymous
-    ("organization_detail",      "GET",   200,   200,    404,                LOGIN),
-    ("organization_edit",        "GET",   200,   404,    404,                LOGIN),
-    ("organization_edit",        "POST",  302,   404,    404,                LOGIN),
-    ("organization_invite",      "POST",  302,   302,    404,                LOGIN),
-    ("application_detail",       "GET",   200,   200,    404,                LOGIN),
-    ("application_edit",         "GET",   200,   200,    404,                LOGIN),
-    ("application_edit",         "POST",  302,   302,    404,                LOGIN),
-    ("application_submit",       "POST",  302,   302,    404,                LOGIN),
-    ("application_withdraw",     "POST",  302,   302,    404,                LOGIN),
-    ("application_certificate",  "GET",   200,   200,    404,                LOGIN),
-    ("claim_evidence",           "GET",   200,   200,    404,                LOGIN),
-    ("call_apply",               "POST",  302,   302,    404,                LOGIN),
-]
-# fmt: on
-# The outsider is a member (the owner) of another organisation.
-ACTORS = ("owner", "member", "outsider", "anonymous")
-CASES = [
-    pytest.param(route, method, actor, expected, id=f"{route}-{method}-{actor}")
-    for route, method, *row in MATRIX
-    for actor, expected in zip(ACTORS, row, strict=True)
-]
 
 
 @pytest.fixture
@@ -122,50 +93,6 @@ def request_for(route: str, target: SimpleNamespace) -> tuple[str, dict]:
         "application_withdraw": {"reason": "바꿔치기"},
     }.get(route, {})
     return reverse(route, args=[target.application.pk]), data
-
-
-def database_state() -> dict:
-    """Everything an intruder could try to change through these URLs."""
-    return {
-        "organizations": list(Organization.objects.order_by("pk").values_list("pk", "legal_name", "address")),
-        "memberships": list(Membership.objects.order_by("pk").values_list("organization", "user", "role")),
-        "invitations": list(Invitation.objects.order_by("pk").values_list("organization", "email")),
-        "applications": list(
-            Application.objects.order_by("pk").values_list(
-                "pk", "organization", "status", "project_title", "business_certificate"
-            )
-        ),
-        "items": list(ApplicationItem.objects.order_by("pk").values_list("pk", "application", "quantity")),
-        "claims": list(PriorityClaim.objects.order_by("pk").values_list("pk", "kind", "details", "evidence")),
-        "transitions": list(ApplicationTransition.objects.order_by("pk").values_list("pk", "to_status", "reason")),
-    }
-
-
-def assert_sent_to_login(response, url: str) -> None:
-    assert response.status_code == 302
-    location = urlsplit(response["Location"])
-    assert location.path == reverse("account_login")
-    assert parse_qs(location.query)["next"] == [url]
-
-
-@pytest.mark.parametrize(("route", "method", "actor", "expected"), CASES)
-def test_access_matrix(client, actors, target, route, method, actor, expected):
-    user = actors[actor]
-    if user is not None:
-        client.force_login(user)
-    url, data = request_for(route, target)
-    before = database_state()
-
-    response = client.get(url) if method == "GET" else client.post(url, data)
-
-    if expected == LOGIN:
-        assert_sent_to_login(response, url)
-    else:
-        assert response.status_code == expected
-    if expected == 302:
-        assert not response["Location"].startswith(reverse("account_login"))
-    if actor in ("outsider", "anonymous"):
-        assert database_state() == before
 
 
 def test_an_outsider_cannot_start_an_application_for_an_organisation_they_do_not_belong_to(

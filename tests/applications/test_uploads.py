@@ -7,8 +7,11 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from applications import services
@@ -213,6 +216,30 @@ def test_claim_evidence_that_was_never_attached_is_not_found(owner_client, draft
     assert response.status_code == 404
 
 
+def test_a_valid_image_carrying_html_is_stored_inert_and_downloaded_only_as_an_image_attachment(
+    owner_client, reviewer, draft, media_root
+):
+    # Pillow accepts a PNG with anything after its end; what matters is that browsers never
+    # render the tail as a page: generated name, attachment, declared type, no sniffing, sandbox.
+    carrier = upload("../../../templates/base.html.png", png_bytes() + HTML_PAGE)
+
+    response = post_certificate(owner_client, draft, carrier)
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    stored = draft.business_certificate.name
+    assert re.fullmatch(r"certificates/[0-9a-f]{32}\.png", stored)
+    assert stored_files(media_root) == [media_root / stored]
+    staff_client = Client()
+    staff_client.force_login(reviewer)
+    for downloader in (owner_client, staff_client):
+        download = downloader.get(reverse("application_certificate", args=[draft.pk]))
+        assert download["Content-Type"] == "image/png"
+        assert download["Content-Disposition"].startswith("attachment")
+        assert download["X-Content-Type-Options"] == "nosniff"
+        assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
 def test_uploaded_files_have_no_public_media_url(owner_client, draft):
     post_certificate(owner_client, draft, upload("our-business-certificate.pdf", MINIMAL_PDF))
     post_evidence(owner_client, draft, upload("our-lease.pdf", MINIMAL_PDF))
@@ -271,3 +298,28 @@ def test_validate_evidence_file_leaves_the_file_readable_from_the_start():
     validate_evidence_file(file)
 
     assert file.read() == png_bytes()
+
+
+SIGNATURE_BY_EXTENSION = {
+    ".pdf": b"%PDF-",
+    ".png": b"\x89PNG\r\n\x1a\n",
+    ".jpg": b"\xff\xd8\xff",
+    ".jpeg": b"\xff\xd8\xff",
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    stem=st.text(min_size=1, max_size=40),
+    extension=st.sampled_from([*SIGNATURE_BY_EXTENSION, ".svg", ".html", ".gif", ".pdf.html", ""]),
+    head=st.sampled_from([b"", *SIGNATURE_BY_EXTENSION.values(), b"<svg", b"<html>", b"GIF89a"]),
+    body=st.binary(max_size=512),
+)
+def test_validate_evidence_file_accepts_only_what_the_extension_promises(stem, extension, head, body):
+    name, content = stem + extension, head + body
+    try:
+        validate_evidence_file(upload(name, content))
+    except ValidationError as refused:
+        assert refused.code in {"empty", "extension", "content"}
+    else:
+        assert content.startswith(SIGNATURE_BY_EXTENSION[extension.lower()])

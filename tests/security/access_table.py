@@ -1,0 +1,337 @@
+"""Who may do what: the expected answer to every URL pattern of the project, for every kind of
+user, to GET and to POST. ``test_authorization_matrix.py`` requests each one with real object ids
+and compares; a URL pattern missing here fails that test, so a new URL forces a decision.
+
+Adding a URL: add an ``Entry`` under its URL name (``"admin:…"`` for the admin; the route for a
+pattern without a name) with a path whose ``{placeholders}`` name objects of the test world
+(``tests/security/conftest.py``), the POST body that would do the most harm if the check were
+missing, and one answer per role, in the order of ``ROLES``:
+
+    anonymous  not logged in
+    owner      the owner of the organisation the objects belong to
+    member     a plain member of that organisation
+    outsider   the owner of another organisation
+    reviewer   staff, group Reviewers (decides applications in the admin)
+    operator   staff, group Operators (calls, offerings, capacity, the dashboard)
+    superuser
+
+The answers ("wrote nothing": not a row inserted, updated or deleted, even if rolled back; the
+test keeps sessions in cookies, so logging in and out is not a write):
+
+    OK           200, and wrote nothing
+    DONE         a redirect after the request wrote to the database (the action was carried out)
+    REDIRECT     a redirect (not one asking to log in for this URL), and wrote nothing
+    LOGIN        a redirect to the site's login page with this URL as ``next``; wrote nothing
+    ADMIN_LOGIN  a redirect to the admin's login (which sends on to the site's); wrote nothing
+    DENIED       403; wrote nothing
+    HIDDEN       404 (the object is not the user's, or the page is not theirs to know); wrote nothing
+    NO_METHOD    405; wrote nothing
+
+The site answers an object of someone else's organisation with 404, never 403, so that an id
+does not reveal that the object exists.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.factories import business_number
+
+ROLES = ("anonymous", "owner", "member", "outsider", "reviewer", "operator", "superuser")
+
+OK = "OK"
+DONE = "DONE"
+REDIRECT = "REDIRECT"
+LOGIN = "LOGIN"
+ADMIN_LOGIN = "ADMIN_LOGIN"
+DENIED = "DENIED"
+HIDDEN = "HIDDEN"
+NO_METHOD = "NO_METHOD"
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str  # str.format()ted with the world's objects: "/applications/{draft.pk}/"
+    get: tuple[str, ...]
+    post: tuple[str, ...]
+    data: Callable | None = None  # world -> the POST body; empty when None
+
+    def __post_init__(self):
+        for answers in (self.get, self.post):
+            assert len(answers) == len(ROLES), f"{self.path}: one answer per role of {ROLES}"
+
+
+# --- POST bodies -----------------------------------------------------------------------------------
+
+
+def organization_data(world, **changes) -> dict:
+    organization = world.organization
+    return {
+        "legal_name": "탈취된 기관",
+        "org_type": organization.org_type,
+        "registration_number": organization.registration_number,
+        "region": organization.region,
+        "address": organization.address,
+        "industry": organization.industry,
+        "employees": str(organization.employees),
+        "website": "",
+        **changes,
+    }
+
+
+def new_organization_data(world) -> dict:
+    return organization_data(world, legal_name="새 기관", registration_number=business_number(999))
+
+
+def draft_data(world) -> dict:
+    return {
+        "purpose": "training",
+        "project_title": "바뀐 제목",
+        "items-TOTAL_FORMS": "0",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "20",
+    }
+
+
+def selected(pk_name: str, action: str, **extra):
+    """An admin changelist action on one object, confirmed."""
+    return lambda world: {
+        "action": action,
+        "_selected_action": [getattr(world, pk_name).pk],
+        "index": "0",
+        "post": "yes",
+        "confirm": "1",
+        **extra,
+    }
+
+
+def confirm_delete(world) -> dict:
+    return {"post": "yes"}
+
+
+# --- The table -------------------------------------------------------------------------------------
+
+# Rows that recur. The admin sends applicants (and anonymous visitors) to its login page.
+# fmt: off
+#                 anonymous    owner        member       outsider     reviewer     operator     superuser
+EVERYONE =       (OK,          OK,          OK,          OK,          OK,          OK,          OK)
+NOBODY_POSTS =   (NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD)
+LOGGED_IN =      (LOGIN,       OK,          OK,          OK,          OK,          OK,          OK)
+MEMBERS =        (LOGIN,       OK,          OK,          HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)
+MEMBERS_STAFF =  (LOGIN,       OK,          OK,          HIDDEN,      OK,          OK,          OK)
+POST_ONLY =      (LOGIN,       NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD)
+OPERATORS =      (LOGIN,       DENIED,      DENIED,      DENIED,      DENIED,      OK,          OK)
+ALL_STAFF =      (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK,          OK,          OK)
+STAFF_GET_ONLY = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, NO_METHOD,   NO_METHOD,   NO_METHOD)
+STAFF_REDIRECT = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, REDIRECT,    REDIRECT,    REDIRECT)
+STAFF_HIDDEN =   (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, HIDDEN,      HIDDEN,      HIDDEN)
+SUPERUSER =      (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,      DENIED,      OK)
+SUPERUSER_DOES = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,      DENIED,      DONE)
+NOBODY_ADMIN =   (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,      DENIED,      DENIED)
+REVIEWERS =      (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK,          DENIED,      OK)
+REVIEWERS_DO =   (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE,        DENIED,      DONE)
+OPERATORS_ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,     OK,          OK)
+# fmt: on
+# A changelist action the role may not run is not offered: the changelist is shown again and
+# nothing changes (SUPERUSER_DOES for the models only the superuser sees at all).
+# Objects that others refer to are never deleted: whoever may delete gets the page that says what
+# protects them, and nothing changes.
+PROTECTED = ALL_STAFF
+
+
+def model_admin(
+    app_model: str,
+    obj: str,
+    *,
+    view,
+    add,
+    add_post,
+    change,
+    change_post,
+    delete,
+    delete_post,
+    action,
+    action_data,
+    history=None,
+) -> dict[str, Entry]:
+    """The URLs every ModelAdmin has: the changelist (GET, and POST running ``action_data``),
+    add, change, delete, history, and the bare object URL that redirects to the change page."""
+    app, model = app_model.split(".")
+    base = f"/admin/{app}/{model}/"
+    name = f"admin:{app}_{model}"
+    item = f"{base}{{{obj}.pk}}/"
+    return {
+        f"{name}_changelist": Entry(base, get=view, post=action, data=action_data),
+        f"{name}_add": Entry(f"{base}add/", get=add, post=add_post),
+        f"{name}_change": Entry(f"{item}change/", get=change, post=change_post),
+        f"{name}_delete": Entry(f"{item}delete/", get=delete, post=delete_post, data=confirm_delete),
+        f"{name}_history": Entry(f"{item}history/", get=history or change, post=history or change),
+        f"admin/{app}/{model}/<path:object_id>/": Entry(item, get=STAFF_REDIRECT, post=STAFF_REDIRECT),
+    }
+
+
+# fmt: off
+ACCESS: dict[str, Entry] = {
+    # ---- The public site and the applicant's pages -----------------------------------------------
+    #            anonymous    owner        member       outsider     reviewer     operator     superuser
+    "home": Entry("/", get=EVERYONE, post=EVERYONE),
+    "call_list": Entry("/calls/", get=EVERYONE, post=EVERYONE),
+    "call_detail": Entry("/calls/{call.pk}/", get=EVERYONE, post=EVERYONE),
+    "call_apply": Entry("/calls/{spare_call.pk}/apply/", data=lambda w: {"organization": w.organization.pk},
+        get=POST_ONLY,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    "organization_create": Entry("/organisations/new/", data=new_organization_data,
+        get=LOGGED_IN,
+        post=(LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE,        DONE)),
+    "organization_detail": Entry("/organisations/{organization.pk}/", get=MEMBERS, post=MEMBERS),
+    "organization_edit": Entry("/organisations/{organization.pk}/edit/", data=organization_data,
+        get=(LOGIN,        OK,          HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN),
+        post=(LOGIN,       DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    # A plain member may not invite: sent back to the profile with a message.
+    "organization_invite": Entry("/organisations/{organization.pk}/invite/",
+        data=lambda w: {"email": "intruder@example.kr"},
+        get=POST_ONLY,
+        post=(LOGIN,       DONE,        REDIRECT,    HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    # The token is the invitation's secret, and only the invited address (the outsider's) joins.
+    "invitation_accept": Entry("/invitations/{invitation.token}/",
+        get=LOGGED_IN,
+        post=(LOGIN,       REDIRECT,    REDIRECT,    DONE,        REDIRECT,    REDIRECT,    REDIRECT)),
+    "application_list": Entry("/applications/", get=LOGGED_IN, post=LOGGED_IN),
+    # Staff read any application; only its organisation's members change it.
+    "application_detail": Entry("/applications/{draft.pk}/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
+    "application_edit": Entry("/applications/{draft.pk}/edit/", data=draft_data,
+        get=MEMBERS,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    "application_submit": Entry("/applications/{draft.pk}/submit/",
+        get=POST_ONLY,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    "application_withdraw": Entry("/applications/{draft.pk}/withdraw/", data=lambda w: {"reason": "바꿔치기"},
+        get=POST_ONLY,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    "application_certificate": Entry("/applications/{draft.pk}/certificate/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
+    "claim_evidence": Entry("/claims/{claim.pk}/evidence/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
+
+    # ---- The operator's dashboard and the public statistics --------------------------------------
+    "dashboard": Entry("/ops/", get=OPERATORS, post=NOBODY_POSTS),
+    "dashboard_export": Entry("/ops/export/capacity.csv", get=OPERATORS, post=NOBODY_POSTS),
+    "public_statistics": Entry("/statistics/", get=EVERYONE, post=NOBODY_POSTS),
+
+    # ---- Accounts (allauth) and the language switch ----------------------------------------------
+    #            anonymous    owner        member       outsider     reviewer     operator     superuser
+    "account_login": Entry("/accounts/login/",
+        get=(OK,           REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
+        post=(OK,          REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    "account_logout": Entry("/accounts/logout/",
+        get=(REDIRECT,     OK,          OK,          OK,          OK,          OK,          OK),
+        post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    "account_inactive": Entry("/accounts/inactive/", get=EVERYONE, post=NOBODY_POSTS),
+    "account_signup": Entry("/accounts/signup/",
+        get=(OK,           REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
+        post=(OK,          REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    "account_reauthenticate": Entry("/accounts/reauthenticate/", get=LOGGED_IN, post=LOGGED_IN),
+    "account_email": Entry("/accounts/email/",
+        get=LOGGED_IN,
+        post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    "account_email_verification_sent": Entry("/accounts/confirm-email/", get=EVERYONE, post=NOBODY_POSTS),
+    "account_change_password": Entry("/accounts/password/change/", get=LOGGED_IN, post=LOGGED_IN),
+    "account_set_password": Entry("/accounts/password/set/",
+        get=(LOGIN,        REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
+        post=(LOGIN,       REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    "account_reset_password": Entry("/accounts/password/reset/", get=EVERYONE, post=EVERYONE),
+    "account_reset_password_done": Entry("/accounts/password/reset/done/", get=EVERYONE, post=NOBODY_POSTS),
+    # The e-mailed key is the credential: whoever holds it confirms the address or sets the password.
+    "account_confirm_email": Entry("/accounts/confirm-email/{confirmation_key}/",
+        get=EVERYONE,
+        post=(DONE,        DONE,        DONE,        DONE,        DONE,        DONE,        DONE)),
+    # (The key's own user, logged in, gets the form at once; anyone else is sent to it.)
+    "account_reset_password_from_key": Entry("/accounts/password/reset/key/{reset_uid}-{reset_key}/",
+        get=(REDIRECT,     OK,          REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
+        post=(REDIRECT,    OK,          REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    "account_reset_password_from_key_done": Entry("/accounts/password/reset/key/done/",
+        get=EVERYONE, post=NOBODY_POSTS),
+    "account_confirm_login_code": Entry("/accounts/login/code/confirm/",
+        get=(REDIRECT,     REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
+        post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    "set_language": Entry("/i18n/setlang/", data=lambda w: {"language": "en"},
+        get=(REDIRECT,     REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
+        post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+
+    # ---- The admin site ----------------------------------------------------------------------------
+    #            anonymous    owner        member       outsider     reviewer     operator     superuser
+    "admin:index": Entry("/admin/", get=ALL_STAFF, post=ALL_STAFF),
+    # The admin's login form never takes credentials: anonymous visitors go to the site's login
+    # (with its failed-login limits), logged-in staff to the admin, applicants are refused.
+    "admin:login": Entry("/admin/login/",
+        data=lambda w: {"username": w.owner.email, "password": "correct-horse-battery-staple"},
+        get=(LOGIN,        DENIED,      DENIED,      DENIED,      REDIRECT,    REDIRECT,    REDIRECT),
+        post=(LOGIN,       DENIED,      DENIED,      DENIED,      REDIRECT,    REDIRECT,    REDIRECT)),
+    "admin:logout": Entry("/admin/logout/",
+        get=(REDIRECT,     REDIRECT,    REDIRECT,    REDIRECT,    NO_METHOD,   NO_METHOD,   NO_METHOD),
+        post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    OK,          OK,          OK)),
+    "admin:password_change": Entry("/admin/password_change/", get=ALL_STAFF, post=ALL_STAFF),
+    "admin:password_change_done": Entry("/admin/password_change/done/", get=ALL_STAFF, post=STAFF_GET_ONLY),
+    # Searching users by e-mail for a membership: only for those who may see users.
+    "admin:autocomplete": Entry(
+        "/admin/autocomplete/?app_label=applications&model_name=membership&field_name=user&term=example",
+        get=SUPERUSER, post=STAFF_GET_ONLY),
+    "admin:jsi18n": Entry("/admin/jsi18n/", get=ALL_STAFF, post=STAFF_GET_ONLY),
+    # No model of the portal has a public page to view on the site.
+    "admin:view_on_site": Entry("/admin/r/{application_type.pk}/{submitted.pk}/", get=STAFF_HIDDEN, post=STAFF_HIDDEN),
+    "admin:app_list": Entry("/admin/applications/", get=ALL_STAFF, post=ALL_STAFF),
+    "admin/(?P<url>.*)$": Entry("/admin/no-such-page/", get=STAFF_HIDDEN, post=STAFF_HIDDEN),
+
+    # Users, groups and e-mail addresses: the superuser's alone.
+    **model_admin("auth.group", "group", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
+                  change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
+                  action=SUPERUSER_DOES, action_data=selected("group", "delete_selected")),
+    **model_admin("account.emailaddress", "email_address", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
+                  change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
+                  action=SUPERUSER_DOES, action_data=selected("email_address", "delete_selected")),
+    **model_admin("accounts.user", "owner", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
+                  change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
+                  action=SUPERUSER_DOES, action_data=selected("owner", "delete_selected")),
+    "admin:auth_user_password_change": Entry("/admin/accounts/user/{owner.pk}/password/",
+        data=lambda w: {"password1": "a-new-long-passphrase-42", "password2": "a-new-long-passphrase-42"},
+        get=SUPERUSER, post=SUPERUSER_DOES),
+
+    # Calls and their priority policy: operators edit, reviewers read and fill by priority.
+    **model_admin("applications.call", "call", view=ALL_STAFF, add=OPERATORS_ADMIN, add_post=OPERATORS_ADMIN,
+                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=OPERATORS_ADMIN, delete_post=OPERATORS_ADMIN,
+                  action=PROTECTED, action_data=selected("call", "delete_selected")),
+    "admin:applications_call_fill_by_priority": Entry("/admin/applications/call/{decided_call.pk}/fill-by-priority/",
+        get=REVIEWERS, post=REVIEWERS_DO),
+
+    # Organisations: staff read them (reviewers must know whom they decide for); the superuser edits.
+    **model_admin("applications.organization", "organization", view=ALL_STAFF, add=SUPERUSER, add_post=SUPERUSER,
+                  change=ALL_STAFF, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER,
+                  action=PROTECTED, action_data=selected("organization", "delete_selected")),
+    **model_admin("applications.invitation", "invitation", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
+                  change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
+                  action=SUPERUSER_DOES, action_data=selected("invitation", "delete_selected")),
+
+    # Applications: read-only in the admin; decided through the decision page and the actions,
+    # by reviewers (and the superuser), never added or deleted.
+    **model_admin("applications.application", "submitted", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=ALL_STAFF, change_post=SUPERUSER, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE, OK, DONE),
+                  action_data=selected("submitted", "reject_selected", reason="중복 신청")),
+    "admin:applications_application_decide": Entry("/admin/applications/application/{submitted.pk}/decide/",
+        data=lambda w: {"decision": "reject", "reason": "요건 미충족"},
+        get=REVIEWERS, post=REVIEWERS_DO),
+    "admin:applications_application_claim_review": Entry(
+        "/admin/applications/application/{submitted.pk}/claims/{claim.pk}/review/",
+        data=lambda w: {"verdict": "verified"},
+        get=STAFF_GET_ONLY, post=REVIEWERS_DO),
+
+    # Offerings and their capacity phases: operators edit, reviewers read.
+    **model_admin("allocations.offering", "offering", view=ALL_STAFF, add=OPERATORS_ADMIN, add_post=OPERATORS_ADMIN,
+                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=OPERATORS_ADMIN, delete_post=OPERATORS_ADMIN,
+                  action=PROTECTED, action_data=selected("offering", "delete_selected")),
+
+    # Allocations: made and released by the engine; operators may revoke one.
+    **model_admin("allocations.allocation", "allocation", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK, DONE, DONE),
+                  action_data=selected("allocation", "revoke")),
+}
+# fmt: on

@@ -1,0 +1,135 @@
+"""A small world with one of everything, for the tests that walk every URL of the project.
+
+Each object the URLs take an id of exists for real: the owner's organisation (with a plain
+member) and an outsider's, a draft and a submitted application with a certificate and a claim
+with evidence, an allocation, a pending invitation, an e-mail confirmation and a password-reset
+key. ``World.user(role)`` gives the user of each role of the access table.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.roles import REVIEWERS
+from allocations import services as allocation_services
+from allocations.models import Allocation, Offering
+from applications import services
+from applications.models import Application, ApplicationItem, Membership, PriorityClaim
+from tests.allocations.conftest import make_call, make_pool, submitted_application
+from tests.applications.conftest import MINIMAL_PDF
+from tests.conftest import make_user
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+
+    def user(self, role: str):
+        return self.users[role]
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["objects"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
+
+
+@pytest.fixture
+def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator, superuser) -> World:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Sessions in the cookie, so that the rows a request writes are the portal's data alone.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    owner, outsider = applicant, other_org_applicant
+    member = make_user("member@example.kr")
+
+    organization = OrganizationFactory(legal_name="광주 AI 주식회사")
+    MembershipFactory(organization=organization, user=owner, role=Membership.Role.OWNER)
+    MembershipFactory(organization=organization, user=member, role=Membership.Role.MEMBER)
+    other_organization = OrganizationFactory(legal_name="다른 기관")
+    MembershipFactory(organization=other_organization, user=outsider, role=Membership.Role.OWNER)
+
+    gpu = make_pool(10)
+    call = make_call(gpu, max_per_application=8)
+    decided_call = make_call(gpu, max_per_application=8)
+    spare_call = make_call(gpu, max_per_application=8)  # nobody has applied to it yet
+
+    # The owner's organisation: a complete draft to the open call, and a submitted application
+    # to another.
+    draft = services.application_start(actor=owner, call=call, organization=organization)
+    for name in ("project_title", "summary", "plan", "expected_outcome"):
+        setattr(draft, name, "제조 결함 탐지")
+    draft.purpose, draft.industry_domain = "training", "automotive"
+    draft.business_certificate = pdf("certificate.pdf")
+    draft.save()
+    ApplicationItem.objects.create(
+        application=draft, offering=gpu, quantity=2, starts_on=call.service_starts_on, ends_on=call.service_ends_on
+    )
+    PriorityClaim.objects.create(
+        application=draft, kind=PriorityClaim.Kind.GWANGJU_LOCATED, details="본사", evidence=pdf("lease.pdf")
+    )
+    submitted = submitted_application(decided_call, (gpu, 4))
+    submitted.organization = organization
+    submitted.business_certificate = pdf("certificate.pdf")
+    submitted.save()
+    claim = PriorityClaim.objects.create(
+        application=submitted, kind=PriorityClaim.Kind.GWANGJU_LOCATED, details="본사", evidence=pdf("lease.pdf")
+    )
+
+    # The outsider's organisation: an approved application with its (pending) allocation.
+    approved = submitted_application(call, (gpu, 2))
+    approved.organization = other_organization
+    approved.save()
+    [allocation] = allocation_services.application_approve(actor=None, application=approved)
+
+    # The owner invites the outsider, who may accept; nobody else can.
+    invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
+
+    # Someone who signed up and has not verified yet, and a password-reset key of the owner.
+    unverified = UserFactory(email="unverified@example.kr")
+    confirmation = EmailConfirmationHMAC(
+        EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False, primary=True)
+    )
+
+    objects = {
+        "organization": organization,
+        "other_organization": other_organization,
+        "call": call,
+        "decided_call": decided_call,
+        "spare_call": spare_call,
+        "offering": Offering.objects.get(pk=gpu.pk),
+        "draft": draft,
+        "submitted": submitted,
+        "claim": claim,
+        "approved": approved,
+        "allocation": Allocation.objects.get(pk=allocation.pk),
+        "invitation": invitation,
+        "owner": owner,
+        "group": Group.objects.get(name=REVIEWERS),
+        "email_address": EmailAddress.objects.get(user=owner),
+        "confirmation_key": confirmation.key,
+        "reset_uid": user_pk_to_url_str(owner),
+        "reset_key": default_token_generator.make_token(owner),
+        "application_type": ContentType.objects.get_for_model(Application),
+    }
+    users = {
+        "anonymous": None,
+        "owner": owner,
+        "member": member,
+        "outsider": outsider,
+        "reviewer": reviewer,
+        "operator": operator,
+        "superuser": superuser,
+    }
+    return World(users=users, objects=objects)

@@ -1,0 +1,71 @@
+"""Every URL of the project refuses a POST without the CSRF token, whoever sends it, before the
+view runs: nothing is written. A POST with the token gets through to the view, so the refusals
+below are the token's doing."""
+
+import logging
+
+import pytest
+from django.db import transaction
+from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
+
+from tests.security.access_table import ACCESS
+from tests.security.patterns import database_writes, project_url_patterns
+
+pytestmark = pytest.mark.django_db
+
+KEYS = sorted({pattern.key for pattern in project_url_patterns()} & set(ACCESS))
+
+
+def post(world, key: str, role: str, caplog, *, token: bool) -> tuple[int, bool, list[str]]:
+    """POST the access table's body for ``key`` as ``role`` with CSRF checks on; the status,
+    whether anything was written, and the CSRF refusals logged."""
+    entry = ACCESS[key]
+    path = entry.path.format(**world.objects)
+    data = dict(entry.data(world)) if entry.data else {}
+    caplog.clear()
+    with transaction.atomic():
+        client = Client(enforce_csrf_checks=True)
+        if (user := world.user(role)) is not None:
+            client.force_login(user)
+        if token:
+            secret = _get_new_csrf_string()
+            client.cookies["csrftoken"] = secret
+            data["csrfmiddlewaretoken"] = secret
+        before = database_writes()
+        response = client.post(path, data)
+        written = database_writes() != before
+        transaction.set_rollback(True)
+    refusals = [record.getMessage() for record in caplog.records if record.name == "django.security.csrf"]
+    return response.status_code, written, refusals
+
+
+@pytest.mark.parametrize("role", ["anonymous", "owner", "superuser"])
+def test_every_url_refuses_a_post_without_the_csrf_token(world, caplog, role):
+    caplog.set_level(logging.WARNING, logger="django.security.csrf")
+    let_through = []
+    for key in KEYS:
+        status, written, refusals = post(world, key, role, caplog, token=False)
+        if status != 403 or written or not refusals:
+            let_through.append(f"{key}: {status}, wrote {written}, refusals {refusals}")
+
+    assert let_through == []
+
+
+@pytest.mark.parametrize(
+    ("key", "role"),
+    [
+        ("organization_edit", "owner"),
+        ("application_withdraw", "owner"),
+        ("admin:applications_application_decide", "reviewer"),
+        ("admin:applications_call_changelist", "superuser"),
+        ("account_logout", "owner"),
+    ],
+)
+def test_a_post_with_the_csrf_token_reaches_the_view(world, caplog, key, role):
+    caplog.set_level(logging.WARNING, logger="django.security.csrf")
+
+    status, _, refusals = post(world, key, role, caplog, token=True)
+
+    assert refusals == []
+    assert status != 403
