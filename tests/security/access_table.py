@@ -93,6 +93,29 @@ def draft_data(world) -> dict:
     }
 
 
+def change_request_data(world) -> dict:
+    return {
+        "kind": "extension",
+        "justification": "더 필요",
+        "ends_on": (world.award.ends_on.replace(day=28)).isoformat(),
+    }
+
+
+def report_data(world) -> dict:
+    return {"work_done": "학습 완료", "outcomes": "정확도 향상", "publications": ""}
+
+
+def survey_data(world) -> dict:
+    # "0" is "did not use"; every area must be answered.
+    return {
+        "rating_compute": "5",
+        "rating_dev_env": "4",
+        "rating_data_saas": "0",
+        "rating_support": "5",
+        "comments": "",
+    }
+
+
 def selected(pk_name: str, action: str, **extra):
     """An admin changelist action on one object, confirmed."""
     return lambda world: {
@@ -211,6 +234,28 @@ ACCESS: dict[str, Entry] = {
     "application_certificate": Entry("/applications/{draft.pk}/certificate/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
     "claim_evidence": Entry("/claims/{claim.pk}/evidence/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
 
+    # ---- After the award: requests, reports, surveys; each user's e-mails ------------------------
+    #            anonymous    owner        member       outsider     reviewer     operator     superuser
+    # The allocation already has a request awaiting a decision: the form says so and nothing is written.
+    "change_request_new": Entry("/allocations/{award.pk}/change/", data=change_request_data,
+        get=MEMBERS,
+        post=MEMBERS),
+    "change_request_withdraw": Entry("/change-requests/{change_request.pk}/withdraw/",
+        data=lambda w: {"reason": "취소"},
+        get=POST_ONLY,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    # Staff read reports (reviewers weigh an organisation's record); only members file them.
+    "report_detail": Entry("/reports/{report.pk}/", data=report_data,
+        get=MEMBERS_STAFF,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      REDIRECT,    REDIRECT,    REDIRECT)),
+    "report_attachment": Entry("/reports/{filed_report.pk}/attachment/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
+    "survey_answer": Entry("/surveys/{survey.pk}/", data=survey_data,
+        get=MEMBERS,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    "notification_list": Entry("/notifications/", data=lambda w: {"language": "en"},
+        get=LOGGED_IN,
+        post=(LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE,        DONE)),
+
     # ---- The operator's dashboard and the public statistics --------------------------------------
     "dashboard": Entry("/ops/", get=OPERATORS, post=NOBODY_POSTS),
     "dashboard_export": Entry("/ops/export/capacity.csv", get=OPERATORS, post=NOBODY_POSTS),
@@ -252,9 +297,10 @@ ACCESS: dict[str, Entry] = {
     "account_confirm_login_code": Entry("/accounts/login/code/confirm/",
         get=(REDIRECT,     REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
         post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    # A logged-in user's choice is saved on their profile (their e-mails and other browsers follow).
     "set_language": Entry("/i18n/setlang/", data=lambda w: {"language": "en"},
         get=(REDIRECT,     REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
-        post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+        post=(REDIRECT,    DONE,        DONE,        DONE,        DONE,        DONE,        DONE)),
 
     # ---- The admin site ----------------------------------------------------------------------------
     #            anonymous    owner        member       outsider     reviewer     operator     superuser
@@ -333,5 +379,34 @@ ACCESS: dict[str, Entry] = {
                   change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
                   action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK, DONE, DONE),
                   action_data=selected("allocation", "revoke")),
+
+    # After the award: reviewers decide change requests like applications; reports and surveys are
+    # read-only records; operators follow the e-mail log and may queue a failed e-mail again.
+    **model_admin("aftercare.changerequest", "change_request", view=ALL_STAFF, add=NOBODY_ADMIN,
+                  add_post=NOBODY_ADMIN, change=ALL_STAFF, change_post=SUPERUSER, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN, action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE, OK, DONE),
+                  action_data=selected("change_request", "reject_selected", reason="예산 소진")),
+    "admin:aftercare_changerequest_decide": Entry("/admin/aftercare/changerequest/{change_request.pk}/decide/",
+        data=lambda w: {"decision": "reject", "reason": "자원 부족"},
+        get=REVIEWERS, post=REVIEWERS_DO),
+    **model_admin("aftercare.report", "report", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=ALL_STAFF, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=ALL_STAFF, action_data=selected("report", "delete_selected")),
+    # The survey's invitations and answers (free text included) are the operators'.
+    **model_admin("aftercare.surveyinvitation", "survey", view=OPERATORS_ADMIN, add=NOBODY_ADMIN,
+                  add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN, action=OPERATORS_ADMIN, action_data=selected("survey", "delete_selected")),
+    **model_admin("aftercare.surveyresponse", "survey_response", view=OPERATORS_ADMIN, add=NOBODY_ADMIN,
+                  add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN, action=OPERATORS_ADMIN,
+                  action_data=selected("survey_response", "delete_selected")),
+    # Saving a notification's (read-only) page writes the admin's log entry and nothing else; the
+    # "queue again" action leaves an e-mail that was not refused as it is.
+    **model_admin("notifications.notification", "notification", view=OPERATORS_ADMIN, add=NOBODY_ADMIN,
+                  add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN,
+                  change_post=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, DONE, DONE),
+                  delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, REDIRECT, REDIRECT),
+                  action_data=selected("notification", "retry")),
 }
 # fmt: on

@@ -7,6 +7,7 @@ key. ``World.user(role)`` gives the user of each role of the access table.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from allauth.account.forms import default_token_generator
@@ -15,12 +16,16 @@ from allauth.account.utils import user_pk_to_url_str
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.roles import REVIEWERS
+from aftercare import services as aftercare_services
+from aftercare.models import ChangeRequest, Report, SurveyInvitation
 from allocations import services as allocation_services
 from allocations.models import Allocation, Offering
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
+from notifications.models import Notification
 from tests.allocations.conftest import make_call, make_pool, submitted_application
 from tests.applications.conftest import MINIMAL_PDF
 from tests.conftest import make_user
@@ -93,6 +98,60 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
     approved.save()
     [allocation] = allocation_services.application_approve(actor=None, application=approved)
 
+    # After the award (aftercare/): the owner's organisation holds an active allocation with an
+    # extension request awaiting a reviewer, a progress report to file, a filed final report with
+    # an attachment and a survey to answer; the outsider's organisation answered its survey.
+    award_call = make_call(gpu, max_per_application=8)
+    awarded = submitted_application(award_call, (gpu, 1))
+    awarded.organization = organization
+    awarded.save()
+    [award] = allocation_services.application_approve(actor=None, application=awarded)
+    allocation_services.allocation_provision(allocation_id=award.pk)
+    award = Allocation.objects.get(pk=award.pk)
+    change_request = aftercare_services.change_request_submit(
+        actor=owner,
+        allocation=award,
+        kind=ChangeRequest.Kind.EXTENSION,
+        justification="학습 기간 연장",
+        ends_on=award.ends_on + timedelta(days=30),
+        units=None,
+    )
+    today = timezone.localdate()
+    report = Report.objects.create(
+        application=awarded,
+        organization=organization,
+        kind=Report.Kind.PROGRESS,
+        period_starts_on=award.starts_on,
+        period_ends_on=award.ends_on,
+        requested_on=today,
+        due_on=today + timedelta(days=21),
+    )
+    filed_report = Report.objects.create(
+        application=awarded,
+        organization=organization,
+        kind=Report.Kind.FINAL,
+        status=Report.Status.SUBMITTED,
+        period_starts_on=award.starts_on,
+        period_ends_on=award.ends_on,
+        requested_on=today,
+        due_on=today + timedelta(days=30),
+        work_done="모델 학습",
+        attachment=pdf("report.pdf"),
+        submitted_at=timezone.now(),
+    )
+    survey = SurveyInvitation.objects.create(
+        application=awarded, organization=organization, call=award_call, occasion="service_ended"
+    )
+    answered_survey = SurveyInvitation.objects.create(
+        application=approved, organization=other_organization, call=call, occasion="service_ended"
+    )
+    survey_response = aftercare_services.survey_respond(
+        actor=outsider,
+        invitation=answered_survey,
+        ratings={"rating_compute": 4, "rating_dev_env": None, "rating_data_saas": None, "rating_support": 5},
+        comments="좋았음",
+    )
+
     # The owner invites the outsider, who may accept; nobody else can.
     invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
 
@@ -122,6 +181,14 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "reset_uid": user_pk_to_url_str(owner),
         "reset_key": default_token_generator.make_token(owner),
         "application_type": ContentType.objects.get_for_model(Application),
+        "award": award,
+        "change_request": change_request,
+        "report": report,
+        "filed_report": filed_report,
+        "survey": survey,
+        "answered_survey": answered_survey,
+        "survey_response": survey_response,
+        "notification": Notification.objects.filter(kind="invitation").latest("pk"),
     }
     users = {
         "anonymous": None,
