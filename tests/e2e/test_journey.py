@@ -135,7 +135,8 @@ def test_applicant_reviewer_and_operator_in_a_real_browser(
     tmp_path,
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    start_worker(task_queue)
+    # The worker delivers the e-mails too (notifications/): into the same development mailbox.
+    start_worker(task_queue, EMAIL_BACKEND="file", EMAIL_FILE_PATH=str(mailbox))
     from accounts.roles import OPERATORS, REVIEWERS
 
     reviewer = make_user("reviewer@nai-dc.kr", is_staff=True, group=REVIEWERS)
