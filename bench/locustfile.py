@@ -166,15 +166,15 @@ class ReviewerUser(PortalUser):
     @task
     def review(self) -> None:
         self.log_in(self.session_key)
-        if not self.page(QUEUE, "reviewer: queue"):
+        if not self.page(QUEUE, "queue (reviewer)"):
             return
         self.wait()
         call = random.choice(PLAN["calls"])
-        queue = self.page(f"{QUEUE}?call__id__exact={call['id']}&status__exact=submitted", "reviewer: queue, filtered")
+        queue = self.page(f"{QUEUE}?call__id__exact={call['id']}&status__exact=submitted", "queue filtered (reviewer)")
         links = re.findall(r'href="(/admin/applications/application/\d+/decide/[^"]*)"', queue)
         if links:
             self.wait()
-            self.page(html.unescape(random.choice(links)), "reviewer: decision page")
+            self.page(html.unescape(random.choice(links)), "decision page (reviewer)")
 
 
 class SubmitPathUser(PortalUser):

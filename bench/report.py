@@ -8,7 +8,7 @@ to var/bench.json. Needs the machine's PostgreSQL and Redis, as .ci/run sets the
 
 Sizes (environment, defaults chosen so that the whole run takes well under 15 minutes on the
 2-core development machine): BENCH_QUEUE_ROUNDS=20, BENCH_DASHBOARD_ROUNDS=10,
-BENCH_PROVISIONING_N=1000, BENCH_SCALE_OUT_N=100, and the load test's phase lengths
+BENCH_PROVISIONING_N=600, BENCH_SCALE_OUT_N=100, and the load test's phase lengths
 BENCH_LOAD_MINIMAL_SECONDS=20, BENCH_LOAD_MIX_SECONDS=60, BENCH_LOAD_SUBMIT_SECONDS=30.
 Benchmarks print figures; a target missed is reported, not a failure. The exit status is 1 only
 when a benchmark could not run or the scale-out check found a wrong end state.
@@ -40,13 +40,14 @@ BENCHMARKS = [
     (
         "provisioning",
         "bench/provisioning.py",
-        os.environ.get("BENCH_PROVISIONING_N", "1000"),
+        os.environ.get("BENCH_PROVISIONING_N", "600"),
         "bench-provisioning.json",
     ),
     ("load", "bench/load.py", None, "bench-load.json"),
     ("scale-out", "bench/scale_out.py", os.environ.get("BENCH_SCALE_OUT_N", "100"), "bench-scale-out.json"),
 ]
 PORTS = (8710, 8711, 8712)
+FULL_CONNECTION_TABLE = "too many clients already"
 
 
 def preflight() -> None:
@@ -109,23 +110,25 @@ def collect_static() -> None:
     )
 
 
-def run(name: str, script: str, argument: str | None, log_dir: Path) -> tuple[int, float]:
+def run(name: str, script: str, argument: str | None, log_dir: Path) -> tuple[int, float, str]:
     """Run one benchmark, its output shown as it comes and kept in var/bench-logs/."""
     print(f"\n=== {name}: {script} {argument or ''}".rstrip(), flush=True)
     started = time.perf_counter()
     command = [PYTHON, script, *([argument] if argument else [])]
     environment = {**os.environ, "BENCH_STATIC_ROOT": str(STATIC), "PYTHONUNBUFFERED": "1"}
-    with (log_dir / f"{name.replace(' ', '-')}.log").open("w") as log:
+    output = []
+    with (log_dir / f"{name.replace(' ', '-')}.log").open("a") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         for line in process.stdout:
             sys.stdout.write(line)
             log.write(line)
+            output.append(line)
         process.wait()
     seconds = time.perf_counter() - started
     print(f"=== {name}: exit {process.returncode} after {seconds:.0f} s", flush=True)
-    return process.returncode, seconds
+    return process.returncode, seconds, "".join(output)
 
 
 def ms(value) -> str:
@@ -154,6 +157,7 @@ def queue_rows(figures: dict) -> list[dict]:
             queries=r["queries"],
             median=r["median_ms"],
             p95=r["p95_ms"],
+            result="cancelled after 30 s" if r.get("timed_out") else "",
         )
         for r in figures["rows"]
     ]
@@ -190,9 +194,9 @@ def provisioning_rows(figures: dict) -> list[dict]:
 
 
 LOAD_PHASES = {
-    "minimal": "load: minimal view, 50 users, no pause",
-    "mix": "load: mix, 40 applicants + 10 reviewers",
-    "submit_path": "load: submit path, 50 users, no pause",
+    "minimal": "minimal view, 50 users, no pause",
+    "mix": "mix",
+    "submit_path": "submit path, 50 users, no pause",
 }
 
 
@@ -201,18 +205,22 @@ def load_rows(figures: dict) -> list[dict]:
     for name, phase in figures["phases"].items():
         kinds = phase["kinds"] if name == "mix" else []
         for k in [*kinds, phase["total"]]:
-            if name == "minimal":
-                ratio = "ceiling"
-            elif name == "submit_path" and k is phase["total"]:
-                ratio = f"{figures['submit_path_ratio']:.1%} of ceiling"
+            if k is not phase["total"]:
+                case = f"mix: {k['kind']}"
+            elif name == "mix":
+                case = "mix: all (40 applicants, 10 reviewers, 1-5 s pauses)"
+            elif name == "submit_path":
+                case = "submit path: start + save draft + submit, 50 users"
             else:
-                ratio = ""
-            case = k["kind"]
-            if k is phase["total"]:
-                case = "all requests (start, save, submit)" if name == "submit_path" else "all requests"
+                case = "minimal view, 50 users, no pause"
+            ratio = ""
+            if name == "minimal":
+                ratio = "the ceiling"
+            elif name == "submit_path":
+                ratio = f"{figures['submit_path_ratio']:.1%} of the ceiling"
             rows.append(
                 row(
-                    LOAD_PHASES[name],
+                    "load test",
                     case,
                     median=k["p50_ms"],
                     p95=k["p95_ms"],
@@ -223,9 +231,11 @@ def load_rows(figures: dict) -> list[dict]:
                 )
             )
         if phase["client_cpu_bound"]:
-            rows.append(row(LOAD_PHASES[name], "(locust's own process passed 90% of a core)"))
-    rows.append(row("load", "server errors logged by gunicorn", result=str(figures["server_errors_logged"])))
-    rows.append(row("load", "submits counted but not in the database", result=str(figures["submits_not_in_database"])))
+            rows.append(row("load test", f"({LOAD_PHASES[name]}: locust's own process passed 90% of a core)"))
+    rows.append(row("load test", "server errors logged by gunicorn", result=str(figures["server_errors_logged"])))
+    rows.append(
+        row("load test", "submits not found submitted in the database", result=str(figures["submits_not_in_database"]))
+    )
     return rows
 
 
@@ -261,15 +271,28 @@ def scale_out_rows(figures: dict) -> list[dict]:
 
 def target_rows(load: dict | None) -> list[dict]:
     if load is None:
-        return [row("target", "load test targets", result="not measured")]
-    names = {
-        "p95_below_250_ms": "p95 < 250 ms (every request kind of the mix)",
-        "zero_errors": "0 errors",
-        "submit_path_at_least_30_percent_of_minimal": "submit path ≥ 30% of the minimal view",
-    }
+        return [row("target", "the load test's targets", result="not measured")]
+    targets = load["targets"]
+    mix = load["phases"]["mix"]
+    slow = [k["kind"] for k in mix["kinds"] if k["p95_ms"] >= 250]
+
+    def verdict(name: str) -> str:
+        return "met" if targets[name]["met"] else "NOT met"
+
     return [
-        row("target", f"{names[name]}: {target['detail']}", result="met" if target["met"] else "NOT met")
-        for name, target in load["targets"].items()
+        row(
+            "target",
+            "p95 < 250 ms, every request kind of the mix",
+            p95=mix["total"]["p95_ms"],
+            result=verdict("p95_below_250_ms") + (f" ({len(slow)} of {len(mix['kinds'])} kinds ≥ 250 ms)" * bool(slow)),
+        ),
+        row("target", "0 errors (failed requests, server errors, lost submits)", result=verdict("zero_errors")),
+        row(
+            "target",
+            "submit path ≥ 30% of the minimal view's throughput",
+            ratio=f"{load['submit_path_ratio']:.1%}",
+            result=verdict("submit_path_at_least_30_percent_of_minimal"),
+        ),
     ]
 
 
@@ -295,8 +318,6 @@ COLUMNS = [
 
 def print_table(rows: list[dict]) -> None:
     widths = {key: max(len(title), *(len(r[key]) for r in rows)) for key, title, _ in COLUMNS}
-    # Targets' cases are sentences: they may run past the column rather than widen it.
-    widths["case"] = min(widths["case"], 58)
     line = "  ".join(f"{title:{align}{widths[key]}}" for key, title, align in COLUMNS)
     print(line)
     print("  ".join("-" * widths[key] for key, _, _ in COLUMNS))
@@ -320,10 +341,23 @@ def main() -> None:
     runs, rows, figures = {}, [], {}
     try:
         for name, script, argument, output in BENCHMARKS:
-            code, seconds = run(name, script, argument, log_dir)
+            code, seconds, printed = run(name, script, argument, log_dir)
+            retried = code != 0 and FULL_CONNECTION_TABLE in printed
+            if retried:
+                # PostgreSQL refused a connection because other programs held all of them: that
+                # says nothing about the portal, so the benchmark is run once more.
+                print(f"=== {name}: PostgreSQL had no free connection; running it again in 30 s", flush=True)
+                time.sleep(30)
+                code, more, _ = run(name, script, argument, log_dir)
+                seconds += more
             path = VAR / output
             figures[name] = json.loads(path.read_text()) if path.exists() else None
-            runs[name] = {"command": f"{script} {argument or ''}".strip(), "exit": code, "seconds": round(seconds)}
+            runs[name] = {
+                "command": f"{script} {argument or ''}".strip(),
+                "exit": code,
+                "seconds": round(seconds),
+                "retried": retried,
+            }
             if figures[name] is None:
                 rows.append(row(name, f"did not finish (exit {code}); see var/bench-logs/", result="FAILED"))
             else:
@@ -340,7 +374,9 @@ def main() -> None:
         f"{description['load_average_at_start']} at the start, {description['load_average_at_end']} at the end"
     )
     print_table(rows)
-    durations = ", ".join(f"{name} {run_['seconds']} s" for name, run_ in runs.items())
+    durations = ", ".join(
+        f"{name} {run_['seconds']} s" + (" (run twice)" if run_["retried"] else "") for name, run_ in runs.items()
+    )
     print(f"wall time {wall / 60:.1f} min ({durations})")
     (VAR / "bench.json").write_text(
         json.dumps(
