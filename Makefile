@@ -1,12 +1,13 @@
 # The two commands: `make run` (laptop: SQLite + Celery's file-system broker, no servers) and
 # `make test` (the whole suite; honours DATABASE_URL and CELERY_BROKER_URL when set).
+# `make bench` runs the benchmarks against the machine's PostgreSQL and Redis.
 
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install lint messages check-deploy clean
+.PHONY: run test install lint messages check-deploy bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -16,6 +17,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@touch $@
 
 install: $(VENV)/.installed
+
+# Benchmark-only tools (locust), kept out of requirements-dev.txt so that `make test` never pays for them.
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	@touch $@
 
 run: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
@@ -46,6 +52,12 @@ check-deploy: install
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-secret-key-for-the-audit-only-0123456789 \
 	ALLOWED_HOSTS=portal.example.kr CSRF_TRUSTED_ORIGINS=https://portal.example.kr \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Every benchmark in bench/, one table of their figures (also var/bench.json); under 15 minutes on
+# two cores. Needs PostgreSQL and Redis, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal
+# CELERY_BROKER_URL=redis://127.0.0.1:6379/0 (as .ci/run sets them); scratch databases and Redis DB 12.
+bench: $(VENV)/.bench-installed
+	$(PY) bench/report.py
 
 clean:
 	rm -rf var/celery var/cache var/mail var/test-db.sqlite3*

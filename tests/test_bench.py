@@ -1,0 +1,43 @@
+"""The benchmarks' own pieces that can break silently: their web servers' settings must import
+and serve the minimal view, and the benchmark tools must be pinned (see also
+tests/applications/test_bench_browser_form.py).
+
+(The benchmarks themselves print figures; `make bench` runs them, not the test suite.)
+"""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import resolve
+
+from tests.processes import ROOT
+
+
+def test_benchmark_requirements_pin_exact_versions():
+    lines = [line.strip() for line in (ROOT / "requirements-bench.txt").read_text().splitlines()]
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    assert requirements
+    for requirement in requirements:
+        assert re.fullmatch(r"[A-Za-z0-9._\-\[\],]+==[0-9][0-9A-Za-z.\-+]*", requirement), requirement
+
+
+def test_the_bench_settings_serve_the_portal_and_a_minimal_view_over_plain_http():
+    import bench.load_settings as bench_settings
+
+    assert bench_settings.ROOT_URLCONF == "bench.load_urls"
+    assert not bench_settings.SECURE_SSL_REDIRECT
+    assert not bench_settings.SESSION_COOKIE_SECURE and not bench_settings.CSRF_COOKIE_SECURE
+    assert resolve("/bench/minimal/", urlconf="bench.load_urls").url_name == "bench_minimal"
+    assert resolve("/calls/", urlconf="bench.load_urls").url_name == "call_list"
+
+
+@pytest.mark.django_db
+def test_the_minimal_view_answers_through_the_portal_middleware(settings):
+    settings.ROOT_URLCONF = "bench.load_urls"
+
+    response = Client().get("/bench/minimal/")
+
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert "Content-Security-Policy" in response
