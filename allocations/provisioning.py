@@ -40,6 +40,11 @@ class Provisioner(Protocol):
 
     def deprovision(self, allocation: Allocation) -> None: ...
 
+    # Optional, for a backend that ``shares_portal_database``: ``provision`` for many allocations
+    # at once, in the caller's transaction, returning {allocation id: external reference}; any
+    # error raised leaves them all to be provisioned one by one.
+    # def provision_many(self, allocations: list[Allocation]) -> dict[int, str]: ...
+
 
 class ModelledCloudProvisioner:
     """The data center's cloud modelled in the database: one ``ProvisionedResource`` per allocation.
@@ -52,28 +57,33 @@ class ModelledCloudProvisioner:
     shares_portal_database = True
 
     def provision(self, allocation: Allocation) -> str:
-        delay = getattr(settings, "PROVISIONER_DELAY_SECONDS", 0)
-        if delay:
-            logger.info("modelled cloud: provisioning allocation %s takes %s s", allocation.pk, delay)
-            time.sleep(delay)
-        if getattr(settings, "PROVISIONER_ALWAYS_FAIL", False):
-            raise ProvisioningError("the modelled cloud refuses this quota (PROVISIONER_ALWAYS_FAIL)")
-        if allocation.attempts <= getattr(settings, "PROVISIONER_TRANSIENT_FAILURES", 0):
-            raise TransientProvisioningError(f"the modelled cloud is unavailable (attempt {allocation.attempts})")
-        reference = f"nai-dc/quota/{allocation.pk}"
+        return self.provision_many([allocation])[allocation.pk]
+
+    def provision_many(self, allocations: list[Allocation]) -> dict[int, str]:
+        for allocation in allocations:
+            delay = getattr(settings, "PROVISIONER_DELAY_SECONDS", 0)
+            if delay:
+                logger.info("modelled cloud: provisioning allocation %s takes %s s", allocation.pk, delay)
+                time.sleep(delay)
+            if getattr(settings, "PROVISIONER_ALWAYS_FAIL", False):
+                raise ProvisioningError("the modelled cloud refuses this quota (PROVISIONER_ALWAYS_FAIL)")
+            if allocation.attempts <= getattr(settings, "PROVISIONER_TRANSIENT_FAILURES", 0):
+                raise TransientProvisioningError(f"the modelled cloud is unavailable (attempt {allocation.attempts})")
+        references = {allocation.pk: f"nai-dc/quota/{allocation.pk}" for allocation in allocations}
         # One quota per allocation: a row made by an earlier or concurrent run is left as it is.
         ProvisionedResource.objects.bulk_create(
             [
                 ProvisionedResource(
                     allocation_id=allocation.pk,
-                    external_ref=reference,
+                    external_ref=references[allocation.pk],
                     offering_name=allocation.offering.name,
                     quantity=allocation.quantity,
                 )
+                for allocation in allocations
             ],
             ignore_conflicts=True,
         )
-        return reference
+        return references
 
     def resize(self, allocation: Allocation) -> None:
         """Set the quota to the allocation's quantity (after a supplement). Idempotent."""

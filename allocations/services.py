@@ -270,12 +270,21 @@ def applications_approve(
     return Approvals([application for application, _granted in approvals], allocations, refused)
 
 
-def _enqueue_provisioning(allocation_ids: list[int]) -> None:
-    from allocations.tasks import provision_allocation
+# Allocations provisioned together by one message (``allocations_provision``).
+PROVISIONING_BATCH = 100
 
-    for allocation_id in allocation_ids:
-        # If the broker is down the approval still stands: the sweeper re-drives it later.
-        transaction.on_commit(lambda pk=allocation_id: _send_quietly(provision_allocation, pk))
+
+def _enqueue_provisioning(allocation_ids: list[int]) -> None:
+    """After the commit, one message per allocation, or per batch of them when an approval made
+    several. If the broker is down the approval still stands: the sweeper re-drives it later."""
+    from allocations.tasks import provision_allocation, provision_allocations
+
+    if len(allocation_ids) == 1:
+        transaction.on_commit(lambda: _send_quietly(provision_allocation, allocation_ids[0]))
+        return
+    for start in range(0, len(allocation_ids), PROVISIONING_BATCH):
+        batch = allocation_ids[start : start + PROVISIONING_BATCH]
+        transaction.on_commit(lambda batch=batch: _send_quietly(provision_allocations, batch))
 
 
 def _enqueue_decision_email(transition) -> None:
@@ -387,6 +396,68 @@ def allocation_provision(*, allocation_id: int) -> Allocation:
         return _activate(allocation, reference, backend, claimed_from=Allocation.State.PROVISIONING)
 
 
+class NotProvisionableTogether(ProvisioningError):
+    """``allocations_provision`` cannot provision this batch in one go; provision each allocation
+    on its own (``allocation_provision``), which deals with the backend's error for it."""
+
+
+def allocations_provision(*, allocation_ids: list[int]) -> list[Allocation]:
+    """Provision many pending allocations (an approval's batch) in one transaction: claim,
+    quotas and activation of all of them, the allocations locked in id order. Only with a backend
+    that keeps its quotas in the portal's database and provisions in bulk (the modelled cloud):
+    a crash rolls the whole batch back, as ``allocation_provision`` does for one. Allocations
+    already past provisioning are returned as they are.
+
+    Raises ``NotProvisionableTogether`` (and changes nothing) when the backend cannot, or when it
+    refuses any allocation of the batch: provision each on its own then.
+    """
+    backend = provisioner()
+    if not (getattr(backend, "shares_portal_database", False) and hasattr(backend, "provision_many")):
+        raise NotProvisionableTogether("the provisioner provisions one allocation at a time")
+    try:
+        return _provision_together(sorted(set(allocation_ids)), backend)
+    except ProvisioningError as error:
+        raise NotProvisionableTogether(str(error)) from error
+
+
+@transaction.atomic
+def _provision_together(allocation_ids: list[int], backend: Provisioner) -> list[Allocation]:
+    allocations = list(
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("offering")
+        .filter(pk__in=allocation_ids)
+        .order_by("pk")
+    )
+    claimed = [allocation for allocation in allocations if allocation.state in PROVISIONABLE]
+    if not claimed:
+        return allocations
+    claimed_from = {allocation.pk: allocation.state for allocation in claimed}
+    for allocation in claimed:
+        allocation.attempts += 1
+        allocation.state = Allocation.State.PROVISIONING  # what the backend sees; saved as active below
+    references = backend.provision_many(claimed)
+    now = timezone.now()
+    for allocation in claimed:
+        allocation.state, allocation.state_changed_at = Allocation.State.ACTIVE, now
+        allocation.external_ref, allocation.last_error = references[allocation.pk], ""
+    # The rows are locked and were provisionable: no compare-and-set needed.
+    Allocation.objects.bulk_update(claimed, ["state", "state_changed_at", "external_ref", "last_error", "attempts"])
+    AllocationTransition.objects.bulk_create(
+        AllocationTransition(allocation=allocation, from_state=from_state, to_state=to_state, created_at=now)
+        for allocation in claimed
+        for from_state, to_state in _activation_steps(claimed_from[allocation.pk])
+    )
+    return allocations
+
+
+def _activation_steps(claimed_from: str) -> list[tuple[str, str]]:
+    """The history of an activation: pending -> provisioning too when claimed in the same transaction."""
+    steps = [(Allocation.State.PROVISIONING, Allocation.State.ACTIVE)]
+    if claimed_from == Allocation.State.PENDING:
+        steps.insert(0, (Allocation.State.PENDING, Allocation.State.PROVISIONING))
+    return steps
+
+
 @transaction.atomic
 def _claim(allocation_id: int) -> Allocation:
     """pending -> provisioning, or one more attempt of an allocation provisioning."""
@@ -428,12 +499,9 @@ def _activate(
         if not current.holds_capacity:
             transaction.on_commit(lambda: backend.deprovision(current))
         return current
-    steps = [(Allocation.State.PROVISIONING, Allocation.State.ACTIVE)]
-    if claimed_from == Allocation.State.PENDING:
-        steps.insert(0, (Allocation.State.PENDING, Allocation.State.PROVISIONING))
     AllocationTransition.objects.bulk_create(
         AllocationTransition(allocation=allocation, from_state=from_state, to_state=to_state, created_at=now)
-        for from_state, to_state in steps
+        for from_state, to_state in _activation_steps(claimed_from)
     )
     allocation.state, allocation.state_changed_at = Allocation.State.ACTIVE, now
     allocation.external_ref, allocation.last_error = reference, ""

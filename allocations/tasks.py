@@ -33,6 +33,18 @@ def provision_allocation(self, allocation_id: int) -> str:
         raise self.retry(exc=error, countdown=min(2**attempts, 600), max_retries=None) from error
 
 
+@shared_task(name="allocations.provision_allocations", acks_late=True, reject_on_worker_lost=True)
+def provision_allocations(allocation_ids: list[int]) -> int:
+    """An approval's batch in one transaction; when it cannot go together (a backend error, a
+    backend that provisions one at a time), one message per allocation, each with its retries."""
+    try:
+        return len(services.allocations_provision(allocation_ids=allocation_ids))
+    except services.NotProvisionableTogether:
+        for allocation_id in allocation_ids:
+            provision_allocation.delay(allocation_id)
+        return 0
+
+
 @shared_task(name="allocations.expire_allocations")
 def expire_allocations() -> int:
     expired = 0

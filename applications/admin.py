@@ -6,8 +6,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -406,6 +407,40 @@ BULK_DECISIONS: dict[str, tuple[Callable, str, bool, str]] = {
 }
 
 
+def _reversed(field):
+    if isinstance(field, str):
+        return field.removeprefix("-") if field.startswith("-") else f"-{field}"
+    field = field.copy()
+    field.reverse_ordering()
+    return field
+
+
+class QueueChangeList(ChangeList):
+    """Sorting by the rank column sorts by call and, within a call, in the ranking's own order
+    (ranked applications first, score, submission time, id): the order of the ranks, without
+    computing every row's rank to sort them (a count per row, quadratic over a call)."""
+
+    RANK_ORDER = [
+        "call",
+        "call_id",
+        Case(When(status__in=selectors.RANKED_STATUSES, then=Value(0)), default=Value(1)).asc(),
+        "-priority_score",
+        "submitted_at",
+        "pk",
+    ]
+
+    def get_ordering(self, request, queryset):
+        ordering = []
+        for field in super().get_ordering(request, queryset):
+            if field == "rank":
+                ordering.extend(self.RANK_ORDER)
+            elif field == "-rank":
+                ordering.extend(_reversed(part) for part in self.RANK_ORDER)
+            else:
+                ordering.append(field)
+        return ordering
+
+
 @admin.register(Application)
 class ApplicationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
     """The review queue. Read-only: decisions go through the allocation engine's services, from
@@ -484,6 +519,9 @@ class ApplicationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
         return may_decide(request)
 
     # --- The queue ----------------------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
 
     def get_queryset(self, request):
         return selectors.with_rank(super().get_queryset(request)).annotate(

@@ -211,6 +211,15 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# Applications that compete in a call's ranking (everything submitted and not withdrawn).
+RANKED_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.WAITLISTED,
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.REJECTED,
+)
+
+
 class ApplicationPurpose(models.TextChoices):
     TRAINING = "training", _("Training")
     INFERENCE = "inference", _("Inference")
@@ -253,7 +262,16 @@ class Application(models.Model):
         verbose_name_plural = _("applications")
         ordering = ["-created_at"]
         permissions = [("decide_application", _("Can decide applications (approve, wait-list, reject)"))]
-        indexes = [models.Index(fields=["call", "status", "-priority_score", "submitted_at"], name="application_queue")]
+        indexes = [
+            models.Index(fields=["call", "status", "-priority_score", "submitted_at"], name="application_queue"),
+            # The call's ranking order over the ranked applications only: a rank (the number of
+            # applications ahead) is an index range count, not a scan of the table.
+            models.Index(
+                fields=["call", "-priority_score", "submitted_at", "id"],
+                condition=Q(status__in=RANKED_STATUSES),
+                name="application_rank",
+            ),
+        ]
         constraints = [
             # One application per organisation and call, whatever the web processes race to do.
             models.UniqueConstraint(fields=["organization", "call"], name="application_one_per_org_and_call"),

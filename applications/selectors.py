@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from applications import priority
 from applications.models import (
+    RANKED_STATUSES,
     Application,
     ApplicationItem,
     ApplicationTransition,
@@ -117,15 +118,6 @@ def calls_with_my_application(user: User, calls) -> dict[int, Application]:
     }
 
 
-# Applications that compete in a call's ranking (everything submitted and not withdrawn).
-RANKED_STATUSES = (
-    Application.Status.SUBMITTED,
-    Application.Status.WAITLISTED,
-    Application.Status.APPROVED,
-    Application.Status.REJECTED,
-)
-
-
 def ranked(applications: QuerySet[Application]) -> QuerySet[Application]:
     """Applications in the order a call decides them: priority score (higher first), then
     submission time (earlier first), then id."""
@@ -135,7 +127,9 @@ def ranked(applications: QuerySet[Application]) -> QuerySet[Application]:
 def with_rank(applications: QuerySet[Application]) -> QuerySet[Application]:
     """Annotate ``rank``: the position in its call's ranking, whatever else filters the rows.
 
-    One correlated count per row, in the same query, so a page of the queue costs one query.
+    One correlated count per row, in the same query, so a page of the queue costs one query;
+    each count is a range of the ``application_rank`` index. Counting is linear in the rank, so
+    order by ``ranked()`` (the same order) rather than by ``rank`` over a whole call.
     """
     ahead = (
         Application.objects.filter(call=OuterRef("call"), status__in=RANKED_STATUSES)

@@ -260,3 +260,90 @@ def test_a_crash_while_a_remote_cloud_provisions_leaves_the_claim_for_the_sweepe
         ("pending", "provisioning"),
         ("provisioning", "active"),
     ]
+
+
+# --- An approval's batch, provisioned together ----------------------------------------------------
+
+
+@pytest.fixture
+def batch(reviewer, gpu_pool, storage_pool):
+    """Three applications approved together (what filling a call by priority does): four allocations."""
+    call = make_call(gpu_pool, storage_pool)
+    applications = [
+        submitted_application(call, (gpu_pool, 2), (storage_pool, 30)),
+        submitted_application(call, (gpu_pool, 1)),
+        submitted_application(call, (storage_pool, 5)),
+    ]
+    result = services.applications_approve(actor=reviewer, applications=applications)
+    assert len(result.allocations) == 4
+    return [allocation.pk for allocation in result.allocations]
+
+
+def states(allocation_ids) -> list[tuple[str, int]]:
+    return list(Allocation.objects.filter(pk__in=allocation_ids).order_by("pk").values_list("state", "attempts"))
+
+
+def test_a_batch_is_provisioned_together_each_allocation_once_with_its_history(batch):
+    allocations = services.allocations_provision(allocation_ids=batch)
+
+    assert [allocation.pk for allocation in allocations] == sorted(batch)
+    assert states(batch) == [("active", 1)] * 4
+    for allocation in Allocation.objects.filter(pk__in=batch):
+        assert allocation.external_ref == ProvisionedResource.objects.get(allocation=allocation).external_ref
+        assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
+            ("", "pending"),
+            ("pending", "provisioning"),
+            ("provisioning", "active"),
+        ]
+    assert not capacity.ledger_drift()
+
+
+def test_a_batch_provisioned_again_or_beside_single_tasks_is_left_as_it_is(batch):
+    tasks.provision_allocation.apply(args=[batch[0]])  # one of them went first on its own
+
+    tasks.provision_allocations.apply(args=[batch])
+    tasks.provision_allocations.apply(args=[batch])
+
+    assert states(batch) == [("active", 1)] * 4
+    assert ProvisionedResource.objects.filter(allocation_id__in=batch).count() == 4
+    assert Allocation.objects.filter(pk__in=batch, transitions__to_state="active").count() == 4
+
+
+def test_a_batch_the_backend_refuses_in_part_changes_nothing_and_goes_one_by_one(batch, settings):
+    settings.PROVISIONER_TRANSIENT_FAILURES = 1  # each allocation's first attempt
+
+    with pytest.raises(services.NotProvisionableTogether):
+        services.allocations_provision(allocation_ids=batch)
+
+    assert states(batch) == [("pending", 0)] * 4
+    assert not ProvisionedResource.objects.exists()
+    # One by one, each with its own retries (what the batch's task sends for each).
+    for allocation_id in batch:
+        tasks.provision_allocation.apply(args=[allocation_id])
+    assert states(batch) == [("active", 2)] * 4
+
+
+class DiesAfterMakingTheQuotas(ModelledCloudProvisioner):
+    def provision_many(self, allocations):
+        super().provision_many(allocations)
+        raise RuntimeError("worker lost")
+
+
+def test_a_crash_while_provisioning_a_batch_rolls_all_of_it_back(batch, settings):
+    settings.PROVISIONER_BACKEND = f"{__name__}.DiesAfterMakingTheQuotas"
+
+    with pytest.raises(RuntimeError):
+        services.allocations_provision(allocation_ids=batch)
+
+    assert states(batch) == [("pending", 0)] * 4
+    assert not ProvisionedResource.objects.exists()
+    assert not Allocation.objects.filter(pk__in=batch, transitions__to_state="provisioning").exists()
+
+
+def test_a_backend_outside_the_portals_database_provisions_a_batch_one_by_one(batch, settings):
+    settings.PROVISIONER_BACKEND = f"{__name__}.RemoteCloud"
+
+    with pytest.raises(services.NotProvisionableTogether):
+        services.allocations_provision(allocation_ids=batch)
+
+    assert states(batch) == [("pending", 0)] * 4

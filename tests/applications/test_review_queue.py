@@ -1,8 +1,10 @@
 """The review queue (the application changelist in the admin) and the call's priority policy."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -52,6 +54,31 @@ def test_the_rank_follows_the_score_then_the_submission_time(client, reviewer, g
     }
     in_call = [row.pk for row in rows if row.call_id == call.pk and row.rank is not None]
     assert in_call == [early_with_priority.pk, late_with_priority.pk, early_without_priority.pk]
+
+
+def test_sorting_by_the_rank_column_follows_the_ranks_without_counting_them_to_sort(client, reviewer, gpu_pool):
+    call = make_call(gpu_pool)
+    third = submitted_application(call, (gpu_pool, 1), submitted_at=T0)
+    first = with_score(submitted_application(call, (gpu_pool, 1), submitted_at=T0 + timedelta(hours=1)), 30)
+    second = with_score(submitted_application(call, (gpu_pool, 1), submitted_at=T0 + timedelta(hours=2)), 30)
+    Application.objects.filter(pk=second.pk).update(status=Application.Status.WAITLISTED)
+    draft = Application.objects.create(organization=OrganizationFactory(), call=call)
+    client.force_login(reviewer)
+    rank_column = "1"  # after the action check box
+
+    statements = []
+    with connection.execute_wrapper(lambda execute, sql, *args: statements.append(sql) or execute(sql, *args)):
+        ascending = queue(client, o=rank_column)
+    descending = queue(client, o=f"-{rank_column}")
+
+    # The rank is a count per row: ordering by it (by name, by its position in the select list or
+    # by its expression) would count every row of the call to sort them, a quadratic cost.
+    (page_query,) = [sql for sql in statements if '"rank"' in sql]
+    order_by = page_query.rpartition("ORDER BY")[2]
+    assert not re.search(r"(^|,)\s*\d+ (ASC|DESC)", order_by), order_by
+    assert "COUNT(" not in order_by and "rank" not in order_by, order_by
+    assert [(row.pk, row.rank) for row in ascending] == [(first.pk, 1), (second.pk, 2), (third.pk, 3), (draft.pk, None)]
+    assert [row.pk for row in descending] == [draft.pk, third.pk, second.pk, first.pk]
 
 
 def test_the_row_shows_claims_and_requested_gpu_and_storage_without_multiplying(

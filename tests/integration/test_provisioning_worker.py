@@ -208,3 +208,37 @@ def test_provisioning_run_twice_leaves_one_active_allocation_and_one_quota():
     assert allocation.state == Allocation.State.ACTIVE
     assert allocation.attempts == 1  # the second run found it active and did nothing
     assert_provisioned_once(allocation)
+
+
+def approve_a_batch() -> list[Allocation]:
+    """Approve an application for a GPU pool and a storage pool: one message for both allocations."""
+    gpu = make_pool(POOL_UNITS)
+    storage = make_pool(POOL_UNITS, name="Storage", kind="storage", unit="tb")
+    application = submitted_application(make_call(gpu, storage), (gpu, GRANTED_UNITS), (storage, GRANTED_UNITS))
+    return application_approve(actor=None, application=application)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_provisions_an_approvals_allocations_together(task_queue, start_worker):
+    start_worker(task_queue)
+
+    allocations = approve_a_batch()
+
+    for allocation in allocations:
+        wait_for_state(allocation, Allocation.State.ACTIVE)
+        assert allocation.attempts == 1
+        assert_provisioned_once(allocation)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_the_cloud_refuses_for_now_is_provisioned_one_by_one_with_retries(task_queue, start_worker):
+    # The batch's attempt rolls back whole (not counted); each allocation's own first attempt
+    # fails, is counted and retried after its backoff.
+    start_worker(task_queue, PROVISIONER_TRANSIENT_FAILURES="1")
+
+    allocations = approve_a_batch()
+
+    for allocation in allocations:
+        wait_for_state(allocation, Allocation.State.ACTIVE)
+        assert allocation.attempts == 2
+        assert_provisioned_once(allocation)
