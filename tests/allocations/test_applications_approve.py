@@ -54,7 +54,9 @@ def test_each_approval_has_the_history_and_the_nudges_of_a_single_approval(
         assert (transition.actor, transition.from_status, transition.reason) == (reviewer, "submitted", "filled")
     history = AllocationTransition.objects.order_by().values_list("from_state", "to_state", "actor", "reason")
     assert list(history.distinct()) == [("", "pending", reviewer.pk, "filled")]
-    assert len(callbacks) == 6 + 3  # a provisioning nudge per allocation, a decision e-mail per application
+    # One provisioning nudge for the batch's allocations (provisioned together), a decision
+    # e-mail per application.
+    assert len(callbacks) == 1 + 3
     assert (free(gpu_pool), free(storage_pool)) == (7, 70)
 
 
