@@ -258,7 +258,7 @@ def scale_out_rows(figures: dict) -> list[dict]:
         ),
         row(
             "scale-out",
-            f"{figures['allocations_expected']} allocations active, 2 workers ({workers})",
+            f"{figures['allocations_expected']} allocations active, 2 workers ({workers} provisioning messages)",
             throughput=f"{figures['allocations_per_s']} alloc/s",
             result=f"after {figures['all_active_in_s']} s",
         ),

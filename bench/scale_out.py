@@ -158,6 +158,9 @@ def wait_for(condition, what: str, servers: Servers, timeout: float = TIMEOUT_SE
     return time.perf_counter() - started
 
 
+PROVISIONING_TASKS = ("allocations.provision_allocation", "allocations.provision_allocations")
+
+
 def worker_totals(names: list[str]) -> dict[str, dict[str, int]]:
     from portal.celery import app
 
@@ -264,7 +267,10 @@ def main() -> None:
             "provisioned_resources": ProvisionedResource.objects.count(),
             "provisioned_distinct_allocations": ProvisionedResource.objects.values("allocation").distinct().count(),
             "allocations_not_claimed_and_activated_once": transitions.exclude(claimed=1, activated=1).count(),
-            "provisioned_by": {name: totals[name].get("allocations.provision_allocation", 0) for name in worker_names},
+            # Provisioning messages each worker ran: one per allocation, or one per approval's batch.
+            "provisioned_by": {
+                name: sum(totals[name].get(task, 0) for task in PROVISIONING_TASKS) for name in worker_names
+            },
             "decision_emails_by": {
                 name: totals[name].get("applications.send_decision_email", 0) for name in worker_names
             },
@@ -313,7 +319,7 @@ def print_report(report: dict) -> None:
         f"approve p50/p95 {report['approve_ms']['p50']}/{report['approve_ms']['p95']} ms (8 reviewers' tabs at once)"
     )
     print(
-        f"provisioned by {report['provisioned_by']}; decision e-mails by {report['decision_emails_by']}; "
+        f"provisioning messages run by {report['provisioned_by']}; decision e-mails by {report['decision_emails_by']}; "
         f"ProvisionedResource rows {report['provisioned_resources']} for {report['allocations']} allocations"
     )
     for refusal in report["refused"]:
