@@ -420,22 +420,18 @@ class QueueChangeList(ChangeList):
     (ranked applications first, score, submission time, id): the order of the ranks, without
     computing every row's rank to sort them (a count per row, quadratic over a call)."""
 
-    RANK_ORDER = [
-        "call",
-        "call_id",
-        Case(When(status__in=selectors.RANKED_STATUSES, then=Value(0)), default=Value(1)).asc(),
-        "-priority_score",
-        "submitted_at",
-        "pk",
-    ]
+    @staticmethod
+    def rank_order() -> list:
+        ranked_first = Case(When(status__in=selectors.RANKED_STATUSES, then=Value(0)), default=Value(1))
+        return ["call", "call_id", ranked_first.asc(), "-priority_score", "submitted_at", "pk"]
 
     def get_ordering(self, request, queryset):
         ordering = []
         for field in super().get_ordering(request, queryset):
             if field == "rank":
-                ordering.extend(self.RANK_ORDER)
+                ordering.extend(self.rank_order())
             elif field == "-rank":
-                ordering.extend(_reversed(part) for part in self.RANK_ORDER)
+                ordering.extend(_reversed(part) for part in self.rank_order())
             else:
                 ordering.append(field)
         return ordering
