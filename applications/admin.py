@@ -382,28 +382,58 @@ class BulkDecisionForm(forms.Form):
         self.fields["reason"].required = reason_required
 
 
-def _approve(actor, application: Application, reason: str):
-    return allocation_services.application_approve(actor=actor, application=application, reason=reason)
+Outcomes = list[tuple[Application, services.ApplicationError | None]]
 
 
-def _waitlist(actor, application: Application, reason: str):
-    return allocation_services.application_waitlist(actor=actor, application=application, reason=reason)
+def _approve(actor, applications: list[Application], reason: str) -> Outcomes:
+    """In full, in queue order, in one transaction (``applications_approve``: the ledger moves
+    once and the allocations are provisioned in batches); what does not fit is refused and the
+    rest go on, as one approval after the other would."""
+    result = allocation_services.applications_approve(actor=actor, applications=applications, reason=reason)
+    approved = {application.pk for application in result.approved}
+    refused = {application.pk: error for application, error in result.refused}
+    return [
+        (application, refused.get(application.pk))
+        for application in applications
+        if application.pk in approved or application.pk in refused
+    ]
 
 
-def _reject(actor, application: Application, reason: str):
-    return allocation_services.application_reject(actor=actor, application=application, reason=reason)
+def _one_by_one(service: Callable) -> Callable[..., Outcomes]:
+    def decide(actor, applications: list[Application], reason: str) -> Outcomes:
+        outcomes: Outcomes = []
+        for application in applications:
+            try:
+                service(actor=actor, application=application, reason=reason)
+            except services.ApplicationError as error:
+                outcomes.append((application, error))
+            else:
+                outcomes.append((application, None))
+        return outcomes
+
+    return decide
 
 
 # decision -> (service, message on success, reason required, confirmation question)
-BULK_DECISIONS: dict[str, tuple[Callable, str, bool, str]] = {
+BULK_DECISIONS: dict[str, tuple[Callable[..., Outcomes], str, bool, str]] = {
     "approve": (
         _approve,
         _("%(application)s approved."),
         False,
         _("Approve these applications in full, one after the other in queue order?"),
     ),
-    "waitlist": (_waitlist, _("%(application)s wait-listed."), False, _("Put these applications on the wait-list?")),
-    "reject": (_reject, _("%(application)s rejected."), True, _("Reject these applications?")),
+    "waitlist": (
+        _one_by_one(allocation_services.application_waitlist),
+        _("%(application)s wait-listed."),
+        False,
+        _("Put these applications on the wait-list?"),
+    ),
+    "reject": (
+        _one_by_one(allocation_services.application_reject),
+        _("%(application)s rejected."),
+        True,
+        _("Reject these applications?"),
+    ),
 }
 
 
@@ -832,17 +862,15 @@ class ApplicationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
         return self._bulk_decide(request, queryset, "reject")
 
     def _bulk_decide(self, request: HttpRequest, queryset: QuerySet[Application], decision: str):
-        """Confirm first (with a reason), then decide one application at a time through the
-        service, in queue order; a refusal is reported and the others go on."""
+        """Confirm first (with a reason), then decide through the services in queue order; a
+        refusal is reported and the others go on."""
         service, done, reason_required, question = BULK_DECISIONS[decision]
         applications = list(queryset.order_by(*self.QUEUE_ORDER))
         form = BulkDecisionForm(request.POST if "confirm" in request.POST else None, reason_required=reason_required)
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"].strip()
-            for application in applications:
-                try:
-                    service(request.user, application, reason)
-                except services.ApplicationError as error:
+            for application, error in service(request.user, applications, reason):
+                if error is not None:
                     self.message_user(
                         request,
                         gettext("%(application)s: %(error)s") % {"application": application, "error": error},

@@ -409,6 +409,23 @@ def test_a_bulk_approval_stops_granting_when_capacity_runs_out(client, reviewer,
     assert "A100 GPU" in notes[2][1]
 
 
+def test_a_bulk_approval_grants_in_one_batch(client, reviewer, gpu_pool, django_capture_on_commit_callbacks):
+    call = make_call(gpu_pool)
+    applications = [submitted_application(call, (gpu_pool, 1), submitted_at=T0) for _ in range(3)]
+    client.force_login(reviewer)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(
+            QUEUE,
+            {"action": "approve_selected", "_selected_action": [a.pk for a in applications], "confirm": "yes"},
+        )
+
+    assert levels(response) == [SUCCESS] * 3
+    assert [status_of(a) for a in applications] == ["approved"] * 3
+    # One transaction: one provisioning message for the three allocations, a decision e-mail each.
+    assert len(callbacks) == 1 + 3
+
+
 def test_a_bulk_rejection_needs_a_reason(client, reviewer, application, gpu_pool):
     other = submitted_application(application.call, (gpu_pool, 1))
     client.force_login(reviewer)
