@@ -354,7 +354,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
             "question": gettext("Approve these requests in full, one after the other, most urgent first?")
             if approve
             else gettext("Reject these requests?"),
-            "change_requests": change_requests,
+            "selected": change_requests,
             "form": form,
             "action": f"{decision}_selected",
             "action_checkbox_name": ACTION_CHECKBOX_NAME,

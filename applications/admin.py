@@ -886,7 +886,7 @@ class ApplicationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
             "opts": self.opts,
             "title": gettext("Confirm the decision"),
             "question": str(question),
-            "applications": applications,
+            "selected": applications,
             "form": form,
             "action": f"{decision}_selected",
             "action_checkbox_name": ACTION_CHECKBOX_NAME,

@@ -128,6 +128,9 @@ def test_bulk_rejection_asks_for_a_reason_first(client, reviewer, extension):
 
     confirm = client.post(QUEUE, selected)
     assert confirm.status_code == 200 and "confirm_action" in confirm.templates[0].name
+    page = confirm.content.decode()
+    assert extension.allocation.organization.legal_name in page
+    assert f'name="_selected_action" value="{extension.pk}"' in page  # carried to the confirmation
     client.post(QUEUE, {**selected, "confirm": "yes", "reason": ""})
     extension.refresh_from_db()
     assert extension.status == "submitted"

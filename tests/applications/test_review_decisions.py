@@ -386,6 +386,7 @@ def test_a_bulk_approval_asks_for_confirmation_first(client, reviewer, applicati
     assert response.status_code == 200
     assert application.organization.legal_name in response.content.decode()
     assert 'name="confirm"' in response.content.decode()
+    assert f'name="_selected_action" value="{application.pk}"' in response.content.decode()
     assert status_of(application) == Application.Status.SUBMITTED
 
 
