@@ -4,11 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import User
-from portal.admin_actions import WellFormedSelectionMixin
 
 
 @admin.register(User)
-class UserAdmin(WellFormedSelectionMixin, DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ["email"]

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from allocations import capacity, services
 from allocations.models import Allocation, AllocationTransition, CapacityPhase, Offering
 from applications.admin import HistoryInline
-from portal.admin_actions import WellFormedSelectionMixin
 
 
 class CapacityPhaseFormSet(forms.BaseInlineFormSet):
@@ -40,7 +39,7 @@ class CapacityPhaseInline(admin.TabularInline):
 
 
 @admin.register(Offering)
-class OfferingAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
+class OfferingAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "unit", "unit_tflops"]
     list_filter = ["kind", "unit"]
     search_fields = ["name"]
@@ -64,7 +63,7 @@ class AllocationTransitionInline(HistoryInline):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
+class AllocationAdmin(admin.ModelAdmin):
     """Read-only: allocations change only through the engine (approve, provision, release)."""
 
     list_display = ["__str__", "organization", "state", "starts_on", "ends_on", "external_ref"]

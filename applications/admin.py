@@ -40,7 +40,6 @@ from applications.models import (
     PriorityClaim,
     PriorityWeight,
 )
-from portal.admin_actions import WellFormedSelectionMixin
 
 DECIDE_PERMISSION = "applications.decide_application"
 
@@ -99,7 +98,7 @@ def _weight_points(formset) -> dict[str, int]:
 
 
 @admin.register(Call)
-class CallAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
+class CallAdmin(admin.ModelAdmin):
     list_display = [
         "title",
         "opens_at",
@@ -205,7 +204,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
+class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["legal_name", "registration_number", "org_type", "region", "industry", "employees"]
     list_filter = ["org_type", "region", "industry"]
     search_fields = ["legal_name", "registration_number"]
@@ -213,7 +212,7 @@ class OrganizationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "organization", "invited_by", "created_at", "accepted_at"]
     list_select_related = ["organization", "invited_by"]
     readonly_fields = ["token", "accepted_at", "accepted_by"]
@@ -468,7 +467,7 @@ class QueueChangeList(ChangeList):
 
 
 @admin.register(Application)
-class ApplicationAdmin(WellFormedSelectionMixin, admin.ModelAdmin):
+class ApplicationAdmin(admin.ModelAdmin):
     """The review queue. Read-only: decisions go through the allocation engine's services, from
     the decision page (``<pk>/decide/``), the bulk actions and the call's fill by priority."""
 

@@ -2,8 +2,9 @@
 
 The admin filters ``pk__in=<the ids posted>`` as they are, so a crafted POST with an id that is
 not a number (or past the column's range) would be a server error when the action reads its
-queryset. Every ModelAdmin of the portal drops such ids first: they select nothing, and the
-admin says that nothing was selected.
+queryset. Every ModelAdmin on the portal's admin site drops such ids first (the site adds this
+mixin to each, ``portal.admin_site``): they select nothing, and the admin says that nothing was
+selected.
 """
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME

@@ -98,7 +98,7 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
-    "django.contrib.admin",
+    "portal.admin_site.PortalAdminConfig",  # django.contrib.admin, on well-formed ids only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
