@@ -422,14 +422,14 @@ def test_every_admin_the_libraries_included_drops_malformed_ids_before_an_action
     request = rf.get("/")
     request.user = superuser
     actions = list(model_admin.get_actions(request))
-    if not actions:
-        pytest.skip(f"{model._meta.label} has no actions")
+    action = actions[0] if actions else "delete_selected"  # without actions the post is ignored
     client.force_login(superuser)
     changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
     response = client.post(
-        changelist, {"action": actions[0], "index": "0", ACTION_CHECKBOX_NAME: ["1x", "9" * 30, ""]}, follow=True
+        changelist, {"action": action, "index": "0", ACTION_CHECKBOX_NAME: ["1x", "9" * 30, ""]}, follow=True
     )
 
     assert response.status_code == 200
-    assert list(response.context["messages"])  # "No items selected" or the action's own answer
+    if actions:
+        assert list(response.context["messages"])  # "No items selected" or the action's own answer
