@@ -16,6 +16,12 @@ from tests.mailbox import deliver_queued
 
 pytestmark = pytest.mark.django_db
 
+PROVISIONED = [("", "pending"), ("pending", "provisioning"), ("provisioning", "active")]
+
+
+def history(allocation: Allocation) -> list[tuple[str, str]]:
+    return [(t.from_state, t.to_state) for t in allocation.transitions.all()]
+
 
 @pytest.fixture
 def approved(reviewer, gpu_pool):
@@ -29,11 +35,7 @@ def test_provisioning_makes_the_allocation_active_with_the_clouds_reference(appr
 
     assert allocation.state == Allocation.State.ACTIVE
     assert allocation.external_ref == ProvisionedResource.objects.get(allocation=approved).external_ref
-    assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
-        ("", "pending"),
-        ("pending", "provisioning"),
-        ("provisioning", "active"),
-    ]
+    assert history(allocation) == PROVISIONED
 
 
 def test_the_provision_task_run_twice_leaves_the_same_end_state(approved):
@@ -197,11 +199,7 @@ def test_a_backend_outside_the_portals_database_is_called_between_claim_and_acti
 
     assert allocation.state == Allocation.State.ACTIVE
     assert allocation.external_ref == ProvisionedResource.objects.get(allocation=approved).external_ref
-    assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
-        ("", "pending"),
-        ("pending", "provisioning"),
-        ("provisioning", "active"),
-    ]
+    assert history(allocation) == PROVISIONED
 
 
 class DiesAfterMakingTheQuota(ModelledCloudProvisioner):
@@ -222,18 +220,14 @@ def test_a_crash_while_the_modelled_cloud_provisions_rolls_the_whole_attempt_bac
     approved.refresh_from_db()
     assert (approved.state, approved.attempts) == (Allocation.State.PENDING, 0)
     assert not ProvisionedResource.objects.filter(allocation=approved).exists()
-    assert [(t.from_state, t.to_state) for t in approved.transitions.all()] == [("", "pending")]
+    assert history(approved) == [("", "pending")]
 
     settings.PROVISIONER_BACKEND = "allocations.provisioning.ModelledCloudProvisioner"
     allocation = services.allocation_provision(allocation_id=approved.pk)  # what the sweeper's re-drive runs
 
     assert (allocation.state, allocation.attempts) == (Allocation.State.ACTIVE, 1)
     assert ProvisionedResource.objects.filter(allocation=approved).count() == 1
-    assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
-        ("", "pending"),
-        ("pending", "provisioning"),
-        ("provisioning", "active"),
-    ]
+    assert history(allocation) == PROVISIONED
 
 
 class RemoteCloudDying(RemoteCloud):
@@ -255,11 +249,7 @@ def test_a_crash_while_a_remote_cloud_provisions_leaves_the_claim_for_the_sweepe
     allocation = services.allocation_provision(allocation_id=approved.pk)
 
     assert (allocation.state, allocation.attempts) == (Allocation.State.ACTIVE, 2)
-    assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
-        ("", "pending"),
-        ("pending", "provisioning"),
-        ("provisioning", "active"),
-    ]
+    assert history(allocation) == PROVISIONED
 
 
 # --- An approval's batch, provisioned together ----------------------------------------------------
@@ -290,11 +280,7 @@ def test_a_batch_is_provisioned_together_each_allocation_once_with_its_history(b
     assert states(batch) == [("active", 1)] * 4
     for allocation in Allocation.objects.filter(pk__in=batch):
         assert allocation.external_ref == ProvisionedResource.objects.get(allocation=allocation).external_ref
-        assert [(t.from_state, t.to_state) for t in allocation.transitions.all()] == [
-            ("", "pending"),
-            ("pending", "provisioning"),
-            ("provisioning", "active"),
-        ]
+        assert history(allocation) == PROVISIONED
     assert not capacity.ledger_drift()
 
 
