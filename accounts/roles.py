@@ -1,8 +1,17 @@
-"""The operator's staff roles, as Django groups created by a data migration.
+"""The operator's staff roles, as Django groups with the permissions listed here.
 
 Reviewers decide applications in the admin; Operators manage calls, offerings, capacity and
-watch the dashboards. Neither needs to be a superuser.
+watch the dashboards. Neither needs to be a superuser. The groups and their permissions are
+synced after every ``migrate`` (and every test database flush), as Django creates permissions:
+``sync_roles`` runs on ``post_migrate`` and refuses a codename that no model has.
 """
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.apps import apps as global_apps
+from django.apps.registry import Apps
+from django.core.exceptions import ImproperlyConfigured
 
 REVIEWERS = "Reviewers"
 OPERATORS = "Operators"
@@ -24,8 +33,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "applications.view_applicationitem",
         "applications.view_priorityclaim",
         "applications.view_applicationtransition",
-        "allocations.view_offering",
-        "allocations.view_capacityphase",
+        "applications.view_prioritypolicychange",
+        "pool.view_offering",
+        "pool.view_capacityphase",
+        "pool.view_capacitychange",
         "allocations.view_allocation",
         "allocations.view_allocationtransition",
         # After the award: reviewers decide change requests (with decide_application) and see reports.
@@ -53,14 +64,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "applications.view_applicationitem",
         "applications.view_priorityclaim",
         "applications.view_applicationtransition",
-        "allocations.add_offering",
-        "allocations.change_offering",
-        "allocations.delete_offering",
-        "allocations.view_offering",
-        "allocations.add_capacityphase",
-        "allocations.change_capacityphase",
-        "allocations.delete_capacityphase",
-        "allocations.view_capacityphase",
+        "applications.view_prioritypolicychange",
+        "pool.add_offering",
+        "pool.change_offering",
+        "pool.delete_offering",
+        "pool.view_offering",
+        "pool.add_capacityphase",
+        "pool.change_capacityphase",
+        "pool.delete_capacityphase",
+        "pool.view_capacityphase",
+        "pool.view_capacitychange",
         "allocations.view_allocation",
         "allocations.change_allocation",
         "allocations.view_allocationtransition",
@@ -68,6 +81,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         # Operators watch the e-mail log (queueing a failed e-mail again is a change).
         "notifications.view_notification",
         "notifications.change_notification",
+        # What waits for the broker (normally nothing): an outage shows here.
+        "outbox.view_outboxmessage",
         # After the award: operators follow requests, reports and the survey's answers (view-only).
         "aftercare.view_changerequest",
         "aftercare.view_changerequesttransition",
@@ -78,30 +93,30 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def sync_role_permissions(apps) -> None:
-    """Give each staff group the permissions listed above that exist so far (for data migrations).
+def sync_roles(sender: AppConfig, using: str = "default", apps: Apps = global_apps, **kwargs: Any) -> None:
+    """``post_migrate``: give each staff group exactly the permissions listed above.
 
-    Permissions are normally created after all migrations ran; they are created here first so
-    that a fresh database gets its roles in the same `migrate`.
+    Runs once per ``migrate`` or ``flush``, for the last app with models, when Django has
+    created the permissions of every app (its own ``post_migrate`` handler runs before this
+    one; ``apps`` is the migration state after ``migrate``, the app registry after ``flush``). Raises
+    ``ImproperlyConfigured`` for a listed codename that no model has: a renamed or removed model
+    must not silently take a right away from a role.
     """
-    from django.apps import apps as global_apps
-    from django.contrib.auth.management import create_permissions
-
-    if apps is not global_apps:  # a migration's historical registry
-        for app_config in apps.get_app_configs():
-            app_config.models_module = True
-            create_permissions(app_config, apps=apps, verbosity=0)
-            app_config.models_module = None
+    # Django sends post_migrate once per installed app with models, in INSTALLED_APPS order.
+    with_models = [config for config in global_apps.get_app_configs() if config.models_module is not None]
+    if sender.label != with_models[-1].label:
+        return
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    existing = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    unknown = sorted(code for codes in ROLE_PERMISSIONS.values() for code in codes if code not in existing)
+    if unknown:
+        raise ImproperlyConfigured(f"accounts.roles lists permissions that no model has: {', '.join(unknown)}")
     for name, codes in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        permissions = []
-        for code in codes:
-            app_label, codename = code.split(".", 1)
-            # A model that a later migration creates has no permission yet; that migration
-            # calls this again (tests/accounts/test_roles.py checks that none is missing).
-            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if permission is not None:
-                permissions.append(permission)
-        group.permissions.set(permissions)
+        group, _created = Group.objects.using(using).get_or_create(name=name)
+        group.permissions.set([existing[code] for code in codes])

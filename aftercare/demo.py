@@ -24,8 +24,9 @@ from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import User
 from aftercare import schedule, selectors, services
 from aftercare.models import ChangeRequest, ChangeRequestTransition, Report, SurveyInvitation, SurveyResponse
-from allocations import services as engine
-from allocations.models import Allocation, AllocationTransition, Offering
+from allocations.services import decisions, provisioning
+from allocations.models import Allocation, AllocationTransition
+from pool.models import Offering
 from applications import services as application_services
 from applications.models import Application, ApplicationItem, ApplicationTransition, Call, CallOffering, Organization
 
@@ -284,8 +285,8 @@ def _award(call: Call, organization: Organization, offerings: dict, requests: li
             ),
         ]
     )
-    for allocation in engine.application_approve(actor=None, application=application):
-        engine.allocation_provision(allocation_id=allocation.pk)
+    for allocation in decisions.application_approve(actor=None, application=application):
+        provisioning.allocation_provision(allocation_id=allocation.pk)
     return application
 
 

@@ -7,8 +7,8 @@ recorded if and only if the event happened.
 from django.urls import reverse
 
 from aftercare.models import ChangeRequest, Report, SurveyInvitation
+from applications.selectors import members_to_notify
 from notifications.models import Notification
-from notifications.selectors import members_to_notify
 from notifications.services import notify
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.uploads import report_upload_to
 from applications.uploads import validate_evidence_file
+from portal.history import Transition
 
 # --- Extension and supplement requests ----------------------------------------------------------
 
@@ -100,6 +101,10 @@ class ChangeRequest(models.Model):
         return f"+{self.requested_units}"
 
     @property
+    def is_awaiting_decision(self) -> bool:
+        return self.status == ChangeStatus.SUBMITTED
+
+    @property
     def granted_display(self) -> str:
         if self.granted_ends_on:
             return f"{self.current_ends_on:%Y-%m-%d} → {self.granted_ends_on:%Y-%m-%d}"
@@ -108,20 +113,16 @@ class ChangeRequest(models.Model):
         return ""
 
 
-class ChangeRequestTransition(models.Model):
+class ChangeRequestTransition(Transition):
+    """The history of a change request: who moved it from which status to which, when and why."""
+
     change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="transitions")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     from_status = models.CharField(_("from"), max_length=20, choices=ChangeStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=ChangeStatus.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
-    class Meta:
+    class Meta(Transition.Meta):
         verbose_name = _("change request status change")
         verbose_name_plural = _("change request status changes")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"

@@ -71,7 +71,7 @@ class Aftercare:
 
 def aftercare_for_application(application: Application) -> Aftercare:
     """Change requests, reports and the survey of one application, in three queries."""
-    if application.status != Application.Status.APPROVED:
+    if not application.is_approved:
         return Aftercare()
     change_requests = list(
         ChangeRequest.objects.filter(allocation__application_item__application=application)
@@ -89,6 +89,15 @@ def aftercare_for_application(application: Application) -> Aftercare:
         },
         today=timezone.localdate(),
     )
+
+
+def aftercare_section(application: Application, can_act: bool) -> Aftercare | None:
+    """The "after the award" section of the application's page: shown when there is something
+    to show, or to the members of an approved application (who may ask for a change)."""
+    aftercare = aftercare_for_application(application)
+    if aftercare.shown or (application.is_approved and can_act):
+        return aftercare
+    return None
 
 
 # --- Awards, for the beat jobs ------------------------------------------------------------------
@@ -198,48 +207,6 @@ def survey_summary(call: Call | None = None) -> SurveySummary:
         with_comments=figures["with_comments"],
         questions=questions,
     )
-
-
-# --- What a change would do to the pool, for the reviewer's decision page -----------------------
-
-
-@dataclass(frozen=True)
-class CapacityImpact:
-    """The days a change adds load to, the units it adds there, and what stays free."""
-
-    starts_on: date
-    ends_on: date
-    needed: int
-    free: int  # the least free units over the period now
-    tightest_day: date
-
-    @property
-    def after(self) -> int:
-        return self.free - self.needed
-
-    @property
-    def fits(self) -> bool:
-        return self.free >= self.needed
-
-
-def change_request_impact(
-    change_request: ChangeRequest, *, ends_on: date | None = None, units: int | None = None
-) -> CapacityImpact | None:
-    """For an extension to ``ends_on`` (default: as requested): the allocation's units over the
-    added days. For a supplement of ``units`` (default: as requested): those units over the
-    allocation's whole period. None when there is nothing to add (the date is not later)."""
-    from allocations import capacity
-
-    allocation = change_request.allocation
-    if change_request.kind == ChangeRequest.Kind.EXTENSION:
-        ends_on = ends_on or change_request.requested_ends_on
-        if ends_on <= allocation.ends_on:
-            return None
-        start, end, needed = allocation.ends_on + timedelta(days=1), ends_on, allocation.quantity
-    else:
-        start, end, needed = allocation.starts_on, allocation.ends_on, units or change_request.requested_units
-    free = capacity.availability(allocation.offering_id, start, end)
-    return CapacityImpact(start, end, needed, free.free, free.tightest_day)
 
 
 def overdue_report_count() -> Coalesce:

@@ -26,14 +26,15 @@ from aftercare.models import (
     SurveyInvitation,
     SurveyResponse,
 )
-from allocations import services as engine
 from allocations.models import Allocation
+from allocations.services.changes import allocation_change
 from applications.models import Application, CallOffering, Membership
-from applications.services import ApplicationError, NotAllowed, ensure_may_decide
+from applications.services import ensure_may_decide
+from portal.errors import DomainError, NotAllowed
 
 
-class AftercareError(ApplicationError):
-    """A rule refused the action; ``str(error)`` says why, in the user's language."""
+class AftercareError(DomainError):
+    """A rule after the award refused the action; ``str(error)`` says why, in the user's language."""
 
 
 def _ensure_member(actor: User, organization_id: int) -> None:
@@ -171,7 +172,8 @@ def change_request_approve(
     Precondition: the request awaits a decision and the actor may decide the organisation's
     applications. Effect: the allocation is extended or raised in the same transaction, the
     ledger moving by trigger; ``DoesNotFit`` (nothing changed) names the short day when the
-    pool cannot take it. The members are told; a supplement's quota is resized after commit.
+    pool cannot take it. The members are told; a supplement's quota is resized after commit
+    (by the engine's ``allocation_change``).
     """
     allocation, change_request = _lock_request(change_request)
     ensure_may_decide(actor, allocation.application_item.application)
@@ -200,7 +202,7 @@ def change_request_approve(
         change_request.granted_units = granted_units
     if partial and not reason:
         raise AftercareError(_("A partial approval needs a reason."))
-    engine.allocation_change(
+    allocation_change(
         actor=actor,
         allocation=allocation,
         reason=_("Change request #%(number)s approved.") % {"number": change_request.pk},
@@ -212,21 +214,7 @@ def change_request_approve(
     _record(change_request, actor=actor, from_status=ChangeRequest.Status.SUBMITTED, reason=reason)
     change_request.allocation.refresh_from_db(fields=["ends_on", "quantity"])
     emails.change_request_decided(change_request, reason)
-    if change_request.kind == ChangeRequest.Kind.SUPPLEMENT:
-        _enqueue_quota_sync(allocation.pk)
     return change_request
-
-
-def _enqueue_quota_sync(allocation_id: int) -> None:
-    from aftercare.tasks import sync_allocation_quota
-
-    def send():
-        try:
-            sync_allocation_quota.delay(allocation_id)
-        except Exception:  # the broker is down: the quota follows at the next change or by hand
-            engine.logger.warning("could not enqueue the quota sync of allocation %s", allocation_id, exc_info=True)
-
-    transaction.on_commit(send)
 
 
 @transaction.atomic

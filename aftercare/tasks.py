@@ -3,8 +3,6 @@
 from celery import shared_task
 
 from aftercare import services
-from allocations import services as engine
-from allocations.provisioning import TransientProvisioningError
 
 
 @shared_task(name="aftercare.request_reports")
@@ -20,17 +18,3 @@ def send_report_reminders() -> int:
 @shared_task(name="aftercare.invite_to_surveys")
 def invite_to_surveys() -> int:
     return len(services.surveys_invite_due()) + services.survey_reminders_send()
-
-
-@shared_task(
-    name="aftercare.sync_allocation_quota",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(TransientProvisioningError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=10,
-)
-def sync_allocation_quota(self, allocation_id: int) -> str:
-    return engine.allocation_quota_sync(allocation_id=allocation_id).state

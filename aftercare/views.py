@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from aftercare import selectors, services
 from aftercare.forms import ChangeRequestForm, ReportForm, SurveyForm
 from aftercare.models import Report
+from portal.errors import DomainError
 from applications.selectors import is_member
 
 # --- Extension and supplement requests ----------------------------------------------------------
@@ -30,7 +31,7 @@ def change_request_new(request: HttpRequest, allocation_pk: int) -> HttpResponse
                 ends_on=form.cleaned_data.get("ends_on"),
                 units=form.cleaned_data.get("units"),
             )
-        except services.AftercareError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -48,7 +49,7 @@ def change_request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.change_request_withdraw(
             actor=request.user, change_request=change_request, reason=request.POST.get("reason", "")[:2000]
         )
-    except services.AftercareError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("The request is withdrawn."))
@@ -76,7 +77,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     publications=form.cleaned_data["publications"],
                     attachment=form.cleaned_data.get("attachment"),
                 )
-            except services.AftercareError as error:
+            except DomainError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Thank you: the report is submitted."))
@@ -119,7 +120,7 @@ def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
                     ratings=form.ratings(),
                     comments=form.cleaned_data["comments"],
                 )
-            except services.AftercareError as error:
+            except DomainError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, _("Thank you for answering the survey."))

@@ -1,62 +1,13 @@
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from allocations import capacity, services
-from allocations.models import Allocation, AllocationTransition, CapacityPhase, Offering
-from applications.admin import HistoryInline
+from allocations.models import Allocation, AllocationTransition
+from allocations.services.release import allocation_release
+from portal.admin_inlines import ReadOnlyInline
+from portal.errors import DomainError
 
 
-class CapacityPhaseFormSet(forms.BaseInlineFormSet):
-    def final_phases(self) -> list[tuple]:
-        return [
-            (
-                f.cleaned_data["starts_on"],
-                f.cleaned_data["units"],
-                f.cleaned_data.get("is_modelled", False),
-                f.cleaned_data.get("note", ""),
-            )
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("starts_on") is not None
-        ]
-
-    def clean(self):
-        super().clean()
-        if any(self.errors) or self.instance.pk is None:
-            return
-        phases = self.final_phases()
-        conflicts = capacity.phase_conflicts(self.instance.pk, [(start, units) for start, units, *_ in phases])
-        if conflicts:
-            raise ValidationError(services.phase_conflict_message(self.instance, conflicts))
-
-
-class CapacityPhaseInline(admin.TabularInline):
-    model = CapacityPhase
-    formset = CapacityPhaseFormSet
-    extra = 1
-    fields = ["starts_on", "units", "is_modelled", "note"]
-
-
-@admin.register(Offering)
-class OfferingAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "unit", "unit_tflops"]
-    list_filter = ["kind", "unit"]
-    search_fields = ["name"]
-    inlines = [CapacityPhaseInline]
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not CapacityPhase:
-            return super().save_formset(request, form, formset, change)
-        # Phases change through the engine, in an order the ledger's CHECK accepts.
-        try:
-            services.capacity_phases_set(offering=form.instance, phases=formset.final_phases())
-        except services.PhaseConflictError as error:
-            messages.error(request, str(error))
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-
-
-class AllocationTransitionInline(HistoryInline):
+class AllocationTransitionInline(ReadOnlyInline):
     model = AllocationTransition
     fields = ["created_at", "actor", "from_state", "to_state", "reason"]
     verbose_name_plural = _("history")
@@ -96,10 +47,14 @@ class AllocationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected allocations (return their capacity)"), permissions=["change"])
     def revoke(self, request, queryset):
         for allocation in queryset:
-            services.allocation_release(
-                actor=request.user,
-                allocation=allocation,
-                to_state=Allocation.State.REVOKED,
-                reason=_("Revoked by an operator."),
-            )
-            self.message_user(request, _("%(allocation)s revoked.") % {"allocation": allocation}, messages.SUCCESS)
+            try:
+                allocation_release(
+                    actor=request.user,
+                    allocation=allocation,
+                    to_state=Allocation.State.REVOKED,
+                    reason=_("Revoked by an operator."),
+                )
+            except DomainError as error:
+                self.message_user(request, f"{allocation}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(allocation)s revoked.") % {"allocation": allocation}, messages.SUCCESS)

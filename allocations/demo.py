@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from allocations.models import Offering
-from allocations.services import capacity_phases_set
+from pool.models import Offering
+from pool.services import capacity_phases_set
 
 SERVICE_START = date(2021, 4, 15)
 ANNOUNCED_2021 = "2021년 공고: 연산자원 8.85PF(A100 5.5PF 포함), 저장공간 10.7PB"
@@ -65,7 +65,7 @@ def seed_demo_pool() -> int:
         if offering.unit_tflops != unit_tflops:
             offering.unit_tflops = unit_tflops
             offering.save(update_fields=["unit_tflops"])
-        capacity_phases_set(offering=offering, phases=offering_phases)
+        capacity_phases_set(actor=None, offering=offering, phases=offering_phases)
         phases += len(offering_phases)
     return phases
 
@@ -77,7 +77,8 @@ def seed_demo_decisions(titles: list[str] | None = None) -> dict[str, int]:
     over, expired; in a call still in service, the allocations that have not ended stay active.
     Every call gets the default priority policy. Idempotent: only applications still submitted
     are decided."""
-    from allocations import services
+    from allocations.services import decisions, provisioning, release
+    from pool import capacity
     from applications import services as application_services
     from applications.demo import CURRENT_CALL_TITLE, HISTORIC_CALL_TITLE, PILOT_CALL_TITLE
     from applications.models import Application, Call
@@ -97,16 +98,16 @@ def seed_demo_decisions(titles: list[str] | None = None) -> dict[str, int]:
                 application_services.claim_review(actor=None, claim=claim, verdict="verified", note="demo")
         for application in ranked(submitted.all()):
             try:
-                allocations = services.application_approve(actor=None, application=application)
-            except services.DoesNotFit as refused:
-                services.application_waitlist(actor=None, application=application, reason=str(refused))
+                allocations = decisions.application_approve(actor=None, application=application)
+            except capacity.DoesNotFit as refused:
+                decisions.application_waitlist(actor=None, application=application, reason=str(refused))
                 counts["waitlisted"] += 1
                 continue
             counts["approved"] += 1
             for allocation in allocations:
-                services.allocation_provision(allocation_id=allocation.pk)
+                provisioning.allocation_provision(allocation_id=allocation.pk)
                 if allocation.ends_on < today:
-                    services.allocation_release(
+                    release.allocation_release(
                         actor=None, allocation=allocation, to_state="expired", reason="The service period ended."
                     )
         _date_decisions(call, seeded_from)

@@ -1,20 +1,59 @@
-"""E-mails about allocations: reminders before the end of the service period."""
+"""E-mails of the allocation engine, through the e-mail log (notifications/): the decision on an
+application, and reminders before the end of an allocation's service period. Each is recorded in
+the transaction of the event it tells about, so it exists if and only if the event happened."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from allocations.models import Allocation, ExpiryReminder
+from applications.models import Application, ApplicationItem, ApplicationTransition
+from accounts.models import User
+from applications.selectors import members_to_notify, with_rank
 from notifications.models import Notification
-from notifications.selectors import members_to_notify
 from notifications.services import notify
 
 REMINDER_DAYS = (30, 7, 1)
 
 
-def send_due_expiry_reminders(today=None) -> int:
+def send_decision(
+    application: Application,
+    transition: ApplicationTransition,
+    *,
+    granted: list[tuple[ApplicationItem, int]] | None = None,
+    members: list[User] | None = None,
+) -> None:
+    """Tell the organisation's members a decision: what was granted (``granted``: each item with
+    the quantity granted of it), the rank on the wait-list, or the reason. ``members``: the
+    recipients, when the caller read them for many decisions at once. Idempotent: recorded
+    once per decision (its history row)."""
+    rank = None
+    if application.status == Application.Status.WAITLISTED:
+        rank = with_rank(Application.objects.filter(pk=application.pk)).values_list("rank", flat=True).get()
+    quantities = {item.pk: quantity for item, quantity in granted or []}
+    items = list(application.items.all()) if granted is not None else []
+    lines = [(item, quantities.get(item.pk, 0)) for item in items]
+    notify(
+        kind=Notification.Kind.DECISION,
+        template="decision",
+        context={
+            "application": application,
+            "decision": transition.to_status,
+            "reason": transition.reason,
+            "granted": lines,
+            "partial": any(quantity < item.quantity for item, quantity in lines),
+            "rank": rank,
+        },
+        recipients=members if members is not None else members_to_notify(application.organization),
+        organization=application.organization,
+        link=reverse("application_detail", args=[application.pk]),
+        key=f"decision:{transition.pk}",
+    )
+
+
+def send_due_expiry_reminders(today: date | None = None) -> int:
     """Send each reminder due today (30, 7 and 1 days before the end) once per allocation.
 
     Idempotent: the reminder's row is written before the e-mail goes out, under a uniqueness

@@ -1,114 +1,9 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class OfferingKind(models.TextChoices):
-    GPU = "gpu", _("GPU compute")
-    CPU = "cpu", _("CPU compute")
-    STORAGE = "storage", _("Storage")
-    AI_DEV_ENV = "ai_dev_env", _("AI development environment")
-    DATA_LAKE = "data_lake", _("Data lake")
-    SAAS = "saas", _("SaaS")
-
-
-class OfferingUnit(models.TextChoices):
-    GPU = "gpu", _("GPU")
-    CORE = "core", _("core")
-    TB = "tb", _("TB")
-    SEAT = "seat", _("seat")
-
-
-class Offering(models.Model):
-    """Something the data center grants: GPU compute, CPU, storage, a development environment…
-
-    Its capacity over time is a list of phases (from a date, N units); compute offerings also
-    know the performance of one unit, so totals can be reported in PF.
-    """
-
-    Kind = OfferingKind
-    Unit = OfferingUnit
-
-    name = models.CharField(_("name"), max_length=120, unique=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
-    description = models.TextField(_("description"), blank=True)
-    unit_tflops = models.DecimalField(
-        _("TFLOPS per unit"),
-        max_digits=10,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        help_text=_("Peak performance of one unit, for compute offerings (reported in PF)."),
-    )
-
-    class Meta:
-        verbose_name = _("offering")
-        verbose_name_plural = _("offerings")
-        ordering = ["kind", "name"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=OfferingKind.values), name="offering_kind_valid"),
-            models.CheckConstraint(condition=models.Q(unit__in=OfferingUnit.values), name="offering_unit_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_unit_display()})"
-
-
-class CapacityPhase(models.Model):
-    """From ``starts_on`` on, the offering has ``units`` (until the next phase).
-
-    Changes here reach the capacity ledger through a database trigger, and the ledger's CHECK
-    refuses a phase that would leave less capacity than is already allocated.
-    """
-
-    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="phases")
-    starts_on = models.DateField(_("from"))
-    units = models.PositiveIntegerField(_("units"))
-    is_modelled = models.BooleanField(
-        _("modelled"), default=False, help_text=_("A modelled figure between announced ones, not an announced one.")
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-
-    class Meta:
-        verbose_name = _("capacity phase")
-        verbose_name_plural = _("capacity phases")
-        ordering = ["offering", "starts_on"]
-        constraints = [models.UniqueConstraint(fields=["offering", "starts_on"], name="capacity_phase_one_per_day")]
-
-    def __str__(self) -> str:
-        return f"{self.offering.name}: {self.units} from {self.starts_on}"
-
-
-class CapacityLedger(models.Model):
-    """One offering on one day: its capacity and what allocations hold of it.
-
-    ``reserved`` is kept equal to the sum of the quantities of the allocations that hold
-    capacity (pending, provisioning or active) and cover the day, by a trigger on the allocation
-    table; ``capacity`` follows the phases by a trigger on the phase table. The CHECK
-    ``reserved <= capacity`` is the guarantee: no statement, from any process, can over-commit.
-    Rows are created on demand for the days an allocation needs.
-    """
-
-    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="ledger")
-    day = models.DateField()
-    capacity = models.PositiveIntegerField()
-    reserved = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("capacity ledger day")
-        verbose_name_plural = _("capacity ledger")
-        ordering = ["offering", "day"]
-        constraints = [
-            models.UniqueConstraint(fields=["offering", "day"], name="capacity_ledger_one_per_day"),
-            models.CheckConstraint(condition=Q(reserved__lte=F("capacity")), name="capacity_ledger_not_overcommitted"),
-            models.CheckConstraint(condition=Q(reserved__gte=0), name="capacity_ledger_reserved_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.offering_id} {self.day}: {self.reserved}/{self.capacity}"
+from portal.history import Transition
 
 
 class AllocationState(models.TextChoices):
@@ -134,7 +29,7 @@ class Allocation(models.Model):
     application_item = models.OneToOneField(
         "applications.ApplicationItem", on_delete=models.PROTECT, related_name="allocation"
     )
-    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="allocations")
+    offering = models.ForeignKey("pool.Offering", on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField(_("quantity"))
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
@@ -166,21 +61,26 @@ class Allocation(models.Model):
     def holds_capacity(self) -> bool:
         return self.state in HOLDING_STATES
 
+    @property
+    def is_provisionable(self) -> bool:
+        """Pending or provisioning: the provisioner has work to do."""
+        return self.state in (AllocationState.PENDING, AllocationState.PROVISIONING)
 
-class AllocationTransition(models.Model):
+    @property
+    def is_active(self) -> bool:
+        return self.state == AllocationState.ACTIVE
+
+
+class AllocationTransition(Transition):
+    """The history of an allocation: who moved it from which state to which, when and why."""
+
     allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="transitions")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     from_state = models.CharField(_("from"), max_length=20, choices=AllocationState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=AllocationState.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
-    class Meta:
+    class Meta(Transition.Meta):
         verbose_name = _("allocation state change")
         verbose_name_plural = _("allocation state changes")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state}"

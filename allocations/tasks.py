@@ -1,86 +1,86 @@
-"""Celery tasks: thin wrappers that take an id and call one service.
+"""Celery tasks of the allocation engine: thin edges that take an id and call one service.
 
 The database row is the job and the message only a nudge: every task can run twice, late or
 concurrently and leave the same end state, and ``sweep_stuck_allocations`` re-drives rows whose
-message was lost (broker down at approval time, a worker killed mid-task).
+message was lost (a worker killed mid-task, a message dropped by the broker). When to retry and
+when to give up is the services' rule (they raise ``RetryLater``), not the tasks'.
 """
 
 import logging
 
 from celery import shared_task
-from django.conf import settings
 
-from allocations import capacity, emails, selectors, services
+from allocations import emails, ledger, selectors
+from allocations.services import changes, filling, provisioning, release
 from allocations.models import Allocation
-from allocations.provisioning import TransientProvisioningError
-from applications.models import Application, Call
+from outbox.services import enqueue_on_commit
+from portal.errors import RetryLater
 
 logger = logging.getLogger(__name__)
 
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
-@shared_task(name="allocations.provision_allocation", bind=True, acks_late=True, reject_on_worker_lost=True)
+
+@shared_task(name=provisioning.PROVISION_ONE, bind=True, **TASK_OPTIONS)
 def provision_allocation(self, allocation_id: int) -> str:
     try:
-        return services.allocation_provision(allocation_id=allocation_id).state
-    except TransientProvisioningError as error:
-        # The allocation counts its attempts (a sweeper's fresh message included), not the message.
-        attempts = Allocation.objects.values_list("attempts", flat=True).get(pk=allocation_id)
-        if attempts >= settings.PROVISIONING_MAX_ATTEMPTS:
-            return services.allocation_fail(
-                allocation_id=allocation_id, reason=f"gave up after {attempts} attempts: {error}"
-            ).state
-        # Exponential backoff: 2, 4, 8… seconds, at most ten minutes.
-        raise self.retry(exc=error, countdown=min(2**attempts, 600), max_retries=None) from error
+        return provisioning.allocation_provision(allocation_id=allocation_id).state
+    except RetryLater as later:
+        raise self.retry(exc=later, countdown=later.countdown, max_retries=None) from later
 
 
-@shared_task(name="allocations.provision_allocations", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=provisioning.PROVISION_MANY, **TASK_OPTIONS)
 def provision_allocations(allocation_ids: list[int]) -> int:
     """An approval's batch in one transaction; when it cannot go together (a backend error, a
     backend that provisions one at a time), one message per allocation, each with its retries."""
     try:
-        return len(services.allocations_provision(allocation_ids=allocation_ids))
-    except services.NotProvisionableTogether:
-        for allocation_id in allocation_ids:
-            provision_allocation.delay(allocation_id)
+        return len(provisioning.allocations_provision(allocation_ids=allocation_ids))
+    except provisioning.NotProvisionableTogether:
+        provisioning.provision_each(allocation_ids=allocation_ids)
         return 0
 
 
-@shared_task(name="allocations.expire_allocations")
+@shared_task(name=changes.SYNC_QUOTA, bind=True, **TASK_OPTIONS)
+def sync_allocation_quota(self, allocation_id: int) -> str:
+    try:
+        return changes.allocation_quota_sync(allocation_id=allocation_id, attempt=self.request.retries + 1).state
+    except RetryLater as later:
+        raise self.retry(exc=later, countdown=later.countdown, max_retries=None) from later
+
+
+@shared_task(name="allocations.expire_allocations", ignore_result=False)
 def expire_allocations() -> int:
     expired = 0
     for allocation in selectors.allocations_to_expire():
-        services.allocation_release(
-            actor=None, allocation=allocation, to_state="expired", reason="The service period ended."
+        release.allocation_release(
+            actor=None, allocation=allocation, to_state=Allocation.State.EXPIRED, reason="The service period ended."
         )
         expired += 1
     return expired
 
 
-@shared_task(name="allocations.sweep_stuck_allocations")
+@shared_task(name="allocations.sweep_stuck_allocations", ignore_result=False)
 def sweep_stuck_allocations() -> int:
     stuck = list(selectors.allocations_stuck().values_list("pk", flat=True))
     for allocation_id in stuck:
         logger.info("re-driving stuck allocation %s", allocation_id)
-        provision_allocation.delay(allocation_id)
+        enqueue_on_commit(provisioning.PROVISION_ONE, allocation_id)
     return len(stuck)
 
 
-@shared_task(name="allocations.offer_freed_capacity")
+@shared_task(name=release.OFFER_FREED_CAPACITY, ignore_result=False)
 def offer_freed_capacity() -> int:
-    calls = Call.objects.filter(
-        waitlist_auto_approve=True, applications__status=Application.Status.WAITLISTED
-    ).distinct()
-    return sum(len(services.waitlist_offer_freed_capacity(call=call)) for call in calls)
+    return sum(len(filling.waitlist_offer_freed_capacity(call=call)) for call in filling.calls_with_waitlist_offers())
 
 
-@shared_task(name="allocations.send_expiry_reminders")
+@shared_task(name="allocations.send_expiry_reminders", ignore_result=False)
 def send_expiry_reminders() -> int:
     return emails.send_due_expiry_reminders()
 
 
-@shared_task(name="allocations.check_capacity")
+@shared_task(name="allocations.check_capacity", ignore_result=False)
 def check_capacity() -> int:
-    drift = capacity.ledger_drift()
+    drift = ledger.ledger_drift()
     for row in drift:
         logger.error(
             "CAPACITY LEDGER DRIFT offering=%s day=%s ledger_reserved=%s allocations_hold=%s "

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import User
-from allocations.models import Offering
+from pool.models import Offering
 from applications.business_number import check_digit
 from applications.models import (
     Application,

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from applications.business_number import format_business_number, validate_business_number
 from applications.regions import Region
 from applications.uploads import certificate_upload_to, evidence_upload_to, validate_evidence_file
+from portal.history import Transition
 
 
 class Industry(models.TextChoices):
@@ -109,6 +110,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.organization} ({self.get_role_display()})"
 
+    @property
+    def is_owner(self) -> bool:
+        return self.role == MembershipRole.OWNER
+
 
 def _invitation_token() -> str:
     return secrets.token_urlsafe(32)
@@ -162,7 +167,7 @@ class Call(models.Model):
         ),
     )
     offerings = models.ManyToManyField(
-        "allocations.Offering", through="CallOffering", related_name="calls", verbose_name=_("offerings")
+        "pool.Offering", through="CallOffering", related_name="calls", verbose_name=_("offerings")
     )
 
     class Meta:
@@ -186,7 +191,7 @@ class Call(models.Model):
 
 class CallOffering(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="call_offerings")
-    offering = models.ForeignKey("allocations.Offering", on_delete=models.PROTECT, related_name="call_offerings")
+    offering = models.ForeignKey("pool.Offering", on_delete=models.PROTECT, related_name="call_offerings")
     max_per_application = models.PositiveIntegerField(_("maximum per application"))
 
     class Meta:
@@ -290,6 +295,15 @@ class Application(models.Model):
         return self.status == self.Status.DRAFT
 
     @property
+    def is_decidable(self) -> bool:
+        """Submitted or wait-listed: a reviewer can still approve or reject it."""
+        return self.status in (self.Status.SUBMITTED, self.Status.WAITLISTED)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
     def is_withdrawable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.SUBMITTED)
 
@@ -309,7 +323,7 @@ class ApplicationItem(models.Model):
     """One requested offering: quantity and period, inside the call's service period."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
-    offering = models.ForeignKey("allocations.Offering", on_delete=models.PROTECT, related_name="+")
+    offering = models.ForeignKey("pool.Offering", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
@@ -382,23 +396,17 @@ class PriorityClaim(models.Model):
         return self.get_kind_display()
 
 
-class ApplicationTransition(models.Model):
+class ApplicationTransition(Transition):
     """The history of an application: who moved it from which status to which, when and why."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="transitions")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     # Blank for the row that records the draft's creation.
     from_status = models.CharField(_("from"), max_length=20, choices=Application.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Application.Status.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
-    class Meta:
+    class Meta(Transition.Meta):
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
-        ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["application", "created_at"])]
 
     def __str__(self) -> str:
@@ -423,6 +431,27 @@ class PriorityWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.points}"
+
+
+class PriorityPolicyChange(models.Model):
+    """The history of a call's priority policy: who changed the points, when, from what to what."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="priority_policy_changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The points as "claim kind: points" lines, before and after.
+    before = models.TextField(_("before"), blank=True)
+    after = models.TextField(_("after"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("priority policy change")
+        verbose_name_plural = _("priority policy changes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ClaimReview(models.Model):

@@ -49,6 +49,25 @@ def organization_for_member(user: User) -> QuerySet[Organization]:
     )
 
 
+def members_to_notify(organization: Organization) -> list[User]:
+    """The organisation's active members, who receive its e-mails, with the language each reads
+    them in (one query)."""
+    return members_to_notify_of([organization.pk]).get(organization.pk, [])
+
+
+def members_to_notify_of(organization_ids: list[int]) -> dict[int, list[User]]:
+    """``members_to_notify`` of many organisations at once (one query): organisation id -> members."""
+    members: dict[int, list[User]] = {}
+    memberships = (
+        Membership.objects.filter(organization_id__in=organization_ids, user__is_active=True)
+        .select_related("user__language_preference")
+        .order_by("user__email")
+    )
+    for membership in memberships:
+        members.setdefault(membership.organization_id, []).append(membership.user)
+    return members
+
+
 def is_member(user: User, organization: Organization) -> bool:
     return Membership.objects.filter(organization=organization, user=user).exists()
 

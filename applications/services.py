@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.models import Offering
 from applications import emails, priority
 from applications.models import (
     Application,
@@ -28,17 +27,16 @@ from applications.models import (
     Membership,
     Organization,
     PriorityClaim,
+    PriorityPolicyChange,
     PriorityWeight,
 )
 from applications.selectors import call_points
+from pool.models import Offering
+from portal.errors import DomainError, NotAllowed
 
 
-class ApplicationError(Exception):
-    """A domain rule refused the action; ``str(error)`` says why, in the user's language."""
-
-
-class NotAllowed(ApplicationError):
-    pass
+class ApplicationError(DomainError):
+    """A rule about organisations or applications refused the action."""
 
 
 class DeadlinePassed(ApplicationError):
@@ -410,11 +408,21 @@ def claim_review(*, actor: User | None, claim: PriorityClaim, verdict: str, note
 
 
 @transaction.atomic
-def priority_policy_set(*, call: Call, points: dict[str, int]) -> None:
-    """Set the call's points per claim kind and re-score its applications."""
-    for kind, value in points.items():
+def priority_policy_set(*, actor: User | None, call: Call, points: dict[str, int]) -> bool:
+    """Set the call's points per claim kind and re-score its applications.
+
+    Effect: the weights given are stored, every application of the call gets its score under
+    the new policy, and a ``PriorityPolicyChange`` records who changed what. Idempotent: points
+    that leave the policy as it is change nothing and record nothing (returns False).
+    """
+    for kind in points:
         if kind not in PriorityClaim.Kind.values:
             raise ApplicationError(_("Unknown claim kind: %(kind)s") % {"kind": kind})
+    Call.objects.select_for_update().filter(pk=call.pk).exists()
+    before = call_points(call)
+    if {**before, **points} == before:
+        return False
+    for kind, value in points.items():
         PriorityWeight.objects.update_or_create(call=call, kind=kind, defaults={"points": value})
     resolved = call_points(call)
     # Locked, so that a claim review (which locks its application) waits or is waited for.
@@ -425,6 +433,14 @@ def priority_policy_set(*, call: Call, points: dict[str, int]) -> None:
         result = priority.score((priority.Claim(c.kind, c.verification) for c in application.claims.all()), resolved)
         application.priority_score, application.priority_pending = result.total, result.pending
     Application.objects.bulk_update(applications, ["priority_score", "priority_pending"], batch_size=500)
+    PriorityPolicyChange.objects.create(
+        call=call, actor=actor, before=_described_points(before), after=_described_points(resolved)
+    )
+    return True
+
+
+def _described_points(points: dict[str, int]) -> str:
+    return "\n".join(f"{kind}: {value}" for kind, value in sorted(points.items()))
 
 
 def priority_policy_defaults(call: Call) -> None:

@@ -6,8 +6,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftercare import selectors as aftercare_selectors
-from applications import selectors, services
+from applications import pages, selectors, services
+from portal.errors import DomainError
 from applications.forms import (
     ApplicationForm,
     ApplyForm,
@@ -49,7 +49,7 @@ def call_apply(request: HttpRequest, pk: int) -> HttpResponse:
         application = services.application_start(
             actor=request.user, call=call, organization=form.cleaned_data["organization"]
         )
-    except services.ApplicationError as error:
+    except DomainError as error:
         messages.error(request, str(error))
         return redirect("call_detail", pk=call.pk)
     return redirect("application_edit", pk=application.pk)
@@ -64,7 +64,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.organization_create(actor=request.user, fields=form.cleaned_data)
-        except services.ApplicationError as error:
+        except DomainError as error:
             form.add_error("registration_number", str(error))
         else:
             messages.success(request, _("The organisation is registered. You are its owner."))
@@ -102,7 +102,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_update(actor=request.user, organization=organization, fields=form.cleaned_data)
-        except services.ApplicationError as error:
+        except DomainError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The organisation's profile is saved."))
@@ -120,7 +120,7 @@ def organization_invite(request: HttpRequest, pk: int) -> HttpResponse:
             services.organization_invite(
                 actor=request.user, organization=organization, email=form.cleaned_data["email"]
             )
-        except services.ApplicationError as error:
+        except DomainError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _("The invitation is sent to %(email)s.") % {"email": form.cleaned_data["email"]})
@@ -134,7 +134,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             membership = services.invitation_accept(actor=request.user, token=token)
-        except services.ApplicationError as error:
+        except DomainError as error:
             messages.error(request, str(error))
             return redirect("home")
         messages.success(request, _("You joined %(organization)s.") % {"organization": membership.organization})
@@ -164,12 +164,12 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Staff may read any application here, but only its organisation's members act on it.
     can_act = selectors.is_member(request.user, application.organization)
     score = selectors.priority_score(application)
-    # After the award: change requests, reports and the survey (three queries, or none).
-    aftercare = aftercare_selectors.aftercare_for_application(application)
+    # What the apps built on this one add (after the award: requests, reports, the survey).
+    sections = pages.sections_of(application, can_act=can_act)
     return render(
         request,
         "applications/application_detail.html",
-        {"application": application, "problems": problems, "can_act": can_act, "score": score, "aftercare": aftercare},
+        {"application": application, "problems": problems, "can_act": can_act, "score": score, "sections": sections},
     )
 
 
@@ -194,7 +194,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 claims=[claim for c in claims if (claim := c.claim_input())],
                 certificate=form.cleaned_data.get("business_certificate"),
             )
-        except services.ApplicationError as error:
+        except DomainError as error:
             messages.error(request, str(error))
             return redirect("application_detail", pk=application.pk)
         if "submit" in request.POST:
@@ -218,7 +218,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The application cannot be submitted yet; the draft is kept:"))
         for problem in incomplete.problems:
             messages.error(request, problem)
-    except services.ApplicationError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Your application is submitted. A receipt is on its way by e-mail."))
@@ -236,7 +236,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("application_detail", pk=application.pk)
     try:
         services.application_withdraw(actor=request.user, application=application, reason=form.cleaned_data["reason"])
-    except services.ApplicationError as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("The application is withdrawn."))

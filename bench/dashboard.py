@@ -64,8 +64,9 @@ def build(today: date) -> int:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from allocations.capacity import lock_ledger
-    from allocations.models import Allocation, CapacityPhase, Offering
+    from pool.capacity import lock_ledger
+    from allocations.models import Allocation
+    from pool.models import CapacityPhase, Offering
     from applications.business_number import check_digit
     from applications.models import Application, ApplicationItem, Call, Organization, PriorityClaim
     from applications.regions import Region
@@ -296,7 +297,7 @@ def main() -> None:
     (ROOT / "var" / "bench-dashboard.json").write_text(json.dumps({"rounds": rounds, "rows": rows}, indent=2))
     from django.db import connection
 
-    from allocations.capacity import ledger_drift
+    from allocations.ledger import ledger_drift
 
     print(f"check_capacity on the built data: {'clean' if not ledger_drift() else 'DRIFT'}")
     connection.close()

@@ -95,7 +95,7 @@ def prepare(workdir: Path) -> dict:
 
     from accounts.models import User
     from accounts.roles import REVIEWERS as REVIEWERS_GROUP
-    from allocations.models import CapacityPhase, Offering
+    from pool.models import CapacityPhase, Offering
     from applications.business_number import check_digit
     from applications.models import Application, ApplicationItem, Call, CallOffering, Membership, Organization
 

@@ -109,7 +109,7 @@ def prepare(count: int, label: str) -> list[int]:
     """One offering with room for everything, and ``count`` submitted applications of 1 unit."""
     from django.utils import timezone
 
-    from allocations.models import CapacityPhase, Offering
+    from pool.models import CapacityPhase, Offering
     from applications.business_number import check_digit
     from applications.models import Application, ApplicationItem, Call, Organization
 
@@ -150,23 +150,23 @@ def prepare(count: int, label: str) -> list[int]:
 
 def work(url: str, application_ids: list[int], mode: str, queue) -> None:
     setup_django(url)
-    from allocations import services
+    from allocations.services import decisions, provisioning
     from applications.models import Application
 
     done = 0
     if mode == "batched":
         for start in range(0, len(application_ids), BATCH):
             applications = list(Application.objects.filter(pk__in=application_ids[start : start + BATCH]))
-            result = services.applications_approve(actor=None, applications=applications)
+            result = decisions.applications_approve(actor=None, applications=applications)
             if result.refused:
                 raise RuntimeError(f"refused: {result.refused[0][1]}")
             # What the batch's message runs (allocations.provision_allocations): one transaction.
-            done += len(services.allocations_provision(allocation_ids=[a.pk for a in result.allocations]))
+            done += len(provisioning.allocations_provision(allocation_ids=[a.pk for a in result.allocations]))
     else:
         for application_id in application_ids:
             application = Application.objects.get(pk=application_id)
-            for allocation in services.application_approve(actor=None, application=application):
-                services.allocation_provision(allocation_id=allocation.pk)
+            for allocation in decisions.application_approve(actor=None, application=application):
+                provisioning.allocation_provision(allocation_id=allocation.pk)
                 done += 1
     queue.put(done)
 
@@ -230,7 +230,7 @@ def main() -> None:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from allocations.models import Offering
+    from pool.models import Offering
 
     load_before = os.getloadavg()
     rows = []
@@ -258,7 +258,7 @@ def main() -> None:
                     "ratio": round(rate / ceiling, 3),
                 }
             )
-    from allocations.capacity import ledger_drift
+    from allocations.ledger import ledger_drift
 
     drift = len(ledger_drift())
     print(

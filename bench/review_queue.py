@@ -148,7 +148,7 @@ def main() -> None:
 
     from accounts.models import User
     from accounts.roles import REVIEWERS
-    from allocations.models import CapacityPhase, Offering
+    from pool.models import CapacityPhase, Offering
     from applications.admin import ApplicationAdmin
     from applications.models import Call, CallOffering
 

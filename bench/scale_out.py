@@ -70,7 +70,7 @@ def prepare(count: int) -> tuple[str, list[int]]:
 
     from accounts.models import User
     from accounts.roles import REVIEWERS
-    from allocations.models import CapacityPhase, Offering
+    from pool.models import CapacityPhase, Offering
     from applications.business_number import check_digit
     from applications.models import Application, ApplicationItem, Call, CallOffering, Membership, Organization
 

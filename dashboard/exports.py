@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from allocations.models import Offering
+from pool.models import Offering
 from applications.models import Call
 from dashboard import selectors
 

@@ -33,8 +33,9 @@ from django.db.models.functions import Greatest, Least, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from allocations.capacity import Phases, capacity_on, days
-from allocations.models import Allocation, AllocationState, CapacityLedger, CapacityPhase, Offering, OfferingKind
+from pool.capacity import Phases, capacity_on, days
+from allocations.models import Allocation, AllocationState
+from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
 from applications.models import Application, ApplicationItem, Call, Industry, Organization, PriorityClaim
 from applications.regions import Region
 from applications.selectors import RANKED_STATUSES, with_rank

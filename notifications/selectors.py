@@ -1,4 +1,4 @@
-"""Reads for e-mails: who receives an organisation's e-mails, and what a user was sent."""
+"""Reads for e-mails: what a user was sent, what waits to be sent, the language a user chose."""
 
 from datetime import timedelta
 
@@ -8,16 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from notifications.models import Notification
-
-
-def members_to_notify(organization) -> list[User]:
-    """The organisation's members, with the language each reads e-mails in (one query)."""
-    return list(
-        User.objects.filter(memberships__organization=organization, is_active=True)
-        .select_related("language_preference")
-        .order_by("email")
-    )
+from notifications.models import LanguagePreference, Notification
 
 
 def notifications_of(user: User) -> QuerySet[Notification]:
@@ -42,6 +33,4 @@ def notifications_stuck(now=None) -> QuerySet[Notification]:
 
 def saved_language(user: User) -> str | None:
     """The language ``user`` chose (by switching the site or on their e-mail page), if any."""
-    from notifications.models import LanguagePreference
-
     return LanguagePreference.objects.filter(user=user).values_list("language", flat=True).first()

@@ -21,6 +21,8 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from notifications.models import LanguagePreference, Notification
+from outbox.services import enqueue_on_commit
+from portal.errors import RetryLater
 
 logger = logging.getLogger(__name__)
 
@@ -178,16 +180,12 @@ def _record(notification: Notification) -> Notification | None:
     return notification
 
 
+DELIVER = "notifications.deliver"
+
+
 def _enqueue_delivery(notification_id: int) -> None:
-    from notifications.tasks import deliver_notification
-
-    def send():
-        try:
-            deliver_notification.delay(notification_id)
-        except Exception:  # the broker is unreachable: the row is the job, the sweeper re-drives it
-            logger.warning("could not enqueue delivery of notification %s", notification_id, exc_info=True)
-
-    transaction.on_commit(send)
+    # Recorded with the e-mail (the outbox): a broker that is down at commit delays it only.
+    enqueue_on_commit(DELIVER, notification_id)
 
 
 # --- Delivery -----------------------------------------------------------------------------------
@@ -219,13 +217,33 @@ def is_permanent(error: Exception) -> bool:
     return False
 
 
+# A mail server that is down, slow or answers 4xx: try again later. OSError covers refused
+# connections, timeouts and name-resolution failures.
+TRANSIENT = (smtplib.SMTPException, OSError)
+
+
 def notification_deliver(*, notification_id: int) -> Notification:
     """Send a queued e-mail and mark it sent.
 
     Idempotent: the row is locked while the mail server takes the e-mail, so a concurrent or
-    later run waits, finds it sent and sends nothing. A failed exchange leaves it queued, counts
-    the attempt and re-raises, for the task to retry (or give up on a permanent refusal).
+    later run waits, finds it sent and sends nothing. A failed exchange leaves it queued and
+    counts the attempt. The retry policy: a permanent refusal (5xx) fails the e-mail at once; a
+    transient failure raises ``RetryLater`` (backoff 2, 4, 8… s, at most ten minutes) until the
+    e-mail has had ``NOTIFICATION_MAX_ATTEMPTS``, then fails it.
     """
+    try:
+        return _deliver(notification_id)
+    except TRANSIENT as error:
+        if is_permanent(error):
+            return notification_fail(notification_id=notification_id, reason=str(error))
+        attempts = Notification.objects.values_list("attempts", flat=True).get(pk=notification_id)
+        if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            return notification_fail(notification_id=notification_id, reason=f"gave up after {attempts} attempts: {error}")
+        logger.warning("delivery of notification %s failed (attempt %s): %s", notification_id, attempts, error)
+        raise RetryLater(str(error), countdown=min(2**attempts, 600)) from error
+
+
+def _deliver(notification_id: int) -> Notification:
     try:
         with transaction.atomic():
             notification = Notification.objects.select_for_update().get(pk=notification_id)

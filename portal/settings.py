@@ -104,17 +104,22 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "crispy_forms",
     "crispy_bootstrap5",
+    # The portal's apps, in their layers' order (pyproject.toml's import contracts): an app
+    # imports only the apps listed before it.
+    "outbox",
     "accounts",
+    "notifications",
+    "pool",
     "applications",
     "allocations",
-    "dashboard",
-    "notifications",
     "aftercare",
+    "review",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -370,7 +375,15 @@ if _broker_scheme == "filesystem":
     }
     _default_result_backend = f"file://{VAR_DIR / 'celery' / 'results'}"
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Publishing tries the broker once, for at most a second: a web request that hands its
+        # tasks over after a commit must not wait on a broker that is down (the task waits in
+        # the outbox instead). The worker's own consuming connection retries as it always did.
+        "max_retries": 0,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
+    }
     _default_result_backend = CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = _env_str("CELERY_RESULT_BACKEND") or _default_result_backend
 CELERY_RESULT_EXPIRES = 3600
@@ -384,7 +397,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request hands its tasks to the broker after the commit (outbox/services.py): it must
+# never wait long for a broker that is down. The message waits in the outbox table instead.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+OUTBOX_BROKER_PAUSE_SECONDS = _env_int("OUTBOX_BROKER_PAUSE_SECONDS", 5, 1)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "outbox.relay", "schedule": 5},
     "expire-allocations": {"task": "allocations.expire_allocations", "schedule": 15 * 60},
     "sweep-stuck-allocations": {"task": "allocations.sweep_stuck_allocations", "schedule": 60},
     "offer-freed-capacity": {"task": "allocations.offer_freed_capacity", "schedule": 10 * 60},
@@ -400,16 +418,14 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 
 # --- Allocation engine -------------------------------------------------------------------------
 
-# The provisioner backend (see allocations/provisioning.py): a dotted path to a class.
 # The operator dashboard caches its rendered figures this long; the key includes the latest
 # history row of applications and allocations, so decisions show at once whatever this is.
 DASHBOARD_CACHE_SECONDS = _env_int("DASHBOARD_CACHE_SECONDS", 300)
 
-PROVISIONER_BACKEND = _env_str("PROVISIONER_BACKEND") or "allocations.provisioning.ModelledCloudProvisioner"
-# Knobs of the modelled cloud, for tests and demonstrations.
-PROVISIONER_DELAY_SECONDS = float(_env_int("PROVISIONER_DELAY_MS", 0)) / 1000
-PROVISIONER_TRANSIENT_FAILURES = _env_int("PROVISIONER_TRANSIENT_FAILURES", 0)
-PROVISIONER_ALWAYS_FAIL = _env_bool("PROVISIONER_ALWAYS_FAIL", False)
+# The provisioner backend (allocations/backends/): a dotted path to a class.
+# Checked when the apps load (allocations/apps.py): a path that names no provisioner class stops
+# start-up, rather than failing every provisioning later.
+PROVISIONER_BACKEND = _env_str("PROVISIONER_BACKEND") or "allocations.backends.modelled.ModelledCloudProvisioner"
 # Provisioning attempts before an allocation is failed and its capacity released.
 PROVISIONING_MAX_ATTEMPTS = _env_int("PROVISIONING_MAX_ATTEMPTS", 5, 1)
 # An allocation still pending or provisioning this long after its last change is re-driven.

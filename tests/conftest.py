@@ -18,6 +18,38 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _release_capacity_before_flush(request):
+    """After a transactional test, Django's test runner empties the tables with ``flush``. On
+    SQLite that is one DELETE per table in no fixed order: deleting the capacity phases before
+    the allocations that hold capacity would lower the ledger's capacity under them, and the
+    ledger's CHECK refuses (PostgreSQL truncates without row triggers). So the held capacity is
+    released first: this fixture's teardown runs before the flush."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        from allocations.models import HOLDING_STATES, Allocation
+
+        Allocation.objects.filter(state__in=HOLDING_STATES).update(state=Allocation.State.REVOKED)
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    # A test that made the broker unreachable leaves the outbox's pause behind it (this process
+    # stops trying the broker for a few seconds); the next test starts with a broker to try.
+    from outbox import services as outbox
+
+    outbox._broker_paused_until = 0.0
+    yield
+    outbox._broker_paused_until = 0.0
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Failed-login counters live in the cache; one test's lockout must not leak into another.
     cache.clear()
@@ -29,14 +61,7 @@ def make_user(email: str, *, is_staff: bool = False, group: str | None = None, *
     user = UserFactory(email=email, is_staff=is_staff, password=PASSWORD, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if group:
-        if not Group.objects.filter(name=group).exists():
-            # A transactional test's flush empties what the data migrations made (the staff
-            # groups); the permissions come back with flush's post-migrate signal.
-            from django.apps import apps
-
-            from accounts.roles import sync_role_permissions
-
-            sync_role_permissions(apps)
+        # The staff groups exist after every migrate and every flush (accounts.roles.sync_roles).
         user.groups.add(Group.objects.get(name=group))
     return user
 
@@ -76,7 +101,30 @@ def gpu_pool(db):
 
 @pytest.fixture
 def storage_pool(db):
-    from allocations.models import Offering
+    from pool.models import Offering
     from tests.allocations.conftest import make_pool
 
     return make_pool(100, name="Storage", kind=Offering.Kind.STORAGE, unit=Offering.Unit.TB)
+
+
+@pytest.fixture
+def faulty_cloud(settings):
+    """The modelled cloud with faults (tests/provisioners.py) as the provisioner: set its knobs
+    on the class the fixture returns (``faulty_cloud.transient_failures = 1``)."""
+    from tests.provisioners import FaultyCloud
+
+    settings.PROVISIONER_BACKEND = "tests.provisioners.FaultyCloud"
+    FaultyCloud.reset()
+    yield FaultyCloud
+    FaultyCloud.reset()
+
+
+@pytest.fixture
+def published_tasks(monkeypatch):
+    """The tasks the outbox hands to the broker, as (task name, args), instead of publishing them:
+    what a worker would run next."""
+    from outbox import services as outbox
+
+    published: list[tuple[str, list]] = []
+    monkeypatch.setattr(outbox, "_publish", lambda message: published.append((message.task, list(message.args))))
+    return published

@@ -4,9 +4,9 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from allocations.models import Offering
 from applications.business_number import check_digit
 from applications.models import Application, ApplicationItem, Call, CallOffering, Membership, Organization
+from pool.models import Offering
 
 
 def business_number(n: int) -> str:

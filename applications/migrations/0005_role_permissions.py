@@ -1,10 +1,8 @@
+"""Once synced the staff roles' permissions by importing live code. Roles are now synced after
+every ``migrate`` (``accounts.roles.sync_roles``, on ``post_migrate``), so this migration does
+nothing; it stays so that the migration graph of existing databases is unchanged."""
+
 from django.db import migrations
-
-
-def grant(apps, schema_editor):
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
 
 
 class Migration(migrations.Migration):
@@ -13,4 +11,4 @@ class Migration(migrations.Migration):
         ("allocations", "0004_role_permissions"),
     ]
 
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations: list[migrations.operations.base.Operation] = []

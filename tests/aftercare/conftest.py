@@ -3,8 +3,8 @@ applicant's organisation granted 4 GPUs for the whole period, provisioned and ac
 
 import pytest
 
-from allocations import services as engine
 from allocations.models import Allocation
+from allocations.services import decisions, provisioning
 from applications.models import Application, Membership
 from tests.allocations.conftest import make_call, submitted_application
 from tests.conftest import make_user
@@ -16,8 +16,8 @@ GRANTED = 4
 def grant(call, *requests) -> tuple[Application, list[Allocation]]:
     """Approve and provision a new organisation's application; its application and allocations."""
     application = submitted_application(call, *requests)
-    allocations = engine.application_approve(actor=None, application=application)
-    return application, [engine.allocation_provision(allocation_id=allocation.pk) for allocation in allocations]
+    allocations = decisions.application_approve(actor=None, application=application)
+    return application, [provisioning.allocation_provision(allocation_id=allocation.pk) for allocation in allocations]
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ from django.utils import translation
 
 from aftercare import services
 from aftercare.models import ChangeRequest
-from allocations import capacity
+from allocations import ledger
 from allocations.models import Allocation
 from applications.models import Application, ApplicationItem
+from pool import capacity
 from tests.aftercare.conftest import GRANTED, grant
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call
 from tests.factories import OrganizationFactory
@@ -49,7 +50,7 @@ def test_the_decision_page_previews_the_capacity_then_approves(client, reviewer,
 
     page = client.get(decide_url(extension))
     impact = page.context["impact"]
-    assert (impact.starts_on, impact.ends_on, impact.needed, impact.free, impact.after, impact.fits) == (
+    assert (impact.need.starts_on, impact.need.ends_on, impact.need.units, impact.free, impact.after, impact.fits) == (
         date(2031, 4, 1),
         date(2031, 4, 30),
         GRANTED,
@@ -95,7 +96,7 @@ def test_the_preview_follows_a_partial_grant_entered(client, reviewer, extension
     assert response.status_code == 302
     extension.refresh_from_db()
     assert extension.granted_ends_on == date(2031, 4, 15)
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_a_rejection_from_the_page_needs_a_reason(client, reviewer, extension):

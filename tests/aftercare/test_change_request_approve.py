@@ -10,14 +10,16 @@ from django.utils import translation
 
 from aftercare import services
 from aftercare.models import ChangeRequest
-from aftercare.tasks import sync_allocation_quota
-from allocations import capacity
-from allocations import services as engine
-from allocations.models import Allocation, CapacityLedger, ExpiryReminder, ProvisionedResource
-from allocations.services import DoesNotFit
+from allocations import ledger
+from allocations.models import Allocation, ExpiryReminder, ProvisionedResource
+from allocations.services import changes, release
+from allocations.tasks import sync_allocation_quota
 from applications.models import ConflictOfInterest, Membership
-from applications.services import ApplicationError, NotAllowed
 from notifications.models import Notification
+from pool import capacity
+from pool.capacity import DoesNotFit
+from pool.models import CapacityLedger
+from portal.errors import DomainError, NotAllowed
 from tests.aftercare.conftest import GRANTED, grant
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call
 from tests.conftest import make_user
@@ -64,7 +66,7 @@ def test_an_extension_that_fits_is_approved_and_the_ledger_moves(applicant, allo
     april = reserved(gpu_pool, date(2031, 4, 1), APRIL_END)
     assert len(april) == 30 and set(april.values()) == {GRANTED}
     assert set(reserved(gpu_pool, SERVICE_START, SERVICE_END).values()) == {GRANTED}
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
     assert capacity.availability(gpu_pool.pk, date(2031, 4, 1), APRIL_END).free == 10 - GRANTED
     assert list(request.transitions.values_list("from_status", "to_status", "actor")) == [
         ("", "submitted", applicant.pk),
@@ -77,14 +79,13 @@ def test_an_extension_that_fits_is_approved_and_the_ledger_moves(applicant, allo
 
 
 def test_a_supplement_that_fits_raises_the_quantity_over_the_period_and_resizes_the_quota(
-    applicant, allocation, gpu_pool, reviewer, django_capture_on_commit_callbacks, monkeypatch
+    applicant, allocation, gpu_pool, reviewer, django_capture_on_commit_callbacks, published_tasks
 ):
     request = supplement(applicant, allocation, units=3)
-    synced = []
-    monkeypatch.setattr(sync_allocation_quota, "delay", lambda *args: synced.append(args))
 
     with django_capture_on_commit_callbacks(execute=True):
         services.change_request_approve(actor=reviewer, change_request=request)
+    synced = [tuple(args) for task, args in published_tasks if task == sync_allocation_quota.name]
     for args in synced:  # as a worker would, twice: the resize is idempotent
         sync_allocation_quota.apply(args=args)
         sync_allocation_quota.apply(args=args)
@@ -92,7 +93,7 @@ def test_a_supplement_that_fits_raises_the_quantity_over_the_period_and_resizes_
     allocation.refresh_from_db()
     assert allocation.quantity == GRANTED + 3 and allocation.ends_on == SERVICE_END
     assert set(reserved(gpu_pool, SERVICE_START, SERVICE_END).values()) == {GRANTED + 3}
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
     assert synced == [(allocation.pk,)]
     assert ProvisionedResource.objects.get(allocation=allocation).quantity == GRANTED + 3
 
@@ -115,7 +116,7 @@ def test_an_extension_that_does_not_fit_is_refused_with_a_clear_message_and_the_
     assert (allocation.ends_on, allocation.quantity, allocation.state) == (SERVICE_END, GRANTED, "active")
     assert request.status == "submitted" and request.granted_ends_on is None
     assert reserved(gpu_pool, SERVICE_START, APRIL_END) == ledger_before
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
     assert not Notification.objects.filter(kind=Notification.Kind.CHANGE_REQUEST_DECISION).exists()
 
 
@@ -214,14 +215,14 @@ def test_only_reviewers_without_a_conflict_and_outside_the_organisation_decide(
 
 def test_an_allocation_revoked_meanwhile_is_not_extended(applicant, allocation, reviewer, operator):
     request = extension(applicant, allocation)
-    engine.allocation_release(actor=operator, allocation=allocation, to_state="revoked", reason="misuse")
+    release.allocation_release(actor=operator, allocation=allocation, to_state="revoked", reason="misuse")
 
-    with translation.override("en"), pytest.raises(ApplicationError, match="holds capacity"):
+    with translation.override("en"), pytest.raises(DomainError, match="holds capacity"):
         services.change_request_approve(actor=reviewer, change_request=request)
 
     allocation.refresh_from_db()
     assert allocation.ends_on == SERVICE_END
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_expiry_reminders_start_again_for_the_new_end(applicant, allocation, reviewer):
@@ -238,8 +239,8 @@ def test_expiry_reminders_start_again_for_the_new_end(applicant, allocation, rev
 
 
 def test_the_engine_refuses_to_shorten_or_reduce(allocation):
-    with pytest.raises(engine.ApplicationError):
-        engine.allocation_change(actor=None, allocation=allocation, ends_on=SERVICE_END - timedelta(days=1))
-    with pytest.raises(engine.ApplicationError):
-        engine.allocation_change(actor=None, allocation=allocation, quantity=GRANTED - 1)
+    with pytest.raises(DomainError):
+        changes.allocation_change(actor=None, allocation=allocation, ends_on=SERVICE_END - timedelta(days=1))
+    with pytest.raises(DomainError):
+        changes.allocation_change(actor=None, allocation=allocation, quantity=GRANTED - 1)
     assert Allocation.objects.get(pk=allocation.pk).quantity == GRANTED

@@ -6,11 +6,13 @@ from datetime import date
 import pytest
 
 from aftercare import services
-from allocations import capacity
-from allocations import services as engine
-from allocations.models import Allocation, CapacityLedger
-from allocations.services import DoesNotFit
+from allocations import ledger
+from allocations.models import Allocation
+from allocations.services import decisions
 from applications.models import Membership
+from pool import capacity
+from pool.capacity import DoesNotFit
+from pool.models import CapacityLedger
 from tests.aftercare.conftest import grant
 from tests.allocations.conftest import SERVICE_END, make_call, make_pool, submitted_application
 from tests.allocations.test_capacity_guarantee import assert_none_raised, run_together
@@ -44,7 +46,7 @@ def test_two_extensions_and_a_new_grant_never_over_commit_april():
 
     def approve():
         try:
-            engine.application_approve(actor=None, application=newcomer)
+            decisions.application_approve(actor=None, application=newcomer)
         except DoesNotFit:
             return "refused"
         return "approved"
@@ -54,7 +56,7 @@ def test_two_extensions_and_a_new_grant_never_over_commit_april():
     assert_none_raised(outcomes)
     # Any two fit (4 + 4, 4 + 6), all three do not (14 > 10): whatever the order, one is refused.
     assert outcomes.count("refused") == 1
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
     april = CapacityLedger.objects.filter(offering=gpu, day__range=APRIL)
     assert max(april.values_list("reserved", flat=True)) <= 10
     extended = Allocation.objects.filter(offering=gpu, ends_on=APRIL[1], application_item__quantity=4).count()

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from aftercare import services
 from aftercare.models import ChangeRequest
-from allocations import services as engine
+from allocations.services import release
 from applications.services import NotAllowed
 from notifications.models import Notification
 from tests.aftercare.conftest import GRANTED
@@ -96,7 +96,7 @@ def test_outsiders_cannot_ask_and_only_active_allocations_change(other_org_appli
     with pytest.raises(NotAllowed):
         ask(other_org_applicant, allocation)
 
-    engine.allocation_release(actor=operator, allocation=allocation, to_state="revoked", reason="x")
+    release.allocation_release(actor=operator, allocation=allocation, to_state="revoked", reason="x")
     with pytest.raises(services.AftercareError):
         ask(applicant, allocation)
 

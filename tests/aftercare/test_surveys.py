@@ -12,9 +12,9 @@ from django.utils import translation
 
 from aftercare import selectors, services, tasks
 from aftercare.models import SurveyInvitation, SurveyResponse
-from allocations import services as engine
 from allocations import tasks as allocation_tasks
 from allocations.models import Allocation
+from allocations.services import changes
 from applications.models import Membership
 from applications.services import NotAllowed
 from notifications.models import Notification
@@ -77,7 +77,7 @@ def test_an_award_still_running_is_not_invited_but_a_pilot_is_at_the_end_of_its_
     grant(make_call(gpu_pool), (gpu_pool, 1, SERVICE_END - timedelta(days=30), later))  # runs past 31 March
     pilot, [pilot_allocation] = grant(make_call(gpu_pool, is_pilot=True), (gpu_pool, 1))
     # The pilot's allocation was extended past the end of its call; the pilot still ended.
-    engine.allocation_change(actor=None, allocation=pilot_allocation, ends_on=later)
+    changes.allocation_change(actor=None, allocation=pilot_allocation, ends_on=later)
 
     run_beat_on(SERVICE_END - timedelta(days=1))
     assert not SurveyInvitation.objects.exists()

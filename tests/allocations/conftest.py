@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from allocations.models import CapacityPhase, Offering
 from applications.models import Application, ApplicationItem, CallOffering
+from pool.models import CapacityPhase, Offering
 from tests.factories import CallFactory, OfferingFactory, OrganizationFactory
 
 SERVICE_START = date(2031, 1, 1)

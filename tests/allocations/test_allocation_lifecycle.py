@@ -6,10 +6,12 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from allocations import capacity, selectors, services, tasks
+from allocations import ledger, selectors, tasks
+from allocations.backends.modelled import ModelledCloudProvisioner
 from allocations.models import Allocation, ProvisionedResource
-from allocations.provisioning import ModelledCloudProvisioner
+from allocations.services import decisions, provisioning, release
 from applications.models import Membership
+from pool import capacity
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, submitted_application
 from tests.factories import MembershipFactory
 from tests.mailbox import deliver_queued
@@ -26,12 +28,12 @@ def history(allocation: Allocation) -> list[tuple[str, str]]:
 @pytest.fixture
 def approved(reviewer, gpu_pool):
     application = submitted_application(make_call(gpu_pool), (gpu_pool, 4))
-    (allocation,) = services.application_approve(actor=reviewer, application=application)
+    (allocation,) = decisions.application_approve(actor=reviewer, application=application)
     return allocation
 
 
 def test_provisioning_makes_the_allocation_active_with_the_clouds_reference(approved):
-    allocation = services.allocation_provision(allocation_id=approved.pk)
+    allocation = provisioning.allocation_provision(allocation_id=approved.pk)
 
     assert allocation.state == Allocation.State.ACTIVE
     assert allocation.external_ref == ProvisionedResource.objects.get(allocation=approved).external_ref
@@ -48,8 +50,8 @@ def test_the_provision_task_run_twice_leaves_the_same_end_state(approved):
     assert approved.transitions.filter(to_state="active").count() == 1
 
 
-def test_a_transient_failure_is_retried_and_then_succeeds(approved, settings):
-    settings.PROVISIONER_TRANSIENT_FAILURES = 1
+def test_a_transient_failure_is_retried_and_then_succeeds(approved, faulty_cloud):
+    faulty_cloud.transient_failures = 1
 
     # apply() runs the retry in place of the broker's countdown.
     result = tasks.provision_allocation.apply(args=[approved.pk])
@@ -59,8 +61,8 @@ def test_a_transient_failure_is_retried_and_then_succeeds(approved, settings):
     assert approved.state == "active" and approved.attempts == 2 and approved.last_error == ""
 
 
-def test_when_attempts_run_out_the_allocation_fails_and_its_capacity_returns(approved, settings, gpu_pool):
-    settings.PROVISIONER_TRANSIENT_FAILURES = 99
+def test_when_attempts_run_out_the_allocation_fails_and_its_capacity_returns(approved, settings, gpu_pool, faulty_cloud):
+    faulty_cloud.transient_failures = 99
     settings.PROVISIONING_MAX_ATTEMPTS = 3
 
     tasks.provision_allocation.apply(args=[approved.pk])
@@ -71,10 +73,10 @@ def test_when_attempts_run_out_the_allocation_fails_and_its_capacity_returns(app
     assert capacity.availability(gpu_pool.pk, SERVICE_START, SERVICE_END).free == 10
 
 
-def test_a_permanent_refusal_fails_at_once(approved, settings):
-    settings.PROVISIONER_ALWAYS_FAIL = True
+def test_a_permanent_refusal_fails_at_once(approved, faulty_cloud):
+    faulty_cloud.always_fail = True
 
-    allocation = services.allocation_provision(allocation_id=approved.pk)
+    allocation = provisioning.allocation_provision(allocation_id=approved.pk)
 
     assert allocation.state == "failed"
     assert not ProvisionedResource.objects.exists()
@@ -83,10 +85,10 @@ def test_a_permanent_refusal_fails_at_once(approved, settings):
 def test_revoking_returns_the_capacity_and_removes_the_quota(
     approved, gpu_pool, operator, django_capture_on_commit_callbacks
 ):
-    services.allocation_provision(allocation_id=approved.pk)
+    provisioning.allocation_provision(allocation_id=approved.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.allocation_release(actor=operator, allocation=approved, to_state="revoked", reason="misuse")
+        release.allocation_release(actor=operator, allocation=approved, to_state="revoked", reason="misuse")
 
     approved.refresh_from_db()
     assert approved.state == "revoked"
@@ -96,7 +98,7 @@ def test_revoking_returns_the_capacity_and_removes_the_quota(
 
 
 def test_allocations_expire_after_their_last_day(approved, gpu_pool):
-    services.allocation_provision(allocation_id=approved.pk)
+    provisioning.allocation_provision(allocation_id=approved.pk)
     with time_machine.travel(SERVICE_END, tick=False):
         assert tasks.expire_allocations.apply().get() == 0
     with time_machine.travel(SERVICE_END + timedelta(days=1), tick=False):
@@ -116,7 +118,7 @@ def test_the_sweeper_finds_allocations_stuck_in_pending_or_provisioning(approved
 
 
 def test_expiry_reminders_go_out_once_30_7_and_1_days_before_the_end(approved, applicant):
-    services.allocation_provision(allocation_id=approved.pk)
+    provisioning.allocation_provision(allocation_id=approved.pk)
     MembershipFactory(organization=approved.organization, user=applicant, role=Membership.Role.OWNER)
     sent_on = []
     day = SERVICE_END - timedelta(days=40)
@@ -151,12 +153,12 @@ def test_check_capacity_is_clean_then_reports_drift_with_exit_status_1(approved,
 
     assert failure.value.returncode == 1
     assert "2031-02-01" in capsys.readouterr().err
-    assert len(capacity.ledger_drift()) == 1
+    assert len(ledger.ledger_drift()) == 1
 
 
 def test_the_applicant_sees_the_granted_quantity_and_the_active_allocation(client, approved, applicant):
     MembershipFactory(organization=approved.organization, user=applicant, role=Membership.Role.OWNER)
-    allocation = services.allocation_provision(allocation_id=approved.pk)
+    allocation = provisioning.allocation_provision(allocation_id=approved.pk)
     client.force_login(applicant)
 
     page = client.get(reverse("application_detail", args=[approved.application_item.application_id])).content.decode()
@@ -169,7 +171,7 @@ class RevokedWhileProvisioning(ModelledCloudProvisioner):
     """The operator revokes the allocation while the backend is still creating its quota."""
 
     def provision(self, allocation):
-        services.allocation_release(actor=None, allocation=allocation, to_state="revoked", reason="revoked meanwhile")
+        release.allocation_release(actor=None, allocation=allocation, to_state="revoked", reason="revoked meanwhile")
         return super().provision(allocation)
 
 
@@ -179,7 +181,7 @@ def test_a_quota_created_after_its_allocation_was_revoked_is_removed(
     settings.PROVISIONER_BACKEND = f"{__name__}.RevokedWhileProvisioning"
 
     with django_capture_on_commit_callbacks(execute=True):
-        allocation = services.allocation_provision(allocation_id=approved.pk)
+        allocation = provisioning.allocation_provision(allocation_id=approved.pk)
 
     assert allocation.state == "revoked"
     assert ProvisionedResource.objects.get(allocation=approved).deprovisioned_at is not None
@@ -195,7 +197,7 @@ class RemoteCloud(ModelledCloudProvisioner):
 def test_a_backend_outside_the_portals_database_is_called_between_claim_and_activation(approved, settings):
     settings.PROVISIONER_BACKEND = f"{__name__}.RemoteCloud"
 
-    allocation = services.allocation_provision(allocation_id=approved.pk)
+    allocation = provisioning.allocation_provision(allocation_id=approved.pk)
 
     assert allocation.state == Allocation.State.ACTIVE
     assert allocation.external_ref == ProvisionedResource.objects.get(allocation=approved).external_ref
@@ -214,7 +216,7 @@ def test_a_crash_while_the_modelled_cloud_provisions_rolls_the_whole_attempt_bac
     settings.PROVISIONER_BACKEND = f"{__name__}.DiesAfterMakingTheQuota"
 
     with pytest.raises(RuntimeError):
-        services.allocation_provision(allocation_id=approved.pk)
+        provisioning.allocation_provision(allocation_id=approved.pk)
 
     # The claim, the quota and the activation are one transaction in the portal's database.
     approved.refresh_from_db()
@@ -222,8 +224,8 @@ def test_a_crash_while_the_modelled_cloud_provisions_rolls_the_whole_attempt_bac
     assert not ProvisionedResource.objects.filter(allocation=approved).exists()
     assert history(approved) == [("", "pending")]
 
-    settings.PROVISIONER_BACKEND = "allocations.provisioning.ModelledCloudProvisioner"
-    allocation = services.allocation_provision(allocation_id=approved.pk)  # what the sweeper's re-drive runs
+    settings.PROVISIONER_BACKEND = "allocations.backends.modelled.ModelledCloudProvisioner"
+    allocation = provisioning.allocation_provision(allocation_id=approved.pk)  # what the sweeper's re-drive runs
 
     assert (allocation.state, allocation.attempts) == (Allocation.State.ACTIVE, 1)
     assert ProvisionedResource.objects.filter(allocation=approved).count() == 1
@@ -239,14 +241,14 @@ def test_a_crash_while_a_remote_cloud_provisions_leaves_the_claim_for_the_sweepe
     settings.PROVISIONER_BACKEND = f"{__name__}.RemoteCloudDying"
 
     with pytest.raises(RuntimeError):
-        services.allocation_provision(allocation_id=approved.pk)
+        provisioning.allocation_provision(allocation_id=approved.pk)
 
     # The remote call cannot be rolled back, so the claim was committed before it.
     approved.refresh_from_db()
     assert (approved.state, approved.attempts) == (Allocation.State.PROVISIONING, 1)
 
     settings.PROVISIONER_BACKEND = f"{__name__}.RemoteCloud"
-    allocation = services.allocation_provision(allocation_id=approved.pk)
+    allocation = provisioning.allocation_provision(allocation_id=approved.pk)
 
     assert (allocation.state, allocation.attempts) == (Allocation.State.ACTIVE, 2)
     assert history(allocation) == PROVISIONED
@@ -264,7 +266,7 @@ def batch(reviewer, gpu_pool, storage_pool):
         submitted_application(call, (gpu_pool, 1)),
         submitted_application(call, (storage_pool, 5)),
     ]
-    result = services.applications_approve(actor=reviewer, applications=applications)
+    result = decisions.applications_approve(actor=reviewer, applications=applications)
     assert len(result.allocations) == 4
     return [allocation.pk for allocation in result.allocations]
 
@@ -274,14 +276,14 @@ def states(allocation_ids) -> list[tuple[str, int]]:
 
 
 def test_a_batch_is_provisioned_together_each_allocation_once_with_its_history(batch):
-    allocations = services.allocations_provision(allocation_ids=batch)
+    allocations = provisioning.allocations_provision(allocation_ids=batch)
 
     assert [allocation.pk for allocation in allocations] == sorted(batch)
     assert states(batch) == [("active", 1)] * 4
     for allocation in Allocation.objects.filter(pk__in=batch):
         assert allocation.external_ref == ProvisionedResource.objects.get(allocation=allocation).external_ref
         assert history(allocation) == PROVISIONED
-    assert not capacity.ledger_drift()
+    assert not ledger.ledger_drift()
 
 
 def test_a_batch_provisioned_again_or_beside_single_tasks_is_left_as_it_is(batch):
@@ -295,11 +297,11 @@ def test_a_batch_provisioned_again_or_beside_single_tasks_is_left_as_it_is(batch
     assert Allocation.objects.filter(pk__in=batch, transitions__to_state="active").count() == 4
 
 
-def test_a_batch_the_backend_refuses_in_part_changes_nothing_and_goes_one_by_one(batch, settings):
-    settings.PROVISIONER_TRANSIENT_FAILURES = 1  # each allocation's first attempt
+def test_a_batch_the_backend_refuses_in_part_changes_nothing_and_goes_one_by_one(batch, faulty_cloud):
+    faulty_cloud.transient_failures = 1  # each allocation's first attempt
 
-    with pytest.raises(services.NotProvisionableTogether):
-        services.allocations_provision(allocation_ids=batch)
+    with pytest.raises(provisioning.NotProvisionableTogether):
+        provisioning.allocations_provision(allocation_ids=batch)
 
     assert states(batch) == [("pending", 0)] * 4
     assert not ProvisionedResource.objects.exists()
@@ -319,7 +321,7 @@ def test_a_crash_while_provisioning_a_batch_rolls_all_of_it_back(batch, settings
     settings.PROVISIONER_BACKEND = f"{__name__}.DiesAfterMakingTheQuotas"
 
     with pytest.raises(RuntimeError):
-        services.allocations_provision(allocation_ids=batch)
+        provisioning.allocations_provision(allocation_ids=batch)
 
     assert states(batch) == [("pending", 0)] * 4
     assert not ProvisionedResource.objects.exists()
@@ -329,7 +331,7 @@ def test_a_crash_while_provisioning_a_batch_rolls_all_of_it_back(batch, settings
 def test_a_backend_outside_the_portals_database_provisions_a_batch_one_by_one(batch, settings):
     settings.PROVISIONER_BACKEND = f"{__name__}.RemoteCloud"
 
-    with pytest.raises(services.NotProvisionableTogether):
-        services.allocations_provision(allocation_ids=batch)
+    with pytest.raises(provisioning.NotProvisionableTogether):
+        provisioning.allocations_provision(allocation_ids=batch)
 
     assert states(batch) == [("pending", 0)] * 4

@@ -1,8 +1,11 @@
 import pytest
 
-from allocations import capacity, services
+from allocations import ledger
 from allocations.models import Allocation
+from allocations.services import decisions
 from applications.models import Application
+from pool import capacity
+from portal.errors import DomainError
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, submitted_application
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +18,7 @@ def free(offering) -> int:
 def test_a_full_approval_creates_pending_allocations_that_hold_capacity(reviewer, gpu_pool, storage_pool):
     application = submitted_application(make_call(gpu_pool, storage_pool), (gpu_pool, 4), (storage_pool, 30))
 
-    allocations = services.application_approve(actor=reviewer, application=application)
+    allocations = decisions.application_approve(actor=reviewer, application=application)
 
     application.refresh_from_db()
     assert application.status == Application.Status.APPROVED
@@ -26,16 +29,16 @@ def test_a_full_approval_creates_pending_allocations_that_hold_capacity(reviewer
     assert (free(gpu_pool), free(storage_pool)) == (6, 70)
     transition = application.transitions.get(to_status="approved")
     assert (transition.actor, transition.from_status) == (reviewer, "submitted")
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_a_partial_approval_grants_less_and_needs_a_reason(reviewer, gpu_pool, storage_pool):
     application = submitted_application(make_call(gpu_pool, storage_pool), (gpu_pool, 4), (storage_pool, 30))
     gpu_item, storage_item = application.items.order_by("pk")
 
-    with pytest.raises(services.ApplicationError):
-        services.application_approve(actor=reviewer, application=application, grants={gpu_item.pk: 2})
-    allocations = services.application_approve(
+    with pytest.raises(DomainError):
+        decisions.application_approve(actor=reviewer, application=application, grants={gpu_item.pk: 2})
+    allocations = decisions.application_approve(
         actor=reviewer, application=application, grants={gpu_item.pk: 2, storage_item.pk: 0}, reason="GPU is scarce"
     )
 
@@ -49,8 +52,8 @@ def test_a_partial_approval_grants_less_and_needs_a_reason(reviewer, gpu_pool, s
 def test_a_grant_outside_zero_and_the_requested_quantity_is_refused(reviewer, gpu_pool, grant):
     application = submitted_application(make_call(gpu_pool), (gpu_pool, 4))
 
-    with pytest.raises(services.ApplicationError):
-        services.application_approve(
+    with pytest.raises(DomainError):
+        decisions.application_approve(
             actor=reviewer, application=application, grants={application.items.get().pk: grant}, reason="r"
         )
 
@@ -59,11 +62,11 @@ def test_a_grant_outside_zero_and_the_requested_quantity_is_refused(reviewer, gp
 
 def test_an_approval_that_does_not_fit_changes_nothing_and_says_what_is_short(reviewer, gpu_pool, storage_pool):
     call = make_call(gpu_pool, storage_pool)
-    services.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 8)))
+    decisions.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 8)))
     application = submitted_application(call, (storage_pool, 10), (gpu_pool, 3))
 
-    with pytest.raises(services.DoesNotFit) as refused:
-        services.application_approve(actor=reviewer, application=application)
+    with pytest.raises(capacity.DoesNotFit) as refused:
+        decisions.application_approve(actor=reviewer, application=application)
 
     assert [(s.offering.pk, s.wanted, s.free) for s in refused.value.shortfalls] == [(gpu_pool.pk, 3, 2)]
     assert "2031-01-01" in str(refused.value)
@@ -84,31 +87,31 @@ def test_capacity_is_counted_per_day_so_consecutive_periods_share_a_unit(reviewe
     )
     overlapping = submitted_application(call, (gpu_pool, 1, date(2031, 1, 31), date(2031, 2, 1)))
 
-    services.application_approve(actor=reviewer, application=first)
-    services.application_approve(actor=reviewer, application=second)
-    with pytest.raises(services.DoesNotFit):
-        services.application_approve(actor=reviewer, application=overlapping)
+    decisions.application_approve(actor=reviewer, application=first)
+    decisions.application_approve(actor=reviewer, application=second)
+    with pytest.raises(capacity.DoesNotFit):
+        decisions.application_approve(actor=reviewer, application=overlapping)
 
 
 def test_only_submitted_or_waitlisted_applications_are_decided(reviewer, gpu_pool):
     application = submitted_application(make_call(gpu_pool), (gpu_pool, 1))
-    services.application_approve(actor=reviewer, application=application)
+    decisions.application_approve(actor=reviewer, application=application)
 
     for decide in (
-        lambda: services.application_approve(actor=reviewer, application=application),
-        lambda: services.application_waitlist(actor=reviewer, application=application),
-        lambda: services.application_reject(actor=reviewer, application=application, reason="late"),
+        lambda: decisions.application_approve(actor=reviewer, application=application),
+        lambda: decisions.application_waitlist(actor=reviewer, application=application),
+        lambda: decisions.application_reject(actor=reviewer, application=application, reason="late"),
     ):
-        with pytest.raises(services.ApplicationError):
+        with pytest.raises(DomainError):
             decide()
 
 
 def test_waitlisting_and_rejecting_record_who_and_why(reviewer, gpu_pool):
     call = make_call(gpu_pool)
-    waitlisted = services.application_waitlist(
+    waitlisted = decisions.application_waitlist(
         actor=reviewer, application=submitted_application(call, (gpu_pool, 1)), reason="pool full"
     )
-    rejected = services.application_reject(
+    rejected = decisions.application_reject(
         actor=reviewer, application=submitted_application(call, (gpu_pool, 1)), reason="out of scope"
     )
 
@@ -120,15 +123,15 @@ def test_waitlisting_and_rejecting_record_who_and_why(reviewer, gpu_pool):
 def test_a_rejection_needs_a_reason(reviewer, gpu_pool):
     application = submitted_application(make_call(gpu_pool), (gpu_pool, 1))
 
-    with pytest.raises(services.ApplicationError):
-        services.application_reject(actor=reviewer, application=application, reason="  ")
+    with pytest.raises(DomainError):
+        decisions.application_reject(actor=reviewer, application=application, reason="  ")
 
 
 def test_a_waitlisted_application_can_still_be_approved(reviewer, gpu_pool):
     application = submitted_application(make_call(gpu_pool), (gpu_pool, 1))
-    services.application_waitlist(actor=reviewer, application=application)
+    decisions.application_waitlist(actor=reviewer, application=application)
 
-    services.application_approve(actor=reviewer, application=application)
+    decisions.application_approve(actor=reviewer, application=application)
 
     application.refresh_from_db()
     assert application.status == "approved"

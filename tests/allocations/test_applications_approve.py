@@ -5,9 +5,12 @@ it; the batch is one transaction in which the ledger moves once per offering and
 import pytest
 from django.db import connection
 
-from allocations import capacity, services
+from allocations import ledger
 from allocations.models import Allocation, AllocationTransition
+from allocations.services import decisions
 from applications.models import Application, ConflictOfInterest, Membership
+from notifications.models import Notification
+from pool import capacity
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, submitted_application
 from tests.factories import MembershipFactory
 
@@ -26,17 +29,17 @@ def test_it_approves_in_the_order_given_what_fits_and_refuses_the_rest_keeping_t
     call = make_call(gpu_pool)
     six, five, three, one = (submitted_application(call, (gpu_pool, n)) for n in (6, 5, 3, 1))
 
-    result = services.applications_approve(actor=reviewer, applications=[six, five, three, one], reason="ranked")
+    result = decisions.applications_approve(actor=reviewer, applications=[six, five, three, one], reason="ranked")
 
     assert result.approved == [six, three, one]
-    assert [(application, type(error)) for application, error in result.refused] == [(five, services.DoesNotFit)]
+    assert [(application, type(error)) for application, error in result.refused] == [(five, capacity.DoesNotFit)]
     # Decided in order: after the six, four were free for the five.
     assert [(s.wanted, s.free, s.day) for s in result.refused[0][1].shortfalls] == [(5, 4, SERVICE_START)]
     assert statuses([six, five, three, one]) == ["approved", "submitted", "approved", "approved"]
     assert sorted(allocation.quantity for allocation in result.allocations) == [1, 3, 6]
     assert {allocation.state for allocation in result.allocations} == {Allocation.State.PENDING}
     assert free(gpu_pool) == 0
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_each_approval_has_the_history_and_the_nudges_of_a_single_approval(
@@ -44,9 +47,11 @@ def test_each_approval_has_the_history_and_the_nudges_of_a_single_approval(
 ):
     call = make_call(gpu_pool, storage_pool)
     applications = [submitted_application(call, (gpu_pool, 1), (storage_pool, 10)) for _ in range(3)]
+    for application in applications:
+        MembershipFactory(organization=application.organization)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        result = services.applications_approve(actor=reviewer, applications=applications, reason="filled")
+        result = decisions.applications_approve(actor=reviewer, applications=applications, reason="filled")
 
     assert len(result.allocations) == 6
     for application in applications:
@@ -55,8 +60,9 @@ def test_each_approval_has_the_history_and_the_nudges_of_a_single_approval(
     history = AllocationTransition.objects.order_by().values_list("from_state", "to_state", "actor", "reason")
     assert list(history.distinct()) == [("", "pending", reviewer.pk, "filled")]
     # One provisioning nudge for the batch's allocations (provisioned together), a decision
-    # e-mail per application.
+    # e-mail per application: recorded in the decision's transaction, delivered after it.
     assert len(callbacks) == 1 + 3
+    assert Notification.objects.filter(kind=Notification.Kind.DECISION).count() == 3
     assert (free(gpu_pool), free(storage_pool)) == (7, 70)
 
 
@@ -64,7 +70,7 @@ def test_it_stops_at_the_limit_and_leaves_the_rest_undecided(reviewer, gpu_pool)
     call = make_call(gpu_pool)
     applications = [submitted_application(call, (gpu_pool, 1)) for _ in range(4)]
 
-    result = services.applications_approve(actor=reviewer, applications=applications, limit=2)
+    result = decisions.applications_approve(actor=reviewer, applications=applications, limit=2)
 
     assert result.approved == applications[:2]
     assert result.refused == []
@@ -74,11 +80,11 @@ def test_it_stops_at_the_limit_and_leaves_the_rest_undecided(reviewer, gpu_pool)
 def test_an_application_that_cannot_be_decided_is_refused_and_the_others_go_on(reviewer, gpu_pool):
     call = make_call(gpu_pool)
     decided, member_of, conflicted, fine = (submitted_application(call, (gpu_pool, 1)) for _ in range(4))
-    services.application_reject(actor=reviewer, application=decided, reason="out of scope")
+    decisions.application_reject(actor=reviewer, application=decided, reason="out of scope")
     MembershipFactory(organization=member_of.organization, user=reviewer, role=Membership.Role.MEMBER)
     ConflictOfInterest.objects.create(reviewer=reviewer, organization=conflicted.organization, note="former employer")
 
-    result = services.applications_approve(actor=reviewer, applications=[decided, member_of, conflicted, fine])
+    result = decisions.applications_approve(actor=reviewer, applications=[decided, member_of, conflicted, fine])
 
     assert result.approved == [fine]
     assert [(application, type(error).__name__) for application, error in result.refused] == [
@@ -92,9 +98,9 @@ def test_an_application_that_cannot_be_decided_is_refused_and_the_others_go_on(r
 
 def test_a_wait_listed_application_is_approved_like_a_submitted_one(reviewer, gpu_pool):
     application = submitted_application(make_call(gpu_pool), (gpu_pool, 2))
-    services.application_waitlist(actor=reviewer, application=application)
+    decisions.application_waitlist(actor=reviewer, application=application)
 
-    result = services.applications_approve(actor=None, applications=[application])
+    result = decisions.applications_approve(actor=None, applications=[application])
 
     assert result.approved == [application]
     assert application.transitions.get(to_status="approved").from_status == "waitlisted"
@@ -105,8 +111,10 @@ def test_the_queries_do_not_grow_with_the_batch(reviewer, gpu_pool, django_asser
     gpu_pool.phases.update(units=1000)
     for size in (10, 100):
         applications = [submitted_application(call, (gpu_pool, 1)) for _ in range(size)]
-        with django_assert_max_num_queries(17):  # ledger rows made and permissions read at the first
-            result = services.applications_approve(actor=reviewer, applications=applications)
+        # Ledger rows made and permissions read at the first; the members of all the approved
+        # organisations (their decision e-mails) read at once; one outbox row per batch.
+        with django_assert_max_num_queries(19):
+            result = decisions.applications_approve(actor=reviewer, applications=applications)
         assert len(result.approved) == size
 
 
@@ -114,14 +122,14 @@ def test_the_queries_do_not_grow_with_the_batch(reviewer, gpu_pool, django_asser
 def test_a_batch_moves_each_ledger_day_once_however_many_grants_it_holds(gpu_pool):
     call = make_call(gpu_pool)
     applications = [submitted_application(call, (gpu_pool, 1)) for _ in range(8)]
-    services.application_approve(actor=None, application=submitted_application(call, (gpu_pool, 1)))  # rows exist
+    decisions.application_approve(actor=None, application=submitted_application(call, (gpu_pool, 1)))  # rows exist
 
     before = ledger_row_updates()
-    services.applications_approve(actor=None, applications=applications)
+    decisions.applications_approve(actor=None, applications=applications)
 
     assert ledger_row_updates() - before == 90  # the service period's days, once each; not 8 x 90
     assert free(gpu_pool) == 1
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def ledger_row_updates() -> int:

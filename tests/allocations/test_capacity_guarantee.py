@@ -18,27 +18,17 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from allocations import capacity
-from allocations.models import (
-    HOLDING_STATES,
-    Allocation,
-    CapacityLedger,
-    CapacityPhase,
-    Offering,
-    ProvisionedResource,
-)
-from allocations.services import (
-    DoesNotFit,
-    PhaseConflictError,
-    allocation_provision,
-    allocation_release,
-    application_approve,
-    application_waitlist,
-    applications_approve,
-    capacity_phases_set,
-)
+from allocations import ledger
+from allocations.models import HOLDING_STATES, Allocation, ProvisionedResource
+from allocations.services.decisions import application_approve, application_waitlist, applications_approve
+from allocations.services.provisioning import allocation_provision
+from allocations.services.release import allocation_release
 from applications.models import Application
-from applications.services import ApplicationError
+from pool import capacity
+from pool.capacity import DoesNotFit
+from pool.models import CapacityLedger, CapacityPhase, Offering
+from pool.services import PhaseConflictError, capacity_phases_set
+from portal.errors import DomainError
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, make_pool, submitted_application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -152,7 +142,7 @@ def test_sixty_four_concurrent_one_unit_approvals_fill_a_pool_of_ten_exactly_eve
         waitlisted = Application.objects.filter(call__in=calls, status=Application.Status.WAITLISTED)
         assert waitlisted.count() == applicants - 10, context
         assert not Allocation.objects.filter(application_item__application__in=waitlisted).exists(), context
-        assert capacity.ledger_drift() == [], context
+        assert ledger.ledger_drift() == [], context
 
 
 def test_random_sizes_requested_at_once_never_grant_more_than_the_pool_on_any_day():
@@ -172,7 +162,7 @@ def test_random_sizes_requested_at_once_never_grant_more_than_the_pool_on_any_da
     held = held_per_day(pool)
     assert 0 < max(held.values()) <= 37
     assert reserved_per_day(pool) == held
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
     assert outcomes.count("approved") == Allocation.objects.filter(offering=pool).count()
     # Nothing was released, so free capacity only shrank: what was refused then does not fit now.
     for application, outcome in zip(applications, outcomes, strict=True):
@@ -213,7 +203,7 @@ def test_provisions_and_releases_interleaved_leave_the_ledger_equal_to_the_alloc
     assert {states[allocation.pk] for allocation in revoked} == {Allocation.State.REVOKED}
     assert {states[allocation.pk] for allocation in earlier[1::2]} == {Allocation.State.ACTIVE}
     assert reserved_per_day(pool) == held_per_day(pool)
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_grants_spanning_gpu_and_storage_in_either_order_never_deadlock():
@@ -240,7 +230,7 @@ def test_grants_spanning_gpu_and_storage_in_either_order_never_deadlock():
         else:
             assert list(kinds_and_states) == []
     assert "approved" in outcomes and "waitlisted" in outcomes
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_batch_approvals_racing_each_other_and_single_approvals_never_over_commit_nor_deadlock():
@@ -267,7 +257,7 @@ def test_batch_approvals_racing_each_other_and_single_approvals_never_over_commi
     def single(application):
         try:
             return approve_or_waitlist(application)
-        except ApplicationError:  # a batch decided it first
+        except DomainError:  # a batch decided it first
             application.refresh_from_db()
             return f"decided by a batch: {application.status}"
 
@@ -285,7 +275,7 @@ def test_batch_approvals_racing_each_other_and_single_approvals_never_over_commi
         held = held_per_day(pool)
         assert 0 < max(held.values()) <= size
         assert reserved_per_day(pool) == held
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 # --- Statements from outside the engine ---------------------------------------------------------
@@ -304,7 +294,7 @@ def assert_unchanged(allocation: Allocation) -> None:
     allocation.refresh_from_db()
     assert allocation.quantity == 8
     assert set(reserved_per_day(allocation.offering).values()) == {8}
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_a_raw_update_raising_an_allocations_quantity_over_capacity_is_refused(eight_of_ten_held):
@@ -381,7 +371,7 @@ def test_a_multi_row_insert_moves_each_day_by_what_its_rows_hold_together():
 
     assert reserved_per_day(pool) == held_per_day(pool)
     assert reserved_per_day(pool)[january[0]] == 9 and reserved_per_day(pool)[january_to_february[1]] == 4
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_a_raw_multi_row_insert_that_together_over_commits_is_refused(eight_of_ten_held):
@@ -429,7 +419,7 @@ def test_setting_phases_below_what_is_allocated_is_refused_naming_the_first_conf
 
     # Capacity falls on 15 January, but the allocation only starts holding on 1 February.
     with pytest.raises(PhaseConflictError) as refused:
-        capacity_phases_set(offering=pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 15), 4, True, "")])
+        capacity_phases_set(actor=None, offering=pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 15), 4, True, "")])
 
     assert "2031-02-01" in str(refused.value)
     assert list(pool.phases.values_list("starts_on", "units")) == [(date(2030, 1, 1), 10)]
@@ -440,9 +430,9 @@ def test_setting_phases_below_what_is_allocated_is_refused_naming_the_first_conf
 # --- Concurrent provisioning ----------------------------------------------------------------------
 
 
-def test_eight_concurrent_provisions_of_one_allocation_make_one_quota_and_one_history(settings):
+def test_eight_concurrent_provisions_of_one_allocation_make_one_quota_and_one_history(faulty_cloud):
     # A slow cloud keeps all eight runs inside the backend call at once.
-    settings.PROVISIONER_DELAY_SECONDS = 0.05
+    faulty_cloud.delay_ms = 50
     pool = make_pool(10, name="A100 GPU once")
     application = submitted_application(make_call(pool), (pool, 3))
     (allocation,) = application_approve(actor=None, application=application)
@@ -460,4 +450,4 @@ def test_eight_concurrent_provisions_of_one_allocation_make_one_quota_and_one_hi
         ("pending", "provisioning"),
         ("provisioning", "active"),
     ]
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []

@@ -5,8 +5,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from allocations import capacity, services, tasks
-from allocations.models import CapacityPhase
+from allocations import ledger, tasks
+from allocations.services import decisions, filling, provisioning
+from pool import capacity
+from pool import services as pool_services
+from pool.models import CapacityPhase
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, make_pool, submitted_application
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +32,14 @@ def test_units_report_in_petaflops():
 
 
 def test_a_phase_lowering_capacity_below_what_is_allocated_is_refused_naming_the_day(reviewer, gpu_pool):
-    services.application_approve(
+    decisions.application_approve(
         actor=reviewer,
         application=submitted_application(make_call(gpu_pool), (gpu_pool, 8, date(2031, 2, 1), date(2031, 2, 28))),
     )
 
-    with pytest.raises(services.PhaseConflictError) as refused:
-        services.capacity_phases_set(
+    with pytest.raises(pool_services.PhaseConflictError) as refused:
+        pool_services.capacity_phases_set(
+        actor=None,
             offering=gpu_pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 2, 10), 5, True, "")]
         )
 
@@ -44,9 +48,10 @@ def test_a_phase_lowering_capacity_below_what_is_allocated_is_refused_naming_the
 
 
 def test_phases_can_be_replaced_in_any_shape_that_still_covers_the_allocations(reviewer, gpu_pool):
-    services.application_approve(actor=reviewer, application=submitted_application(make_call(gpu_pool), (gpu_pool, 8)))
+    decisions.application_approve(actor=reviewer, application=submitted_application(make_call(gpu_pool), (gpu_pool, 8)))
 
-    services.capacity_phases_set(
+    pool_services.capacity_phases_set(
+        actor=None,
         offering=gpu_pool,
         phases=[
             (date(2029, 6, 1), 8, False, "first racks"),
@@ -61,22 +66,23 @@ def test_phases_can_be_replaced_in_any_shape_that_still_covers_the_allocations(r
         (date(2032, 1, 1), 50),
     ]
     assert capacity.availability(gpu_pool.pk, SERVICE_START, SERVICE_END).free == 0
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_a_phase_added_later_frees_capacity_for_the_top_waitlisted_application_that_fits(reviewer, gpu_pool):
     call = make_call(gpu_pool, waitlist_auto_approve=True, selection_target=100)
-    services.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 10)))
+    decisions.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 10)))
     now = timezone.now()
     first = submitted_application(call, (gpu_pool, 6), submitted_at=now - timedelta(hours=3))
     second = submitted_application(call, (gpu_pool, 3), submitted_at=now - timedelta(hours=2))
     third = submitted_application(call, (gpu_pool, 2), submitted_at=now - timedelta(hours=1))
     for application in (first, second, third):
-        with pytest.raises(services.DoesNotFit):
-            services.application_approve(actor=reviewer, application=application)
-        services.application_waitlist(actor=reviewer, application=application, reason="pool full")
+        with pytest.raises(capacity.DoesNotFit):
+            decisions.application_approve(actor=reviewer, application=application)
+        decisions.application_waitlist(actor=reviewer, application=application, reason="pool full")
 
-    services.capacity_phases_set(
+    pool_services.capacity_phases_set(
+        actor=None,
         offering=gpu_pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 1), 14, True, "expansion")]
     )
     approved = tasks.offer_freed_capacity.apply().get()
@@ -88,13 +94,13 @@ def test_a_phase_added_later_frees_capacity_for_the_top_waitlisted_application_t
     assert (first.status, second.status, third.status) == ("waitlisted", "approved", "waitlisted")
     assert second.transitions.get(to_status="approved").actor is None
     allocation = second.items.get().allocation
-    assert services.allocation_provision(allocation_id=allocation.pk).state == "active"
+    assert provisioning.allocation_provision(allocation_id=allocation.pk).state == "active"
 
 
 def test_the_waitlist_is_left_to_reviewers_when_the_call_says_so(reviewer, gpu_pool):
     call = make_call(gpu_pool, waitlist_auto_approve=False)
     application = submitted_application(call, (gpu_pool, 1))
-    services.application_waitlist(actor=reviewer, application=application)
+    decisions.application_waitlist(actor=reviewer, application=application)
 
     assert tasks.offer_freed_capacity.apply().get() == 0
 
@@ -104,19 +110,19 @@ def test_the_waitlist_is_left_to_reviewers_when_the_call_says_so(reviewer, gpu_p
 
 def test_offering_from_the_waitlist_stops_at_the_calls_selection_target(reviewer, gpu_pool):
     call = make_call(gpu_pool, waitlist_auto_approve=True, selection_target=1)
-    services.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 1)))
+    decisions.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 1)))
     waiting = submitted_application(call, (gpu_pool, 1))
-    services.application_waitlist(actor=reviewer, application=waiting)
+    decisions.application_waitlist(actor=reviewer, application=waiting)
 
-    assert services.waitlist_offer_freed_capacity(call=call) == []
+    assert filling.waitlist_offer_freed_capacity(call=call) == []
 
 
 def test_an_operator_edits_phases_in_the_admin_and_a_conflict_is_a_message_not_an_error(client, operator, reviewer):
     pool = make_pool(10)
-    services.application_approve(actor=reviewer, application=submitted_application(make_call(pool), (pool, 8)))
+    decisions.application_approve(actor=reviewer, application=submitted_application(make_call(pool), (pool, 8)))
     phase = pool.phases.get()
     client.force_login(operator)
-    url = reverse("admin:allocations_offering_change", args=[pool.pk])
+    url = reverse("admin:pool_offering_change", args=[pool.pk])
     form = {
         "name": pool.name,
         "kind": pool.kind,
@@ -144,11 +150,11 @@ def test_an_operator_edits_phases_in_the_admin_and_a_conflict_is_a_message_not_a
     accepted = client.post(url, {**form, "phases-1-units": "12"})
     assert accepted.status_code == 302
     assert list(pool.phases.values_list("units", flat=True)) == [10, 12]
-    assert capacity.ledger_drift() == []
+    assert ledger.ledger_drift() == []
 
 
 def test_an_operator_revokes_from_the_admin(client, operator, reviewer, gpu_pool):
-    (allocation,) = services.application_approve(
+    (allocation,) = decisions.application_approve(
         actor=reviewer, application=submitted_application(make_call(gpu_pool), (gpu_pool, 3))
     )
     client.force_login(operator)

@@ -4,8 +4,8 @@ and files that pass or fail the upload checks."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from allocations.models import Offering
 from applications.models import Membership
+from pool.models import Offering
 from tests.factories import CallFactory, CallOfferingFactory, MembershipFactory, OfferingFactory, OrganizationFactory
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"

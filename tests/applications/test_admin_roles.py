@@ -9,7 +9,7 @@ def test_an_operator_manages_calls_and_offerings_without_being_a_superuser(clien
 
     assert client.get(reverse("admin:applications_call_add")).status_code == 200
     assert client.get(reverse("admin:applications_call_change", args=[open_call.pk])).status_code == 200
-    assert client.get(reverse("admin:allocations_offering_add")).status_code == 200
+    assert client.get(reverse("admin:pool_offering_add")).status_code == 200
 
 
 def test_a_reviewer_sees_applications_and_organisations_but_cannot_edit_calls(client, reviewer, open_call):

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from allocations import services as engine
+from allocations.services import decisions
 from applications import services
 from applications.models import ClaimReview, ConflictOfInterest, Membership, PriorityClaim
 from tests.allocations.conftest import make_call, submitted_application
@@ -46,7 +46,7 @@ def test_a_rejection_needs_a_note(claimed, reviewer):
 def test_changing_the_policy_rescores_the_calls_applications(claimed, reviewer):
     services.claim_review(actor=reviewer, claim=claimed.claims.get(kind="gwangju_located"), verdict="verified")
 
-    services.priority_policy_set(call=claimed.call, points={"gwangju_located": 100})
+    services.priority_policy_set(actor=None, call=claimed.call, points={"gwangju_located": 100})
 
     claimed.refresh_from_db()
     assert (claimed.priority_score, claimed.priority_pending) == (100, 10)
@@ -58,14 +58,14 @@ def test_someone_without_the_right_to_decide_cannot_verify_or_decide(claimed):
     with pytest.raises(services.NotAllowed):
         services.claim_review(actor=staff_without_group, claim=claimed.claims.first(), verdict="verified")
     with pytest.raises(services.NotAllowed):
-        engine.application_approve(actor=staff_without_group, application=claimed)
+        decisions.application_approve(actor=staff_without_group, application=claimed)
 
 
 def test_a_reviewer_who_is_a_member_of_the_organisation_cannot_decide(claimed, reviewer):
     Membership.objects.create(organization=claimed.organization, user=reviewer)
 
     with pytest.raises(services.NotAllowed):
-        engine.application_approve(actor=reviewer, application=claimed)
+        decisions.application_approve(actor=reviewer, application=claimed)
 
     claimed.refresh_from_db()
     assert claimed.status == "submitted"
@@ -76,8 +76,8 @@ def test_a_declared_conflict_of_interest_blocks_the_decision(claimed, reviewer):
     other_reviewer = make_user("second@operator.kr", is_staff=True, group="Reviewers")
 
     with pytest.raises(services.NotAllowed):
-        engine.application_reject(actor=reviewer, application=claimed, reason="no")
-    engine.application_waitlist(actor=other_reviewer, application=claimed, reason="pool full")
+        decisions.application_reject(actor=reviewer, application=claimed, reason="no")
+    decisions.application_waitlist(actor=other_reviewer, application=claimed, reason="pool full")
 
     assert ConflictOfInterest.objects.get().note == "former employer"
     claimed.refresh_from_db()
@@ -88,4 +88,4 @@ def test_deciding_never_needs_a_superuser(claimed, reviewer):
     assert not reviewer.is_superuser
     assert reviewer.groups.get() == Group.objects.get(name="Reviewers")
 
-    engine.application_approve(actor=reviewer, application=claimed)
+    decisions.application_approve(actor=reviewer, application=claimed)

@@ -1,9 +1,9 @@
 import pytest
 from django.core import mail
 
-from allocations import services as engine
+from allocations.services import decisions
 from applications.models import Membership
-from applications.tasks import send_decision_email
+from notifications.models import Notification
 from tests.allocations.conftest import make_call, submitted_application
 from tests.mailbox import deliver_queued
 
@@ -18,13 +18,11 @@ def application(gpu_pool, storage_pool, applicant):
 
 
 def decide_and_send(decide, django_capture_on_commit_callbacks, monkeypatch):
-    """Run the decision; send the e-mail task the commit enqueues, as a worker would."""
-    sent = []
-    monkeypatch.setattr(send_decision_email, "delay", lambda *args: sent.append(args))
-    with django_capture_on_commit_callbacks(execute=True):
+    """Run the decision, which records its e-mail in its own transaction; deliver it as a worker
+    would. Returns the decision e-mails recorded."""
+    with django_capture_on_commit_callbacks(execute=False):
         decide()
-    for args in sent:
-        send_decision_email.apply(args=args)
+    sent = list(Notification.objects.filter(kind=Notification.Kind.DECISION))
     deliver_queued()
     return sent
 
@@ -34,7 +32,7 @@ def test_a_partial_approval_tells_the_quantities_and_the_reason(
 ):
     gpu_item, storage_item = application.items.order_by("pk")
     sent = decide_and_send(
-        lambda: engine.application_approve(
+        lambda: decisions.application_approve(
             actor=reviewer, application=application, grants={gpu_item.pk: 2, storage_item.pk: 20}, reason="GPU 부족"
         ),
         django_capture_on_commit_callbacks,
@@ -51,7 +49,7 @@ def test_a_wait_listed_applicant_is_told_the_rank(
     application, reviewer, django_capture_on_commit_callbacks, monkeypatch
 ):
     decide_and_send(
-        lambda: engine.application_waitlist(actor=reviewer, application=application, reason="pool full"),
+        lambda: decisions.application_waitlist(actor=reviewer, application=application, reason="pool full"),
         django_capture_on_commit_callbacks,
         monkeypatch,
     )
@@ -63,7 +61,7 @@ def test_a_rejected_applicant_is_told_the_reason(
     application, reviewer, django_capture_on_commit_callbacks, monkeypatch
 ):
     decide_and_send(
-        lambda: engine.application_reject(actor=reviewer, application=application, reason="out of scope"),
+        lambda: decisions.application_reject(actor=reviewer, application=application, reason="out of scope"),
         django_capture_on_commit_callbacks,
         monkeypatch,
     )

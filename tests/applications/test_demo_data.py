@@ -3,14 +3,12 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.roles import sync_role_permissions
 from aftercare.demo import CURRENT_CALL_TITLE as AFTERCARE_CALL_TITLE
 from aftercare.models import ChangeRequest, Report, SurveyInvitation, SurveyResponse
-from allocations.models import Offering
+from allocations.models import HOLDING_STATES, Allocation
 from applications.business_number import normalize_business_number
 from applications.demo import (
     CURRENT_CALL_TITLE,
@@ -32,6 +30,7 @@ from applications.models import (
     PriorityClaim,
 )
 from applications.regions import Region, region_from_address
+from pool.models import Offering
 
 pytestmark = pytest.mark.django_db
 
@@ -72,9 +71,9 @@ def seeded(django_db_setup, django_db_blocker):
             call_command("seed_demo", force=True, stdout=StringIO())
             yield
         finally:  # also when seeding fails: the rows must not leak into other modules' tests
+            # Released first: SQLite's flush deletes table by table (see tests/conftest.py).
+            Allocation.objects.filter(state__in=HOLDING_STATES).update(state=Allocation.State.REVOKED)
             call_command("flush", interactive=False, verbosity=0)
-            # flush also empties what the data migrations made: give the staff groups back.
-            sync_role_permissions(apps)
 
 
 def test_seeding_twice_creates_nothing_new(settings):
@@ -251,7 +250,7 @@ def test_a_later_run_reopens_the_open_call_and_moves_its_queue_with_it(settings)
 
 def test_the_demo_follows_the_awards_up_with_reports_surveys_and_a_change_request(seeded, db):
     from aftercare.selectors import overdue_reports, survey_summary
-    from allocations.capacity import ledger_drift
+    from allocations.ledger import ledger_drift
 
     demo = Organization.objects.get(legal_name=DEMO_ORGANIZATION_NAME)
     in_service = Application.objects.get(organization=demo, call__title=AFTERCARE_CALL_TITLE)

@@ -9,8 +9,8 @@ from django.contrib.messages import ERROR, SUCCESS, WARNING, get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from allocations import services as allocation_services
 from allocations.models import Allocation
+from allocations.services import decisions
 from applications import services
 from applications.models import Application, ApplicationTransition, ClaimReview, ConflictOfInterest, PriorityClaim
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, submitted_application
@@ -187,7 +187,7 @@ def test_a_reviewer_rejects_with_a_reason_and_not_without(client, reviewer, appl
 
 
 def test_deciding_an_application_already_decided_is_a_message_not_an_error(client, reviewer, application):
-    allocation_services.application_reject(actor=reviewer, application=application, reason="No")
+    decisions.application_reject(actor=reviewer, application=application, reason="No")
     client.force_login(reviewer)
 
     for decision in ("approve", "waitlist", "reject", "approve_partial", "nonsense"):
@@ -199,7 +199,7 @@ def test_deciding_an_application_already_decided_is_a_message_not_an_error(clien
 
 def test_an_approval_that_does_not_fit_is_a_message_and_changes_nothing(client, reviewer, gpu_pool, storage_pool):
     call = make_call(gpu_pool, storage_pool)
-    allocation_services.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 8)))
+    decisions.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 8)))
     application = submitted_application(call, (gpu_pool, 4))
     client.force_login(reviewer)
 
@@ -213,9 +213,9 @@ def test_an_approval_that_does_not_fit_is_a_message_and_changes_nothing(client, 
 
 def test_the_capacity_preview_shows_free_capacity_now_and_after_the_grant(client, reviewer, gpu_pool, storage_pool):
     call = make_call(gpu_pool, storage_pool)
-    allocation_services.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 3)))
+    decisions.application_approve(actor=reviewer, application=submitted_application(call, (gpu_pool, 3)))
     # Another grant over the last month only: the period's tightest day is in it.
-    allocation_services.application_approve(
+    decisions.application_approve(
         actor=reviewer,
         application=submitted_application(call, (gpu_pool, 2, SERVICE_END - timedelta(days=30), SERVICE_END)),
     )
@@ -283,7 +283,7 @@ def test_a_claim_review_is_posted_only(client, reviewer, application):
 
 
 def test_the_change_page_links_to_the_decision_and_shows_allocations(client, reviewer, application):
-    allocation_services.application_approve(actor=reviewer, application=application)
+    decisions.application_approve(actor=reviewer, application=application)
     client.force_login(reviewer)
 
     page = client.get(reverse("admin:applications_application_change", args=[application.pk])).content.decode()
@@ -413,6 +413,8 @@ def test_a_bulk_approval_stops_granting_when_capacity_runs_out(client, reviewer,
 def test_a_bulk_approval_grants_in_one_batch(client, reviewer, gpu_pool, django_capture_on_commit_callbacks):
     call = make_call(gpu_pool)
     applications = [submitted_application(call, (gpu_pool, 1), submitted_at=T0) for _ in range(3)]
+    for application in applications:
+        MembershipFactory(organization=application.organization)
     client.force_login(reviewer)
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -447,7 +449,7 @@ def test_a_bulk_rejection_needs_a_reason(client, reviewer, application, gpu_pool
 
 def test_a_bulk_wait_listing_reports_each_application(client, reviewer, application, gpu_pool):
     rejected = submitted_application(application.call, (gpu_pool, 1))
-    allocation_services.application_reject(actor=reviewer, application=rejected, reason="No")
+    decisions.application_reject(actor=reviewer, application=rejected, reason="No")
     client.force_login(reviewer)
 
     response = client.post(

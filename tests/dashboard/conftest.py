@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from allocations.capacity import lock_ledger
-from allocations.models import Allocation, CapacityPhase
+from allocations.models import Allocation
 from applications.models import Application, CallOffering, PriorityClaim
+from pool.capacity import lock_ledger
+from pool.models import CapacityPhase
 from tests.allocations.conftest import SERVICE_START, make_pool, submitted_application
 from tests.factories import CallFactory
 

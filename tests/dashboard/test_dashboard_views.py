@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from allocations.capacity import lock_ledger
-from allocations.models import Allocation, CapacityPhase
+from allocations.models import Allocation
 from applications.models import (
     Application,
     ApplicationItem,
@@ -18,6 +17,8 @@ from applications.models import (
     PriorityClaim,
 )
 from dashboard import exports
+from pool.capacity import lock_ledger
+from pool.models import CapacityPhase
 from tests.allocations.conftest import make_pool
 from tests.dashboard.conftest import D0, day
 from tests.factories import CallFactory, business_number
@@ -156,7 +157,7 @@ def test_a_period_longer_than_three_years_is_refused(client, operator, world):
 def test_a_repeated_request_is_served_from_the_cache_until_a_decision_changes_the_figures(
     client, operator, world, django_assert_max_num_queries
 ):
-    from allocations import services
+    from allocations.services import decisions
 
     client.force_login(operator)
     params = {"call": world.call.pk, "start": day(0), "end": day(21)}
@@ -166,7 +167,7 @@ def test_a_repeated_request_is_served_from_the_cache_until_a_decision_changes_th
         cached = client.get(DASHBOARD, params)
     assert "기관 G" in cached.content.decode()
 
-    services.application_reject(actor=None, application=world.applications["G"], reason="예산 소진")
+    decisions.application_reject(actor=None, application=world.applications["G"], reason="예산 소진")
     fresh = client.get(DASHBOARD, params).content.decode()
 
     assert "이 공고에 예비 선정된 신청서가 없습니다." in fresh  # G left the wait-list

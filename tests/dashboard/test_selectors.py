@@ -2,9 +2,9 @@
 
 from decimal import Decimal
 
-from allocations.models import CapacityPhase, Offering
 from dashboard import selectors
 from dashboard.selectors import Run
+from pool.models import CapacityPhase, Offering
 from tests.allocations.conftest import make_pool
 from tests.dashboard.conftest import day
 

@@ -15,8 +15,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from allocations.models import Allocation, CapacityPhase, Offering
+from allocations.models import Allocation
 from applications.models import Application, CallOffering
+from pool.models import CapacityPhase, Offering
 from tests.applications.conftest import MINIMAL_PDF
 from tests.conftest import make_user
 from tests.factories import CallFactory, OfferingFactory, business_number

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -30,21 +31,24 @@ def celery_worker_queue(start_worker):
 
 # --- Workers for the provisioning tests ---------------------------------------------------------
 
-# The modelled cloud's knobs: a worker gets only those its test names, never the caller's.
+# The provisioner and its faults (tests/provisioners.py): a worker gets only those its test
+# names, never the caller's.
 PROVISIONING_KNOBS = (
-    "PROVISIONER_DELAY_MS",
-    "PROVISIONER_TRANSIENT_FAILURES",
-    "PROVISIONER_ALWAYS_FAIL",
+    "PROVISIONER_BACKEND",
+    "FAULTY_CLOUD_DELAY_MS",
+    "FAULTY_CLOUD_TRANSIENT_FAILURES",
+    "FAULTY_CLOUD_ALWAYS_FAIL",
     "PROVISIONING_MAX_ATTEMPTS",
     "PROVISIONING_STUCK_AFTER_SECONDS",
 )
+FAULTY_CLOUD = "tests.provisioners.FaultyCloud"
 
 
 @pytest.fixture
 def task_queue():
     """A queue of the test's own, to which this process sends the tasks the app enqueues.
 
-    Services call ``task.delay()``, which routes to ``task_default_queue`` at sending time; the
+    The outbox publishes with ``apply_async``, which routes to ``task_default_queue`` at sending time; the
     Django setting is read only when the Celery app is first configured, so the app's
     configuration is changed here (and put back afterwards), not the setting.
     """
@@ -145,3 +149,35 @@ def _wait_until_ready(worker: subprocess.Popen, queue: str, name: str, log_path:
     answer = result.get()
     result.forget()
     assert answer["pong"].startswith(f"{name}@"), answer
+
+
+@contextmanager
+def broker_unreachable(tmp_path, monkeypatch):
+    """This process cannot send to the broker inside the block: a closed port for Redis, a
+    folder that cannot exist for the file-system transport.
+
+    The app caches its connection and producer pools; they are dropped on the way in so that
+    an open connection cannot hide the outage, and on the way out so that the app goes back
+    to the configured broker's pools (kept, untouched, in kombu's registry).
+    """
+    with monkeypatch.context() as patch:
+        if urlsplit(settings.CELERY_BROKER_URL).scheme == "filesystem":
+            blocker = tmp_path / "not-a-folder"
+            blocker.write_text("")
+            options = {**celery_app.conf.broker_transport_options, "data_folder_out": str(blocker / "broker")}
+            patch.setitem(celery_app.conf, "broker_transport_options", options)
+        else:
+            # The environment's CELERY_BROKER_URL wins over the app's configuration: patch it there.
+            patch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:1/0")
+        _forget_broker_pools()
+        try:
+            yield
+        finally:
+            celery_app.amqp.producer_pool.force_close_all()  # the unreachable broker's pools only
+            celery_app.pool.force_close_all()
+            _forget_broker_pools()
+
+
+def _forget_broker_pools() -> None:
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None

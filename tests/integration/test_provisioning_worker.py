@@ -6,19 +6,19 @@ never a second quota or a lost grant."""
 import os
 import signal
 import time
-from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings as django_settings
 
-from allocations.capacity import availability
 from allocations.models import Allocation, ProvisionedResource
-from allocations.services import application_approve
+from allocations.services.decisions import application_approve
+from allocations.services.provisioning import PROVISION_ONE
 from allocations.tasks import provision_allocation, sweep_stuck_allocations
 from applications.models import Application
-from portal.celery import app as celery_app
+from outbox.models import OutboxMessage
+from outbox.services import outbox_relay
+from pool.capacity import availability
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, make_pool, submitted_application
+from tests.integration.conftest import FAULTY_CLOUD, broker_unreachable
 
 pytestmark = pytest.mark.integration
 
@@ -79,38 +79,6 @@ def assert_provisioned_once(allocation: Allocation) -> None:
     assert free_units(allocation) == POOL_UNITS - GRANTED_UNITS
 
 
-@contextmanager
-def broker_unreachable(tmp_path, monkeypatch):
-    """This process cannot send to the broker inside the block: a closed port for Redis, a
-    folder that cannot exist for the file-system transport.
-
-    The app caches its connection and producer pools; they are dropped on the way in so that
-    an open connection cannot hide the outage, and on the way out so that the app goes back
-    to the configured broker's pools (kept, untouched, in kombu's registry).
-    """
-    with monkeypatch.context() as patch:
-        if urlsplit(django_settings.CELERY_BROKER_URL).scheme == "filesystem":
-            blocker = tmp_path / "not-a-folder"
-            blocker.write_text("")
-            options = {**celery_app.conf.broker_transport_options, "data_folder_out": str(blocker / "broker")}
-            patch.setitem(celery_app.conf, "broker_transport_options", options)
-        else:
-            # The environment's CELERY_BROKER_URL wins over the app's configuration: patch it there.
-            patch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:1/0")
-        _forget_broker_pools()
-        try:
-            yield
-        finally:
-            celery_app.amqp.producer_pool.force_close_all()  # the unreachable broker's pools only
-            celery_app.pool.force_close_all()
-            _forget_broker_pools()
-
-
-def _forget_broker_pools() -> None:
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_provisions_an_approved_allocation(task_queue, start_worker):
     start_worker(task_queue)
@@ -134,9 +102,9 @@ def wait_for_log(worker, text: str, timeout: float = TIMEOUT) -> None:
 def test_an_allocation_whose_worker_was_killed_mid_provision_is_provisioned_once_after_a_sweep(
     task_queue, start_worker, settings
 ):
-    slow_worker = start_worker(task_queue, PROVISIONER_DELAY_MS="5000")
+    slow_worker = start_worker(task_queue, PROVISIONER_BACKEND=FAULTY_CLOUD, FAULTY_CLOUD_DELAY_MS="5000")
     allocation = approve_one()
-    wait_for_log(slow_worker, f"modelled cloud: provisioning allocation {allocation.pk} takes")
+    wait_for_log(slow_worker, f"faulty cloud: provisioning allocation {allocation.pk} takes")
 
     os.killpg(slow_worker.pid, signal.SIGKILL)  # inside the cloud call, in the transaction that would activate
     assert slow_worker.wait(timeout=10) == -signal.SIGKILL
@@ -156,40 +124,48 @@ def test_an_allocation_whose_worker_was_killed_mid_provision_is_provisioned_once
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_approval_stands_while_the_broker_is_down_and_the_sweeper_provisions_it_later(
-    task_queue, start_worker, settings, tmp_path, monkeypatch, caplog
+def test_an_approval_stands_while_the_broker_is_down_and_the_outbox_relay_provisions_it_later(
+    task_queue, start_worker, tmp_path, monkeypatch, caplog
 ):
     with broker_unreachable(tmp_path, monkeypatch):
-        allocation = approve_one()  # raises nothing: the approval is committed, the nudge lost
+        allocation = approve_one()  # raises nothing: the approval is committed, the nudge kept
 
-    assert "could not enqueue allocations.provision_allocation" in caplog.text
+    assert "could not hand allocations.provision_allocation" in caplog.text
     allocation.refresh_from_db()
     assert allocation.state == Allocation.State.PENDING
     assert allocation.application_item.application.status == Application.Status.APPROVED
     assert free_units(allocation) == POOL_UNITS - GRANTED_UNITS  # the pending allocation holds its capacity
+    assert list(OutboxMessage.objects.values_list("task", "args")) == [(PROVISION_ONE, [allocation.pk])]
 
     start_worker(task_queue)  # answering its ping means it has taken everything queued before it
     allocation.refresh_from_db()
     assert allocation.state == Allocation.State.PENDING  # no message reached the broker
 
-    settings.PROVISIONING_STUCK_AFTER_SECONDS = 1
-    assert sweep_until_redriven() == 1
+    # What beat runs every few seconds: the nudge goes out as soon as the broker answers,
+    # without waiting for the sweeper's stuck-after age.
+    assert outbox_relay(older_than_seconds=0) == 1
 
     wait_for_state(allocation, Allocation.State.ACTIVE)
     assert allocation.attempts == 1
     assert_provisioned_once(allocation)
+    assert not OutboxMessage.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_allocation_is_failed_and_its_capacity_released_when_its_attempts_run_out(task_queue, start_worker):
-    start_worker(task_queue, PROVISIONER_TRANSIENT_FAILURES="100", PROVISIONING_MAX_ATTEMPTS="2")
+    start_worker(
+        task_queue,
+        PROVISIONER_BACKEND=FAULTY_CLOUD,
+        FAULTY_CLOUD_TRANSIENT_FAILURES="100",
+        PROVISIONING_MAX_ATTEMPTS="2",
+    )
 
     allocation = approve_one()
 
     wait_for_state(allocation, Allocation.State.FAILED)
     assert allocation.attempts == 2
     assert allocation.last_error.startswith("gave up after 2 attempts: ")
-    assert "the modelled cloud is unavailable (attempt 2)" in allocation.last_error
+    assert "the faulty cloud is unavailable (attempt 2)" in allocation.last_error
     assert free_units(allocation) == POOL_UNITS
     assert history(allocation) == [("", "pending"), ("pending", "provisioning"), ("provisioning", "failed")]
     assert not ProvisionedResource.objects.filter(allocation=allocation).exists()
@@ -234,7 +210,7 @@ def test_a_real_worker_provisions_an_approvals_allocations_together(task_queue, 
 def test_a_batch_the_cloud_refuses_for_now_is_provisioned_one_by_one_with_retries(task_queue, start_worker):
     # The batch's attempt rolls back whole (not counted); each allocation's own first attempt
     # fails, is counted and retried after its backoff.
-    start_worker(task_queue, PROVISIONER_TRANSIENT_FAILURES="1")
+    start_worker(task_queue, PROVISIONER_BACKEND=FAULTY_CLOUD, FAULTY_CLOUD_TRANSIENT_FAILURES="1")
 
     allocations = approve_a_batch()
 

@@ -370,7 +370,7 @@ ACCESS: dict[str, Entry] = {
         get=STAFF_GET_ONLY, post=REVIEWERS_DO),
 
     # Offerings and their capacity phases: operators edit, reviewers read.
-    **model_admin("allocations.offering", "offering", view=ALL_STAFF, add=OPERATORS_ADMIN, add_post=OPERATORS_ADMIN,
+    **model_admin("pool.offering", "offering", view=ALL_STAFF, add=OPERATORS_ADMIN, add_post=OPERATORS_ADMIN,
                   change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=OPERATORS_ADMIN, delete_post=OPERATORS_ADMIN,
                   action=PROTECTED, action_data=selected("offering", "delete_selected")),
 
@@ -408,5 +408,10 @@ ACCESS: dict[str, Entry] = {
                   delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
                   action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, REDIRECT, REDIRECT),
                   action_data=selected("notification", "retry")),
+    # What waits for the broker (written and emptied by the outbox): operators watch it, nobody edits it.
+    **model_admin("outbox.outboxmessage", "outbox_message", view=OPERATORS_ADMIN, add=NOBODY_ADMIN,
+                  add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN, action=OPERATORS_ADMIN,
+                  action_data=selected("outbox_message", "delete_selected")),
 }
 # fmt: on

@@ -21,11 +21,13 @@ from django.utils import timezone
 from accounts.roles import REVIEWERS
 from aftercare import services as aftercare_services
 from aftercare.models import ChangeRequest, Report, SurveyInvitation
-from allocations import services as allocation_services
-from allocations.models import Allocation, Offering
+from allocations.models import Allocation
+from allocations.services import decisions, provisioning
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
 from notifications.models import Notification
+from outbox.models import OutboxMessage
+from pool.models import Offering
 from tests.allocations.conftest import make_call, make_pool, submitted_application
 from tests.applications.conftest import MINIMAL_PDF
 from tests.conftest import make_user
@@ -96,7 +98,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
     approved = submitted_application(call, (gpu, 2))
     approved.organization = other_organization
     approved.save()
-    [allocation] = allocation_services.application_approve(actor=None, application=approved)
+    [allocation] = decisions.application_approve(actor=None, application=approved)
 
     # After the award (aftercare/): the owner's organisation holds an active allocation with an
     # extension request awaiting a reviewer, a progress report to file, a filed final report with
@@ -105,8 +107,8 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
     awarded = submitted_application(award_call, (gpu, 1))
     awarded.organization = organization
     awarded.save()
-    [award] = allocation_services.application_approve(actor=None, application=awarded)
-    allocation_services.allocation_provision(allocation_id=award.pk)
+    [award] = decisions.application_approve(actor=None, application=awarded)
+    provisioning.allocation_provision(allocation_id=award.pk)
     award = Allocation.objects.get(pk=award.pk)
     change_request = aftercare_services.change_request_submit(
         actor=owner,
@@ -189,6 +191,8 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "answered_survey": answered_survey,
         "survey_response": survey_response,
         "notification": Notification.objects.filter(kind="invitation").latest("pk"),
+        # A task the broker did not take (an outage): the outbox relay would publish it.
+        "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
     }
     users = {
         "anonymous": None,

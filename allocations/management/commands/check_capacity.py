@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from allocations.capacity import ledger_drift
-from allocations.models import Offering
+from allocations.ledger import ledger_drift
+from pool.models import Offering
 
 
 class Command(BaseCommand):

@@ -1,0 +1,14 @@
+"""The allocation engine's services, one module per job:
+
+- ``decisions``: approve (in full, in part, many at once), wait-list, reject an application;
+  an approval grants capacity and creates the pending allocations.
+- ``filling``: fill a call in rank order, by priority (a reviewer's action) and from the
+  wait-list when capacity frees up (the portal's own).
+- ``provisioning``: turn pending allocations into quotas in the data center (the backends in
+  ``allocations.backends``) and make them active; give up after too many attempts.
+- ``release``: end an allocation (expired, revoked, failed) and return its capacity.
+- ``changes``: extend or supplement a running allocation.
+
+Lock order, everywhere: applications (by id), allocation, the offering (only to create ledger
+days), ledger rows by (offering, day).
+"""

@@ -1,0 +1,93 @@
+"""Filling a call in rank order: by priority (a reviewer's action, previewed first) and from the
+wait-list when capacity frees up (the portal's own, where the call allows it). Both approve in
+one batch (``decisions.applications_approve``)."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from allocations.services.decisions import applications_approve
+from applications.models import Application, Call
+from applications.selectors import ranked
+from pool.capacity import Need, Shortfall, fit, free_units
+
+
+def waitlist_offer_freed_capacity(*, call: Call) -> list[Application]:
+    """Approve, in rank order, the wait-listed applications of ``call`` that now fit.
+
+    Stops at the call's number of organisations to select. One batch approval (one
+    transaction); an application that does not fit is skipped, keeping its place.
+    """
+    selected = Application.objects.filter(call=call, status=Application.Status.APPROVED).count()
+    if selected >= call.selection_target:
+        return []
+    waiting = list(ranked(Application.objects.filter(call=call, status=Application.Status.WAITLISTED)))
+    if not waiting:
+        return []
+    return applications_approve(
+        actor=None, applications=waiting, reason=_("Capacity became free."), limit=call.selection_target - selected
+    ).approved
+
+
+def calls_with_waitlist_offers() -> list[Call]:
+    """Calls that approve from their wait-list by themselves and have someone waiting."""
+    return list(
+        Call.objects.filter(waitlist_auto_approve=True, applications__status=Application.Status.WAITLISTED).distinct()
+    )
+
+
+@dataclass(frozen=True)
+class FillPlan:
+    """Who filling a call by priority would approve now, and what would remain free."""
+
+    approve: list[Application]
+    skipped: list[tuple[Application, list[Shortfall]]]
+    remaining: dict[int, int]  # offering id -> least free units over the call's service period
+    selection_left: int
+
+
+def fill_by_priority_plan(*, call: Call) -> FillPlan:
+    """Walk the submitted applications of ``call`` in rank order and approve, on paper, those
+    that fit, until the call's selection target or the capacity runs out. Writes nothing."""
+    selected = Application.objects.filter(call=call, status=Application.Status.APPROVED).count()
+    candidates = list(
+        ranked(Application.objects.filter(call=call, status=Application.Status.SUBMITTED)).prefetch_related(
+            "items__offering"
+        )
+    )
+    offerings = {item.offering_id for application in candidates for item in application.items.all()}
+    service_period = (call.service_starts_on, call.service_ends_on)
+    free = free_units(
+        [(offering_id, *service_period) for offering_id in offerings]
+        + [
+            (item.offering_id, item.starts_on, item.ends_on)
+            for application in candidates
+            for item in application.items.all()
+        ]
+    )
+    approve, skipped = [], []
+    left = max(call.selection_target - selected, 0)
+    for application in candidates:
+        if len(approve) >= left:
+            break
+        needs = [Need(item.offering, item.quantity, item.starts_on, item.ends_on) for item in application.items.all()]
+        shortfalls = fit(free, needs, take=True)
+        if shortfalls:
+            skipped.append((application, shortfalls))
+        else:
+            approve.append(application)
+    remaining = {offering_id: free.tightest(offering_id, *service_period)[0] for offering_id in offerings}
+    return FillPlan(approve, skipped, remaining, left - len(approve))
+
+
+def fill_by_priority_apply(*, actor: User, call: Call) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Approve in rank order what fits, as one batch (``applications_approve``: one
+    transaction), until the selection target or the capacity is reached. Returns the approved
+    applications and those refused with the reason."""
+    plan = fill_by_priority_plan(call=call)
+    if not plan.approve:
+        return [], []
+    result = applications_approve(actor=actor, applications=plan.approve, reason=_("Filled by priority."))
+    # The pool may have changed since the plan: what no longer fits is refused and keeps its place.
+    return result.approved, [(application, str(error)) for application, error in result.refused]

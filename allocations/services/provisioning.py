@@ -1,0 +1,226 @@
+"""Provisioning: pending allocations become quotas in the data center and turn active.
+
+The database row is the job: an approval leaves pending allocations and asks (through the
+outbox) for them to be provisioned; a lost message costs a delay, because the sweeper re-drives
+allocations stuck in pending or provisioning. Every service here is idempotent.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from allocations.backends import Provisioner, ProvisioningError, TransientProvisioningError, provisioner
+from allocations.models import Allocation, AllocationTransition
+from allocations.services.release import allocation_fail
+from outbox.services import enqueue_on_commit
+from portal.errors import RetryLater
+
+# Allocations provisioned together by one message (``allocations_provision``).
+PROVISIONING_BATCH = 100
+PROVISION_ONE = "allocations.provision_allocation"
+PROVISION_MANY = "allocations.provision_allocations"
+
+
+def enqueue_provisioning(allocation_ids: list[int]) -> None:
+    """After the commit, one message per allocation, or per batch of them when an approval made
+    several. The request is recorded in the transaction (the outbox), so a broker that is down
+    at commit time delays the provisioning, never loses it."""
+    if len(allocation_ids) == 1:
+        enqueue_on_commit(PROVISION_ONE, allocation_ids[0])
+        return
+    for start in range(0, len(allocation_ids), PROVISIONING_BATCH):
+        enqueue_on_commit(PROVISION_MANY, allocation_ids[start : start + PROVISIONING_BATCH])
+
+
+def _lock_allocation(allocation_id: int) -> Allocation:
+    # of=self: a lock on the offering row would conflict with the foreign-key checks of
+    # concurrent ledger and allocation inserts (FOR KEY SHARE) and deadlock with them.
+    return Allocation.objects.select_for_update(of=("self",)).select_related("offering").get(pk=allocation_id)
+
+
+def allocation_provision(*, allocation_id: int) -> Allocation:
+    """Provision a pending allocation in the data center and make it active.
+
+    Idempotent and safe to run concurrently or again after a crash: every attempt locks the
+    allocation and counts itself in ``attempts`` (unless a crash rolls it back whole, below),
+    the backend call is idempotent on the allocation, and only an allocation still pending or
+    provisioning is activated (by compare-and-set). An allocation already active, expired,
+    revoked or failed is returned as it is. How many transactions depends on where the backend
+    keeps its quotas:
+
+    - elsewhere (OpenStack, Kubernetes, Slurm): the claim (pending -> provisioning) commits
+      before the backend is called, so a crash during the call leaves the allocation
+      provisioning, its attempt counted, for the sweeper; the activation is a second
+      transaction.
+    - in the portal's own database (``shares_portal_database``: the modelled cloud): claim,
+      quota and activation are one transaction. A crash rolls all of it back and leaves the
+      allocation pending, for the sweeper (or the redelivered message) to provision once; a
+      backend error is recorded as the claim above would have been.
+
+    A permanent backend refusal fails the allocation and releases its capacity. A transient one
+    raises ``RetryLater`` (backoff 2, 4, 8… s, at most ten minutes) until the allocation has
+    had ``PROVISIONING_MAX_ATTEMPTS``; then it fails too. A backend that cannot even be loaded
+    (a misconfigured ``PROVISIONER_BACKEND``) fails the allocation with that reason.
+    """
+    try:
+        backend = provisioner()
+    except ImportError as error:
+        return allocation_fail(allocation_id=allocation_id, reason=f"the provisioner cannot be loaded: {error}")
+    if getattr(backend, "shares_portal_database", False):
+        try:
+            return _provision_in_one_transaction(allocation_id, backend)
+        except ProvisioningError as error:
+            # Everything the attempt did rolled back: record it as a claim, so that it counts.
+            allocation = _claim(allocation_id)
+            if allocation.state != Allocation.State.PROVISIONING:
+                return allocation
+            return _backend_refused(allocation, error)
+    allocation = _claim(allocation_id)
+    if allocation.state != Allocation.State.PROVISIONING:
+        return allocation
+    try:
+        reference = backend.provision(allocation)
+    except ProvisioningError as error:
+        return _backend_refused(allocation, error)
+    with transaction.atomic():
+        return _activate(allocation, reference, backend, claimed_from=Allocation.State.PROVISIONING)
+
+
+class NotProvisionableTogether(ProvisioningError):
+    """``allocations_provision`` cannot provision this batch in one go; provision each allocation
+    on its own (``allocation_provision``), which deals with the backend's error for it."""
+
+
+def allocations_provision(*, allocation_ids: list[int]) -> list[Allocation]:
+    """Provision many pending allocations (an approval's batch) in one transaction: claim,
+    quotas and activation of all of them, the allocations locked in id order. Only with a backend
+    that keeps its quotas in the portal's database and provisions in bulk (the modelled cloud):
+    a crash rolls the whole batch back, as ``allocation_provision`` does for one. Allocations
+    already past provisioning are returned as they are.
+
+    Raises ``NotProvisionableTogether`` (and changes nothing) when the backend cannot, or when it
+    refuses any allocation of the batch: provision each on its own then.
+    """
+    try:
+        backend = provisioner()
+    except ImportError as error:
+        raise NotProvisionableTogether(str(error)) from error
+    if not (getattr(backend, "shares_portal_database", False) and hasattr(backend, "provision_many")):
+        raise NotProvisionableTogether("the provisioner provisions one allocation at a time")
+    try:
+        return _provision_together(sorted(set(allocation_ids)), backend)
+    except ProvisioningError as error:
+        raise NotProvisionableTogether(str(error)) from error
+
+
+def provision_each(*, allocation_ids: list[int]) -> None:
+    """Ask for each allocation of a batch to be provisioned on its own (its own retries)."""
+    for allocation_id in allocation_ids:
+        enqueue_on_commit(PROVISION_ONE, allocation_id)
+
+
+@transaction.atomic
+def _provision_together(allocation_ids: list[int], backend: Provisioner) -> list[Allocation]:
+    allocations = list(
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("offering")
+        .filter(pk__in=allocation_ids)
+        .order_by("pk")
+    )
+    claimed = [allocation for allocation in allocations if allocation.is_provisionable]
+    if not claimed:
+        return allocations
+    claimed_from = {allocation.pk: allocation.state for allocation in claimed}
+    for allocation in claimed:
+        allocation.attempts += 1
+        allocation.state = Allocation.State.PROVISIONING  # what the backend sees; saved as active below
+    references = backend.provision_many(claimed)  # type: ignore[attr-defined]
+    now = timezone.now()
+    for allocation in claimed:
+        allocation.state, allocation.state_changed_at = Allocation.State.ACTIVE, now
+        allocation.external_ref, allocation.last_error = references[allocation.pk], ""
+    # The rows are locked and were provisionable: no compare-and-set needed.
+    Allocation.objects.bulk_update(claimed, ["state", "state_changed_at", "external_ref", "last_error", "attempts"])
+    AllocationTransition.objects.bulk_create(
+        AllocationTransition(allocation=allocation, from_state=from_state, to_state=to_state, created_at=now)
+        for allocation in claimed
+        for from_state, to_state in _activation_steps(claimed_from[allocation.pk])
+    )
+    return allocations
+
+
+def _activation_steps(claimed_from: str) -> list[tuple[str, str]]:
+    """The history of an activation: pending -> provisioning too when claimed in the same transaction."""
+    steps = [(Allocation.State.PROVISIONING.value, Allocation.State.ACTIVE.value)]
+    if claimed_from == Allocation.State.PENDING:
+        steps.insert(0, (Allocation.State.PENDING.value, Allocation.State.PROVISIONING.value))
+    return steps
+
+
+@transaction.atomic
+def _claim(allocation_id: int) -> Allocation:
+    """pending -> provisioning, or one more attempt of an allocation provisioning."""
+    allocation = _lock_allocation(allocation_id)
+    if allocation.is_provisionable:
+        allocation.attempts += 1
+        if allocation.state == Allocation.State.PENDING:
+            previous = allocation.state
+            allocation.state = Allocation.State.PROVISIONING
+            allocation.state_changed_at = timezone.now()
+            allocation.save(update_fields=["state", "state_changed_at", "attempts"])
+            AllocationTransition.objects.create(allocation=allocation, from_state=previous, to_state=allocation.state)
+        else:
+            allocation.save(update_fields=["attempts"])
+    return allocation
+
+
+@transaction.atomic
+def _provision_in_one_transaction(allocation_id: int, backend: Provisioner) -> Allocation:
+    allocation = _lock_allocation(allocation_id)
+    if not allocation.is_provisionable:
+        return allocation
+    claimed_from = allocation.state
+    allocation.attempts += 1
+    allocation.state = Allocation.State.PROVISIONING  # what the backend sees; saved as active below
+    reference = backend.provision(allocation)
+    return _activate(allocation, reference, backend, claimed_from=claimed_from, attempts=allocation.attempts)
+
+
+def _activate(
+    allocation: Allocation, reference: str, backend: Provisioner, *, claimed_from: str, **fields: object
+) -> Allocation:
+    """``claimed_from`` (provisioning, or pending within one transaction) -> active, by one
+    conditional UPDATE, with the history of each step. An allocation that left that state
+    meanwhile is returned as it now is; if it was revoked or failed, the quota just made for it
+    is removed after the commit."""
+    now = timezone.now()
+    activated = Allocation.objects.filter(pk=allocation.pk, state=claimed_from).update(
+        state=Allocation.State.ACTIVE, external_ref=reference, last_error="", state_changed_at=now, **fields
+    )
+    if not activated:
+        current = Allocation.objects.select_related("offering").get(pk=allocation.pk)
+        if not current.holds_capacity:
+            transaction.on_commit(lambda: backend.deprovision(current))
+        return current
+    AllocationTransition.objects.bulk_create(
+        AllocationTransition(allocation=allocation, from_state=from_state, to_state=to_state, created_at=now)
+        for from_state, to_state in _activation_steps(claimed_from)
+    )
+    allocation.state, allocation.state_changed_at = Allocation.State.ACTIVE, now
+    allocation.external_ref, allocation.last_error = reference, ""
+    return allocation
+
+
+def _backend_refused(allocation: Allocation, error: ProvisioningError) -> Allocation:
+    """The retry policy: a transient error is noted, and retried later until the allocation has
+    had ``PROVISIONING_MAX_ATTEMPTS``; any other error, or the last attempt, fails the
+    allocation and releases its capacity."""
+    if not isinstance(error, TransientProvisioningError):
+        return allocation_fail(allocation_id=allocation.pk, reason=str(error))
+    if allocation.attempts >= settings.PROVISIONING_MAX_ATTEMPTS:
+        return allocation_fail(
+            allocation_id=allocation.pk, reason=f"gave up after {allocation.attempts} attempts: {error}"
+        )
+    Allocation.objects.filter(pk=allocation.pk).update(last_error=str(error)[:2000])
+    # Exponential backoff: 2, 4, 8… seconds, at most ten minutes.
+    raise RetryLater(str(error), countdown=min(2**allocation.attempts, 600)) from error

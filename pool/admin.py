@@ -1,0 +1,65 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from pool import capacity, services
+from pool.models import CapacityChange, CapacityPhase, Offering
+
+
+class CapacityPhaseFormSet(forms.BaseInlineFormSet):
+    def final_phases(self) -> list[services.PhaseInput]:
+        return [
+            (
+                f.cleaned_data["starts_on"],
+                f.cleaned_data["units"],
+                f.cleaned_data.get("is_modelled", False),
+                f.cleaned_data.get("note", ""),
+            )
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("starts_on") is not None
+        ]
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        phases = self.final_phases()
+        conflicts = capacity.phase_conflicts(self.instance.pk, [(start, units) for start, units, *_ in phases])
+        if conflicts:
+            raise ValidationError(services.phase_conflict_message(self.instance, conflicts))
+
+
+class CapacityPhaseInline(admin.TabularInline):
+    model = CapacityPhase
+    formset = CapacityPhaseFormSet
+    extra = 1
+    fields = ["starts_on", "units", "is_modelled", "note"]
+
+
+@admin.register(Offering)
+class OfferingAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "unit", "unit_tflops"]
+    list_filter = ["kind", "unit"]
+    search_fields = ["name"]
+    inlines = [CapacityPhaseInline]
+    readonly_fields = ["capacity_history"]
+
+    @admin.display(description=_("capacity history"))
+    def capacity_history(self, obj: Offering) -> str:
+        changes = CapacityChange.objects.filter(offering=obj).select_related("actor") if obj.pk else []
+        return render_to_string("admin/includes/changes.html", {"changes": list(changes)})
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CapacityPhase:
+            return super().save_formset(request, form, formset, change)
+        # Phases change through the pool's service, in an order the ledger's CHECK accepts.
+        try:
+            services.capacity_phases_set(actor=request.user, offering=form.instance, phases=formset.final_phases())
+        except services.PhaseConflictError as error:
+            messages.error(request, str(error))
+        except IntegrityError:  # a grant took the capacity between the form's check and the write
+            messages.error(request, _("The capacity changed meanwhile; check the phases and save again."))
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

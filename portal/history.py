@@ -1,0 +1,24 @@
+"""History rows: who moved something from which status to which, when and why.
+
+``Transition`` is the abstract base of every status history (an application's, an
+allocation's, a change request's): each adds the row it records and its own from/to fields,
+with its status choices. ``portal.admin_inlines.ReadOnlyInline`` shows such rows on an admin change
+page, where they are never edited: they change only through the services.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Transition(models.Model):
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]

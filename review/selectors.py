@@ -1,0 +1,97 @@
+"""Reads of the reviewer's workbench: the queues' columns and order, the decision pages' figures.
+
+The queue's columns are correlated subqueries, not joins with GROUP BY: they cannot multiply each
+other, and the paginator's COUNT(*) drops them, so a page costs the same queries with 10 or
+10,000 applications.
+"""
+
+from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.expressions import BaseExpression, OrderBy
+from django.db.models.functions import Coalesce
+
+from aftercare.models import ChangeRequest
+from aftercare.selectors import overdue_report_count, overdue_reports_from_earlier_calls
+from allocations.services.changes import change_needs
+from applications.models import RANKED_STATUSES, Application, ApplicationItem, ClaimVerification, PriorityClaim
+from applications.selectors import with_rank
+from pool.capacity import Need, Preview, preview
+from pool.models import OfferingKind
+
+# The order a call decides its applications in (score, then submission time), call by call.
+APPLICATION_QUEUE_ORDER = ["call", "call_id", "-priority_score", "submitted_at", "pk"]
+# Change requests: the most urgent first (the allocation that ends first).
+CHANGE_REQUEST_QUEUE_ORDER = ["allocation__ends_on", "submitted_at", "pk"]
+
+
+def _requested(kind: str) -> Coalesce:
+    """Units requested of offerings of ``kind``."""
+    total = (
+        ApplicationItem.objects.filter(application=OuterRef("pk"), offering__kind=kind)
+        .order_by()
+        .values("application")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
+
+def _claims(verification: str) -> Coalesce:
+    """The number of the application's claims in ``verification``."""
+    count = (
+        PriorityClaim.objects.filter(application=OuterRef("pk"), verification=verification)
+        .order_by()
+        .values("application")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(count, output_field=IntegerField()), 0)
+
+
+def application_queue(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """The reviewer's queue: each application with its rank in its call, its claims at a glance
+    (verified / pending / rejected), the GPUs and storage it asks for, and the reports its
+    organisation owes from earlier calls past their due date."""
+    return with_rank(applications).annotate(
+        claims_verified=_claims(ClaimVerification.VERIFIED),
+        claims_pending=_claims(ClaimVerification.PENDING),
+        claims_rejected=_claims(ClaimVerification.REJECTED),
+        requested_gpu_units=_requested(OfferingKind.GPU),
+        requested_storage_units=_requested(OfferingKind.STORAGE),
+        overdue_reports=overdue_reports_from_earlier_calls(),
+    )
+
+
+def rank_order() -> list[str | BaseExpression | OrderBy]:
+    """Sorting by rank: by call and, within a call, in the ranking's own order (ranked
+    applications first, score, submission time, id), the order of the ranks without computing
+    every row's rank to sort them (a count per row, quadratic over a call)."""
+    ranked_first = Case(When(status__in=RANKED_STATUSES, then=Value(0)), default=Value(1))
+    return ["call", "call_id", ranked_first.asc(), "-priority_score", "submitted_at", "pk"]
+
+
+def change_request_queue(change_requests: QuerySet[ChangeRequest]) -> QuerySet[ChangeRequest]:
+    """The queue of extension and supplement requests, with the reports each organisation owes."""
+    return change_requests.annotate(overdue_reports=overdue_report_count())
+
+
+def grant_preview(items_and_grants: list[tuple[ApplicationItem, int]]) -> list[Preview]:
+    """The decision page's capacity column: per requested item, the least free units over its
+    period now, and what would stay free after granting the quantity shown."""
+    return preview(Need(item.offering, grant, item.starts_on, item.ends_on) for item, grant in items_and_grants)
+
+
+def change_request_preview(
+    change_request: ChangeRequest, *, ends_on=None, units: int | None = None
+) -> Preview | None:
+    """What a change request adds to the pool (default: as requested): for an extension to
+    ``ends_on``, the allocation's units over the added days; for a supplement of ``units``, those
+    units over the allocation's whole period. None when it adds nothing (the date is not later)."""
+    allocation = change_request.allocation
+    if change_request.kind == ChangeRequest.Kind.EXTENSION:
+        needs = change_needs(
+            allocation, ends_on=ends_on or change_request.requested_ends_on, quantity=allocation.quantity
+        )
+    else:
+        added = units or change_request.requested_units or 0
+        needs = change_needs(allocation, ends_on=allocation.ends_on, quantity=allocation.quantity + added)
+    return preview(needs)[0] if needs else None
