@@ -24,11 +24,11 @@ from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import User
 from aftercare import schedule, selectors, services
 from aftercare.models import ChangeRequest, ChangeRequestTransition, Report, SurveyInvitation, SurveyResponse
-from allocations.services import decisions, provisioning
 from allocations.models import Allocation, AllocationTransition
-from pool.models import Offering
+from allocations.services import decisions, provisioning
 from applications import services as application_services
 from applications.models import Application, ApplicationItem, ApplicationTransition, Call, CallOffering, Organization
+from pool.models import Offering
 
 SEOUL = ZoneInfo("Asia/Seoul")
 

@@ -30,6 +30,7 @@ from allocations.models import Allocation
 from allocations.services.changes import allocation_change
 from applications.models import Application, CallOffering, Membership
 from applications.services import ensure_may_decide
+from portal import data_version
 from portal.errors import DomainError, NotAllowed
 
 
@@ -425,6 +426,7 @@ def survey_respond(
             raise AftercareError(_("Ratings go from 1 to 5."))
     if all(ratings.get(name) is None for name in RATING_FIELDS) and not comments.strip():
         raise AftercareError(_("Rate at least one area or leave a comment."))
+    data_version.changed()  # the dashboard shows the survey's results
     try:
         with transaction.atomic():
             return SurveyResponse.objects.create(

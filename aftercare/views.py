@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 from aftercare import selectors, services
 from aftercare.forms import ChangeRequestForm, ReportForm, SurveyForm
 from aftercare.models import Report
-from portal.errors import DomainError
 from applications.selectors import is_member
+from portal.errors import DomainError
 
 # --- Extension and supplement requests ----------------------------------------------------------
 

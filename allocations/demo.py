@@ -78,11 +78,11 @@ def seed_demo_decisions(titles: list[str] | None = None) -> dict[str, int]:
     Every call gets the default priority policy. Idempotent: only applications still submitted
     are decided."""
     from allocations.services import decisions, provisioning, release
-    from pool import capacity
     from applications import services as application_services
     from applications.demo import CURRENT_CALL_TITLE, HISTORIC_CALL_TITLE, PILOT_CALL_TITLE
     from applications.models import Application, Call
     from applications.selectors import ranked
+    from pool import capacity
 
     counts = {"approved": 0, "waitlisted": 0}
     today = timezone.localdate()

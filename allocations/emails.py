@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from allocations.models import Allocation, ExpiryReminder
 from applications.models import Application, ApplicationItem, ApplicationTransition
-from accounts.models import User
 from applications.selectors import members_to_notify, with_rank
 from notifications.models import Notification
 from notifications.services import notify

@@ -11,8 +11,8 @@ import logging
 from celery import shared_task
 
 from allocations import emails, ledger, selectors
-from allocations.services import changes, filling, provisioning, release
 from allocations.models import Allocation
+from allocations.services import changes, filling, provisioning, release
 from outbox.services import enqueue_on_commit
 from portal.errors import RetryLater
 

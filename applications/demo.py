@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_ACCOUNTS
 from accounts.models import User
-from pool.models import Offering
 from applications.business_number import check_digit
 from applications.models import (
     Application,
@@ -42,6 +41,7 @@ from applications.models import (
     PriorityClaim,
 )
 from applications.regions import Region
+from pool.models import Offering
 
 SEOUL = ZoneInfo("Asia/Seoul")
 SEED = 2021

@@ -32,6 +32,7 @@ from applications.models import (
 )
 from applications.selectors import call_points
 from pool.models import Offering
+from portal import data_version
 from portal.errors import DomainError, NotAllowed
 
 
@@ -90,6 +91,7 @@ def organization_create(*, actor: User, fields: dict) -> Organization:
             _("An organisation with this business registration number is already registered.")
         ) from None
     Membership.objects.create(organization=organization, user=actor, role=Membership.Role.OWNER)
+    data_version.changed()
     return organization
 
 
@@ -106,6 +108,7 @@ def organization_update(*, actor: User, organization: Organization, fields: dict
         raise ApplicationError(
             _("An organisation with this business registration number is already registered.")
         ) from None
+    data_version.changed()
     return organization
 
 
@@ -154,6 +157,7 @@ def record_transition(
     application: Application, *, actor: User | None, from_status: str, reason: str = ""
 ) -> ApplicationTransition:
     """Write the history row for a status change that has just been saved."""
+    data_version.changed()
     return ApplicationTransition.objects.create(
         application=application, actor=actor, from_status=from_status, to_status=application.status, reason=reason
     )
@@ -404,6 +408,7 @@ def claim_review(*, actor: User | None, claim: PriorityClaim, verdict: str, note
     claim.save(update_fields=["verification", "verification_note"])
     ClaimReview.objects.create(claim=claim, actor=actor, verdict=verdict, note=note)
     priority_recompute(application)
+    data_version.changed()
     return claim
 
 
@@ -433,6 +438,7 @@ def priority_policy_set(*, actor: User | None, call: Call, points: dict[str, int
         result = priority.score((priority.Claim(c.kind, c.verification) for c in application.claims.all()), resolved)
         application.priority_score, application.priority_pending = result.total, result.pending
     Application.objects.bulk_update(applications, ["priority_score", "priority_pending"], batch_size=500)
+    data_version.changed()
     PriorityPolicyChange.objects.create(
         call=call, actor=actor, before=_described_points(before), after=_described_points(resolved)
     )

@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from applications import pages, selectors, services
-from portal.errors import DomainError
 from applications.forms import (
     ApplicationForm,
     ApplyForm,
@@ -17,6 +16,7 @@ from applications.forms import (
     claim_forms,
     item_formset,
 )
+from portal.errors import DomainError
 
 # --- Calls ---------------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pool import capacity
 from pool.models import CapacityChange, CapacityLedger, CapacityPhase, Offering
+from portal import data_version
 from portal.errors import DomainError
 
 
@@ -61,6 +62,7 @@ def capacity_phases_set(*, actor: User | None, offering: Offering, phases: list[
         CapacityPhase.objects.filter(offering=offering, starts_on=start).update(
             units=units, is_modelled=modelled, note=note
         )
+    data_version.changed()
     CapacityChange.objects.create(
         offering=offering,
         actor=actor,

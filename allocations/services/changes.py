@@ -1,9 +1,8 @@
 """Changes to a running allocation: a later end (an extension) and more units (a supplement),
 as approved change requests ask (``aftercare``)."""
 
-from datetime import date, timedelta
-
 import logging
+from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from allocations.backends import TransientProvisioningError, provisioner
 from allocations.models import Allocation, AllocationTransition, ExpiryReminder
 from outbox.services import enqueue_on_commit
 from pool.capacity import DoesNotFit, Need, fit, lock_ledger
+from portal import data_version
 from portal.errors import DomainError, RetryLater
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ def allocation_change(
     )
     if raised:
         enqueue_on_commit(SYNC_QUOTA, allocation.pk)
+    data_version.changed()
     return allocation
 
 

@@ -23,6 +23,7 @@ from applications.models import Application, ApplicationItem, ApplicationTransit
 from applications.selectors import members_to_notify_of
 from applications.services import ApplicationError, decision_refusals, ensure_may_decide, record_transition
 from pool.capacity import DoesNotFit, Need, fit, lock_ledger
+from portal import data_version
 from portal.errors import DomainError
 
 Grant = tuple[ApplicationItem, int]  # an item and the quantity granted of it
@@ -95,6 +96,7 @@ def _record_approvals(*, actor: User | None, reason: str, approvals: list[tuple[
         )
         for application in applications
     )
+    data_version.changed()
     members = members_to_notify_of([application.organization_id for application in applications])
     for (application, granted), transition in zip(approvals, transitions, strict=True):
         application.status, application.updated_at = Application.Status.APPROVED, now

@@ -13,6 +13,7 @@ from allocations.backends import Provisioner, ProvisioningError, TransientProvis
 from allocations.models import Allocation, AllocationTransition
 from allocations.services.release import allocation_fail
 from outbox.services import enqueue_on_commit
+from portal import data_version
 from portal.errors import RetryLater
 
 # Allocations provisioned together by one message (``allocations_provision``).
@@ -139,6 +140,7 @@ def _provision_together(allocation_ids: list[int], backend: Provisioner) -> list
     for allocation in claimed:
         allocation.state, allocation.state_changed_at = Allocation.State.ACTIVE, now
         allocation.external_ref, allocation.last_error = references[allocation.pk], ""
+    data_version.changed()
     # The rows are locked and were provisionable: no compare-and-set needed.
     Allocation.objects.bulk_update(claimed, ["state", "state_changed_at", "external_ref", "last_error", "attempts"])
     AllocationTransition.objects.bulk_create(
@@ -206,6 +208,7 @@ def _activate(
         AllocationTransition(allocation=allocation, from_state=from_state, to_state=to_state, created_at=now)
         for from_state, to_state in _activation_steps(claimed_from)
     )
+    data_version.changed()
     allocation.state, allocation.state_changed_at = Allocation.State.ACTIVE, now
     allocation.external_ref, allocation.last_error = reference, ""
     return allocation

@@ -13,6 +13,7 @@ from allocations.backends import provisioner
 from allocations.models import Allocation, AllocationTransition
 from outbox.services import enqueue_on_commit
 from pool.capacity import lock_ledger
+from portal import data_version
 from portal.errors import DomainError
 
 OFFER_FREED_CAPACITY = "allocations.offer_freed_capacity"
@@ -41,6 +42,7 @@ def _end(allocation: Allocation, to_state: str, *, actor: User | None = None, re
         allocation=allocation, actor=actor, from_state=previous, to_state=to_state, reason=reason
     )
     enqueue_on_commit(OFFER_FREED_CAPACITY)
+    data_version.changed()
 
 
 @transaction.atomic

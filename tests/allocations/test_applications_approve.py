@@ -10,6 +10,7 @@ from allocations.models import Allocation, AllocationTransition
 from allocations.services import decisions
 from applications.models import Application, ConflictOfInterest, Membership
 from notifications.models import Notification
+from outbox.models import OutboxMessage
 from pool import capacity
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, submitted_application
 from tests.factories import MembershipFactory
@@ -61,7 +62,11 @@ def test_each_approval_has_the_history_and_the_nudges_of_a_single_approval(
     assert list(history.distinct()) == [("", "pending", reviewer.pk, "filled")]
     # One provisioning nudge for the batch's allocations (provisioned together), a decision
     # e-mail per application: recorded in the decision's transaction, delivered after it.
-    assert len(callbacks) == 1 + 3
+    assert sorted(OutboxMessage.objects.values_list("task", flat=True)) == [
+        "allocations.provision_allocations",
+        *["notifications.deliver"] * 3,
+    ]
+    assert len([callback for callback in callbacks if "enqueue_on_commit" in callback.__qualname__]) == 1 + 3
     assert Notification.objects.filter(kind=Notification.Kind.DECISION).count() == 3
     assert (free(gpu_pool), free(storage_pool)) == (7, 70)
 

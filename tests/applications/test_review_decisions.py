@@ -13,6 +13,7 @@ from allocations.models import Allocation
 from allocations.services import decisions
 from applications import services
 from applications.models import Application, ApplicationTransition, ClaimReview, ConflictOfInterest, PriorityClaim
+from outbox.models import OutboxMessage
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, submitted_application
 from tests.conftest import make_user
 from tests.factories import MembershipFactory
@@ -426,7 +427,11 @@ def test_a_bulk_approval_grants_in_one_batch(client, reviewer, gpu_pool, django_
     assert levels(response) == [SUCCESS] * 3
     assert [status_of(a) for a in applications] == ["approved"] * 3
     # One transaction: one provisioning message for the three allocations, a decision e-mail each.
-    assert len(callbacks) == 1 + 3
+    assert sorted(OutboxMessage.objects.values_list("task", flat=True)) == [
+        "allocations.provision_allocations",
+        *["notifications.deliver"] * 3,
+    ]
+    assert len([callback for callback in callbacks if "enqueue_on_commit" in callback.__qualname__]) == 1 + 3
 
 
 def test_a_bulk_rejection_needs_a_reason(client, reviewer, application, gpu_pool):
