@@ -105,6 +105,18 @@ class ChangeRequest(models.Model):
         return self.status == ChangeStatus.SUBMITTED
 
     @property
+    def is_approved(self) -> bool:
+        return self.status == ChangeStatus.APPROVED
+
+    @property
+    def is_extension(self) -> bool:
+        return self.kind == ChangeKind.EXTENSION
+
+    @property
+    def is_supplement(self) -> bool:
+        return self.kind == ChangeKind.SUPPLEMENT
+
+    @property
     def granted_display(self) -> str:
         if self.granted_ends_on:
             return f"{self.current_ends_on:%Y-%m-%d} → {self.granted_ends_on:%Y-%m-%d}"
@@ -196,6 +208,14 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.organization}"
+
+    @property
+    def is_progress_report(self) -> bool:
+        return self.kind == ReportKind.PROGRESS
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ReportStatus.SUBMITTED
 
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()

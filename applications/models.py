@@ -300,8 +300,17 @@ class Application(models.Model):
         return self.status in (self.Status.SUBMITTED, self.Status.WAITLISTED)
 
     @property
+    def is_submitted(self) -> bool:
+        """Submitted and awaiting a decision (not yet wait-listed)."""
+        return self.status == self.Status.SUBMITTED
+
+    @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.status == self.Status.WAITLISTED
 
     @property
     def is_withdrawable(self) -> bool:

@@ -79,7 +79,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(selectors.organization_for_member(request.user), pk=pk)
     memberships = list(organization.memberships.all())
-    is_owner = any(m.user_id == request.user.pk and m.role == "owner" for m in memberships)
+    is_owner = any(m.user_id == request.user.pk and m.is_owner for m in memberships)
     return render(
         request,
         "applications/organization_detail.html",

@@ -121,8 +121,9 @@ def notify(
 def notification_record_message(
     *, kind: str, message: EmailMessage, user: User | None = None, secret: bool = False
 ) -> list[Notification]:
-    """Record an e-mail rendered elsewhere (django-allauth's account e-mails, in the request's
-    language) and deliver it by the same task. ``secret``: drop the body once delivered."""
+    """Record an e-mail rendered elsewhere (django-allauth's account e-mails, rendered in the
+    language active now: the recipient's, see ``adapter``) and deliver it by the same task.
+    ``secret``: drop the body once delivered."""
     html = ""
     for alternative in getattr(message, "alternatives", []) or []:
         content, mimetype = alternative[0], alternative[1]

@@ -6,6 +6,8 @@ variable is parsed here; a value that cannot be understood stops start-up with
 """
 
 import os
+import re
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -208,7 +210,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = _env_str("CACHE_URL") or f"file://{VAR_DIR / 'cache'}"
 _cache = urlsplit(CACHE_URL)
+
+
+def _check_port(name: str, url: str) -> None:
+    try:
+        urlsplit(url).port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={url!r} has a port that is not a number.") from None
+
+
 if _cache.scheme in ("redis", "rediss"):
+    _check_port("CACHE_URL", CACHE_URL)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif _cache.scheme == "file" and _cache.path:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _cache.path}}
@@ -349,7 +361,12 @@ MAILERS = {
         "OPTIONS": _mailer_options,
     }
 }
-DEFAULT_FROM_EMAIL = _env_str("DEFAULT_FROM_EMAIL", "National AI Data Center <noreply@localhost>")
+DEFAULT_FROM_EMAIL = _env_str("DEFAULT_FROM_EMAIL", "National AI Data Center <noreply@localhost>") or ""
+if not re.fullmatch(r"[^@<>\s]+@[^@<>\s]+", parseaddr(DEFAULT_FROM_EMAIL)[1]):
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} is not an address; use noreply@portal.example.kr or "
+        "'Name <noreply@portal.example.kr>'."
+    )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -360,6 +377,7 @@ if _broker_scheme not in ("filesystem", "redis", "rediss"):
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL={CELERY_BROKER_URL!r}: use redis://host:6379/0 or filesystem:// (the default)."
     )
+_check_port("CELERY_BROKER_URL", CELERY_BROKER_URL)
 if _broker_scheme == "filesystem":
     # Celery's file-system transport: messages are files in one folder that the web process,
     # the worker and beat all share. No server needed, one machine only.
@@ -386,6 +404,13 @@ else:
     }
     _default_result_backend = CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = _env_str("CELERY_RESULT_BACKEND") or _default_result_backend
+if urlsplit(CELERY_RESULT_BACKEND).scheme not in ("file", "redis", "rediss"):
+    raise ImproperlyConfigured(
+        f"CELERY_RESULT_BACKEND={CELERY_RESULT_BACKEND!r}: use redis://host:6379/0 or file:///path "
+        "(the default follows CELERY_BROKER_URL)."
+    )
+if urlsplit(CELERY_RESULT_BACKEND).scheme != "file":
+    _check_port("CELERY_RESULT_BACKEND", CELERY_RESULT_BACKEND)
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -23,6 +23,15 @@ pytestmark = pytest.mark.integration
         ("MEDIA_STORAGE", "floppy"),
         ("STAFF_SESSION_IDLE_MINUTES", "0"),
         ("STAFF_SESSION_IDLE_MINUTES", "half an hour"),
+        # Values that used to start and fail later, at runtime.
+        ("CELERY_RESULT_BACKEND", "bogus://x"),
+        ("CELERY_RESULT_BACKEND", "redis://127.0.0.1:notaport/0"),
+        ("DEFAULT_FROM_EMAIL", "not-an-address"),
+        ("DEFAULT_FROM_EMAIL", "National AI Data Center <noreply>"),
+        ("CACHE_URL", "redis://127.0.0.1:notaport/1"),
+        ("CELERY_BROKER_URL", "redis://127.0.0.1:notaport/0"),
+        ("PROVISIONER_BACKEND", "no.such.Backend"),
+        ("PROVISIONER_BACKEND", "allocations.models.Allocation"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):

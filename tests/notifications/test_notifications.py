@@ -1,6 +1,7 @@
 """Every e-mail is recorded, delivered by a task with retries, in the recipient's language, and
 listed on the recipient's page."""
 
+import re
 import smtplib
 from datetime import timedelta
 
@@ -223,6 +224,17 @@ def test_account_emails_carry_secret_links_and_lose_their_body_once_sent(client,
     assert "/password/reset/key/" in message.body
     notification.refresh_from_db()
     assert notification.state == "sent" and notification.body == ""
+
+
+def test_account_emails_go_out_in_the_recipients_saved_language_whatever_the_page_showed(client, applicant):
+    LanguagePreference.objects.create(user=applicant, language="en")
+
+    # Asked for from a page in Korean (the default): the e-mail still follows the saved choice.
+    client.post(reverse("account_reset_password"), {"email": applicant.email}, HTTP_ACCEPT_LANGUAGE="ko")
+
+    notification = Notification.objects.get()
+    assert notification.language == "en"
+    assert not re.search(r"[\uac00-\ud7a3]", notification.subject + notification.body)
 
 
 def test_the_sweeper_redrives_emails_whose_message_was_lost(
