@@ -9,8 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 portal
 
-COPY requirements.txt .
+COPY requirements.txt requirements-s3.txt ./
 RUN pip install -r requirements.txt
+# MEDIA_STORAGE=s3 needs django-storages: build with --build-arg MEDIA_STORAGE_S3=1.
+ARG MEDIA_STORAGE_S3=0
+RUN if [ "$MEDIA_STORAGE_S3" = "1" ]; then pip install -r requirements-s3.txt; fi
 
 COPY . .
 # Static files are collected with the production storage (hashed names, compressed copies) at

@@ -1,5 +1,6 @@
 # The two commands: `make run` (laptop: SQLite + Celery's file-system broker, no servers) and
 # `make test` (the whole suite; honours DATABASE_URL and CELERY_BROKER_URL when set).
+# While working: `make test-fast` (no browser, no worker or other processes), `make lint`, `make fmt`.
 # `make bench` runs the benchmarks against the machine's PostgreSQL and Redis.
 
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
@@ -7,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test install lint messages check-deploy bench clean
+.PHONY: run test test-fast install lint fmt messages check-deploy bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -34,12 +35,24 @@ run: install
 	@echo ""
 	DEBUG=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
+# The whole suite, with the coverage of the portal's code (a figure to read, not a threshold).
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
 
+# Everything but the tests that start processes (a Celery worker, the browser, manage.py).
+test-fast: install
+	$(VENV)/bin/pytest -m "not integration"
+
+# Style, formatting, the import contracts between the apps (pyproject.toml) and the types.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DEBUG=1 $(VENV)/bin/mypy
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # Regenerate the message catalogues after changing strings (needs GNU gettext); the compiled
 # .mo files are committed so that a machine with only Python shows Korean.
@@ -60,4 +73,4 @@ bench: $(VENV)/.bench-installed
 	$(PY) bench/report.py
 
 clean:
-	rm -rf var/celery var/cache var/mail var/test-db.sqlite3*
+	rm -rf var/celery var/cache var/mail var/test-db.sqlite3* .coverage

@@ -51,7 +51,7 @@ class ReportAdmin(ViewOnlyAdmin):
     search_fields = ["organization__legal_name", "organization__registration_number"]
     ordering = ["due_on", "pk"]
     show_full_result_count = False
-    fields = [
+    fields = readonly_fields = (
         "organization",
         "application",
         "kind",
@@ -66,8 +66,7 @@ class ReportAdmin(ViewOnlyAdmin):
         "attachment_link",
         "submitted_by",
         "submitted_at",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=_("call"), ordering="application__call__title")
     def call(self, obj: Report) -> str:
@@ -137,7 +136,7 @@ class SurveyResponseAdmin(ViewOnlyAdmin):
     search_help_text = _("Words in the comments, or the organisation's name.")
     ordering = ["-submitted_at", "-pk"]
     show_full_result_count = False
-    fields = [
+    fields = readonly_fields = (
         "organization",
         "call",
         "application",
@@ -148,8 +147,7 @@ class SurveyResponseAdmin(ViewOnlyAdmin):
         "comments",
         "submitted_by",
         "submitted_at",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description=_("comments"))
     def comment_excerpt(self, obj: SurveyResponse) -> str:

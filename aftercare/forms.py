@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
@@ -39,14 +41,14 @@ class ChangeRequestForm(forms.Form):
         self.fields["ends_on"].widget.attrs.update(
             {"min": allocation.ends_on.isoformat(), "max": self.latest_end.isoformat()}
         )
-        self.fields["units"].max_value = supplement_limit
+        cast(forms.IntegerField, self.fields["units"]).max_value = supplement_limit
         self.fields["units"].widget.attrs["max"] = supplement_limit
         self.fields["units"].validators.append(MaxValueValidator(supplement_limit))
         self.helper = FormHelper()
         self.helper.form_tag = False
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         kind = cleaned.get("kind")
         if kind == ChangeRequest.Kind.EXTENSION:
             ends_on = cleaned.get("ends_on")

@@ -1,9 +1,10 @@
 """Reads after the award, with the user's scope built in, and the figures operators watch."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Avg, Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, Avg, Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -103,17 +104,31 @@ def aftercare_section(application: Application, can_act: bool) -> Aftercare | No
 # --- Awards, for the beat jobs ------------------------------------------------------------------
 
 
-def awards() -> QuerySet[Application]:
+class AwardFigures(TypedDict):
+    award_starts_on: date | None
+    award_ends_on: date | None
+    running: int
+    holding: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    Award = WithAnnotations[Application, AwardFigures]
+
+
+def awards() -> "QuerySet[Award]":
     """Approved applications with the period their allocations ran (``award_starts_on``,
     ``award_ends_on``: over active and expired allocations), how many are ``running`` (active)
     and how many still ``holding`` capacity."""
     ran = Q(items__allocation__state__in=[Allocation.State.ACTIVE, Allocation.State.EXPIRED])
-    return Application.objects.filter(status=Application.Status.APPROVED).annotate(
+    awarded = Application.objects.filter(status=Application.Status.APPROVED).annotate(
         award_starts_on=Min("items__allocation__starts_on", filter=ran),
         award_ends_on=Max("items__allocation__ends_on", filter=ran),
         running=Count("items__allocation", filter=Q(items__allocation__state=Allocation.State.ACTIVE)),
         holding=Count("items__allocation", filter=Q(items__allocation__state__in=HOLDING_STATES)),
     )
+    return cast("QuerySet[Award]", awarded)
 
 
 # --- Overdue reports, for the reviewer's queue --------------------------------------------------
@@ -179,7 +194,7 @@ def survey_summary(call: Call | None = None) -> SurveySummary:
     if call is not None:
         invitations = invitations.filter(call=call)
     answered = Q(response__isnull=False)
-    aggregates = {
+    aggregates: dict[str, Aggregate] = {
         "invited": Count("pk"),
         "responses": Count("pk", filter=answered),
         "with_comments": Count("pk", filter=answered & ~Q(response__comments="")),

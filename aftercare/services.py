@@ -9,10 +9,12 @@ The beat jobs (``reports_request_due``, ``report_reminders_send``, ``surveys_inv
 """
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +34,9 @@ from applications.models import Application, CallOffering, Membership
 from applications.services import ensure_may_decide
 from portal import data_version
 from portal.errors import DomainError, NotAllowed
+
+if TYPE_CHECKING:
+    from aftercare.selectors import Award
 
 
 class AftercareError(DomainError):
@@ -181,33 +186,34 @@ def change_request_approve(
     if change_request.status != ChangeRequest.Status.SUBMITTED:
         raise AftercareError(_("This request has already been decided or withdrawn."))
     reason = reason.strip()
-    if change_request.kind == ChangeRequest.Kind.EXTENSION:
-        granted_ends_on = ends_on or change_request.requested_ends_on
+    new_ends_on, new_quantity = allocation.ends_on, allocation.quantity
+    if change_request.is_extension:
+        requested_ends_on = change_request.requested_ends_on or allocation.ends_on
+        granted_ends_on = ends_on or requested_ends_on
         if granted_ends_on <= allocation.ends_on:
             raise AftercareError(
                 _("The allocation already ends on %(end)s; grant a later date.") % {"end": allocation.ends_on}
             )
-        if granted_ends_on > change_request.requested_ends_on:
+        if granted_ends_on > requested_ends_on:
             raise AftercareError(_("Grant at most the end date requested."))
-        partial = granted_ends_on < change_request.requested_ends_on
-        change_kwargs = {"ends_on": granted_ends_on}
-        change_request.granted_ends_on = granted_ends_on
+        partial = granted_ends_on < requested_ends_on
+        new_ends_on = change_request.granted_ends_on = granted_ends_on
     else:
-        granted_units = units or change_request.requested_units
-        if not 1 <= granted_units <= change_request.requested_units:
-            raise AftercareError(
-                _("Grant between 1 and the %(units)s units requested.") % {"units": change_request.requested_units}
-            )
-        partial = granted_units < change_request.requested_units
-        change_kwargs = {"quantity": allocation.quantity + granted_units}
+        requested_units = change_request.requested_units or 0
+        granted_units = units or requested_units
+        if not 1 <= granted_units <= requested_units:
+            raise AftercareError(_("Grant between 1 and the %(units)s units requested.") % {"units": requested_units})
+        partial = granted_units < requested_units
+        new_quantity = allocation.quantity + granted_units
         change_request.granted_units = granted_units
     if partial and not reason:
         raise AftercareError(_("A partial approval needs a reason."))
     allocation_change(
         actor=actor,
         allocation=allocation,
+        ends_on=new_ends_on,
+        quantity=new_quantity,
         reason=_("Change request #%(number)s approved.") % {"number": change_request.pk},
-        **change_kwargs,
     )
     change_request.status = ChangeRequest.Status.APPROVED
     change_request.decided_at = timezone.now()
@@ -248,6 +254,8 @@ def reports_request_due(*, today: date | None = None) -> list[Report]:
         selectors.awards().filter(running__gt=0, award_ends_on__gte=today).filter(_without_report(Report.Kind.PROGRESS))
     )
     for award in running.select_related("organization", "call"):
+        if award.award_starts_on is None or award.award_ends_on is None:
+            continue  # nothing ran yet
         dates = schedule.progress_report_due(award.award_starts_on, award.award_ends_on, today)
         if dates and (report := _request_report(award, Report.Kind.PROGRESS, *dates)):
             requested.append(report)
@@ -261,17 +269,21 @@ def reports_request_due(*, today: date | None = None) -> list[Report]:
         .filter(_without_report(Report.Kind.FINAL))
     )
     for award in ended.select_related("organization", "call"):
+        if award.award_ends_on is None:
+            continue
         dates = schedule.final_report_due(award.award_ends_on, today)
         if dates and (report := _request_report(award, Report.Kind.FINAL, *dates)):
             requested.append(report)
     return requested
 
 
-def _without_report(kind: str) -> Exists:
+def _without_report(kind: str) -> Combinable:
     return ~Exists(Report.objects.filter(application=OuterRef("pk"), kind=kind))
 
 
-def _request_report(award: Application, kind: str, requested_on: date, due_on: date) -> Report | None:
+def _request_report(award: "Award", kind: str, requested_on: date, due_on: date) -> Report | None:
+    if award.award_starts_on is None or award.award_ends_on is None:
+        return None  # nothing ran
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -327,7 +339,7 @@ def report_submit(
     work_done: str,
     outcomes: str,
     publications: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: "UploadedFile[bytes] | None" = None,
 ) -> Report:
     """File a requested report (late is accepted, and shows as late). Then read-only."""
     _ensure_member(actor, report.organization_id)
@@ -362,7 +374,7 @@ def surveys_invite_due(*, today: date | None = None) -> list[SurveyInvitation]:
     ).filter(not_invited)
     ended = (
         selectors.awards()
-        .filter(holding=0, award_ends_on__range=window)
+        .filter(holding=0, award_ends_on__gte=window[0], award_ends_on__lte=window[1])
         .filter(not_invited)
         .exclude(pk__in=pilots.values("pk"))
     )

@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedRequest
 from aftercare import selectors, services
 from aftercare.forms import ChangeRequestForm, ReportForm, SurveyForm
 from aftercare.models import Report
@@ -15,7 +16,7 @@ from portal.errors import DomainError
 
 
 @login_required
-def change_request_new(request: HttpRequest, allocation_pk: int) -> HttpResponse:
+def change_request_new(request: AuthenticatedRequest, allocation_pk: int) -> HttpResponse:
     allocation = get_object_or_404(selectors.allocations_of_member(request.user), pk=allocation_pk)
     application_id = allocation.application_item.application_id
     form = ChangeRequestForm(
@@ -43,7 +44,7 @@ def change_request_new(request: HttpRequest, allocation_pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def change_request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def change_request_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     change_request = get_object_or_404(selectors.change_requests_of_member(request.user), pk=pk)
     try:
         services.change_request_withdraw(
@@ -60,7 +61,7 @@ def change_request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A requested report's form for the organisation's members; once filed, the report itself."""
     report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
     can_act = is_member(request.user, report.organization)
@@ -89,11 +90,12 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def report_attachment(request: HttpRequest, pk: int) -> FileResponse:
+def report_attachment(request: AuthenticatedRequest, pk: int) -> FileResponse:
     report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
     if not report.attachment:
         raise Http404
-    extension = "." + report.attachment.name.rsplit(".", 1)[-1].lower() if "." in report.attachment.name else ""
+    name = report.attachment.name or ""
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     response = FileResponse(
         report.attachment.open("rb"), as_attachment=True, filename=f"report-{report.pk}-{report.kind}{extension}"
     )
@@ -106,7 +108,7 @@ def report_attachment(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def survey_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(selectors.surveys_of_member(request.user), pk=pk)
     response = getattr(invitation, "response", None)
     form = None

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from allocations.models import Allocation, AllocationTransition
@@ -52,7 +53,7 @@ class AllocationAdmin(admin.ModelAdmin):
                     actor=request.user,
                     allocation=allocation,
                     to_state=Allocation.State.REVOKED,
-                    reason=_("Revoked by an operator."),
+                    reason=gettext("Revoked by an operator."),
                 )
             except DomainError as error:
                 self.message_user(request, f"{allocation}: {error}", messages.ERROR)

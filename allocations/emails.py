@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from allocations.models import Allocation, ExpiryReminder
 from applications.models import Application, ApplicationItem, ApplicationTransition
-from applications.selectors import members_to_notify, with_rank
+from applications.selectors import members_to_notify, rank_of
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -29,9 +29,7 @@ def send_decision(
     the quantity granted of it), the rank on the wait-list, or the reason. ``members``: the
     recipients, when the caller read them for many decisions at once. Idempotent: recorded
     once per decision (its history row)."""
-    rank = None
-    if application.status == Application.Status.WAITLISTED:
-        rank = with_rank(Application.objects.filter(pk=application.pk)).values_list("rank", flat=True).get()
+    rank = rank_of(application) if application.is_waitlisted else None
     quantities = {item.pk: quantity for item, quantity in granted or []}
     items = list(application.items.all()) if granted is not None else []
     lines = [(item, quantities.get(item.pk, 0)) for item in items]

@@ -1,6 +1,6 @@
 """Reads of the allocation engine, for the beat jobs and the pages that show allocations."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -15,7 +15,7 @@ def allocations_to_expire(today: date | None = None) -> QuerySet[Allocation]:
     return Allocation.objects.filter(state=Allocation.State.ACTIVE, ends_on__lt=today)
 
 
-def allocations_stuck(now=None) -> QuerySet[Allocation]:
+def allocations_stuck(now: datetime | None = None) -> QuerySet[Allocation]:
     """Pending or provisioning allocations whose last change is older than the sweep threshold."""
     now = now or timezone.now()
     threshold = now - timedelta(seconds=settings.PROVISIONING_STUCK_AFTER_SECONDS)

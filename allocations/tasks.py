@@ -18,10 +18,9 @@ from portal.errors import RetryLater
 
 logger = logging.getLogger(__name__)
 
-TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
-
-@shared_task(name=provisioning.PROVISION_ONE, bind=True, **TASK_OPTIONS)
+# The database row is the job: acknowledged late, rejected (redelivered) if the worker dies.
+@shared_task(name=provisioning.PROVISION_ONE, bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def provision_allocation(self, allocation_id: int) -> str:
     try:
         return provisioning.allocation_provision(allocation_id=allocation_id).state
@@ -29,7 +28,7 @@ def provision_allocation(self, allocation_id: int) -> str:
         raise self.retry(exc=later, countdown=later.countdown, max_retries=None) from later
 
 
-@shared_task(name=provisioning.PROVISION_MANY, **TASK_OPTIONS)
+@shared_task(name=provisioning.PROVISION_MANY, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def provision_allocations(allocation_ids: list[int]) -> int:
     """An approval's batch in one transaction; when it cannot go together (a backend error, a
     backend that provisions one at a time), one message per allocation, each with its retries."""
@@ -40,7 +39,7 @@ def provision_allocations(allocation_ids: list[int]) -> int:
         return 0
 
 
-@shared_task(name=changes.SYNC_QUOTA, bind=True, **TASK_OPTIONS)
+@shared_task(name=changes.SYNC_QUOTA, bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def sync_allocation_quota(self, allocation_id: int) -> str:
     try:
         return changes.allocation_quota_sync(allocation_id=allocation_id, attempt=self.request.retries + 1).state

@@ -1,5 +1,9 @@
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from applications.business_number import normalize_business_number
@@ -54,8 +58,8 @@ class OrganizationForm(forms.ModelForm):
     def clean_registration_number(self) -> str:
         return normalize_business_number(self.cleaned_data["registration_number"])
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         region, address = cleaned.get("region"), cleaned.get("address")
         named = region_from_address(address or "")
         if region and named and named != region:
@@ -72,9 +76,9 @@ class ApplyForm(forms.Form):
 
     organization = forms.ModelChoiceField(queryset=Organization.objects.none())
 
-    def __init__(self, *args, organizations, **kwargs):
+    def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        cast(forms.ModelChoiceField, self.fields["organization"]).queryset = organizations
 
 
 class InvitationForm(forms.Form):
@@ -116,12 +120,12 @@ class ItemForm(forms.Form):
         call_offerings = list(call.call_offerings.all())
         self.limits = {co.offering_id: co.max_per_application for co in call_offerings}
         self.offerings = {co.offering_id: co.offering for co in call_offerings}
-        self.fields["offering"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["offering"]).choices = [("", "—")] + [
             (co.offering_id, f"{co.offering} · ≤ {co.max_per_application}") for co in call_offerings
         ]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         values = [cleaned.get(name) for name in ("offering", "quantity", "starts_on", "ends_on")]
         if not any(values):
             return cleaned
@@ -218,7 +222,7 @@ def claim_forms(application: Application, data=None, files=None) -> list[ClaimFo
     forms_ = []
     for kind in PriorityClaim.Kind.values:
         claim = existing.get(kind)
-        initial = {"claimed": claim is not None}
+        initial: dict[str, Any] = {"claimed": claim is not None}
         if claim:
             initial.update(
                 details=claim.details,
@@ -229,7 +233,7 @@ def claim_forms(application: Application, data=None, files=None) -> list[ClaimFo
     return forms_
 
 
-def item_formset(application: Application, data=None) -> ItemFormSet:
+def item_formset(application: Application, data: QueryDict | None = None) -> BaseItemFormSet:
     initial = [
         {"offering": item.offering_id, "quantity": item.quantity, "starts_on": item.starts_on, "ends_on": item.ends_on}
         for item in application.items.all()
@@ -238,7 +242,10 @@ def item_formset(application: Application, data=None) -> ItemFormSet:
     offered = len(call.call_offerings.all())
     # A bound formset gets no initial rows: otherwise an unchanged row counts as "empty" and is
     # dropped whenever the browser's INITIAL_FORMS does not cover it.
-    formset = ItemFormSet(data, prefix="items", initial=None if data is not None else initial, call=call)
+    formset = cast(
+        BaseItemFormSet,
+        ItemFormSet(data, prefix="items", initial=None if data is not None else initial, call=call),  # type: ignore[call-arg]
+    )
     if data is None:
         # Empty rows so that every offering of the call can be requested without JavaScript.
         formset.extra = max(offered - len(initial), 0)

@@ -1,5 +1,5 @@
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -184,9 +184,9 @@ class Call(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def is_open(self, at=None) -> bool:
+    def is_open(self, at: datetime | None = None) -> bool:
         at = at or timezone.now()
-        return self.opens_at <= at <= self.deadline
+        return bool(self.opens_at <= at <= self.deadline)
 
 
 class CallOffering(models.Model):
@@ -318,14 +318,15 @@ class Application(models.Model):
 
     @property
     def next_step(self) -> str:
-        return {
+        steps = {
             self.Status.DRAFT: _("Complete the draft and submit it before the deadline."),
             self.Status.SUBMITTED: _("Under review. You will be told the decision by e-mail."),
             self.Status.APPROVED: _("Selected. Your resources are being provisioned."),
             self.Status.WAITLISTED: _("On the wait-list: you may be selected when capacity frees up."),
             self.Status.REJECTED: _("Not selected this time. The reason is in the history below."),
             self.Status.WITHDRAWN: _("Withdrawn. Nothing more to do."),
-        }[self.status]
+        }
+        return str(steps[self.Status(self.status)])
 
 
 class ApplicationItem(models.Model):

@@ -1,10 +1,15 @@
 """Reads, with the user's scope built in: a view that fetches through these cannot show another
 organisation's data by forgetting a check."""
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import cast
+
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.http import Viewer
 from accounts.models import User
 from applications import priority
 from applications.models import (
@@ -20,7 +25,7 @@ from applications.models import (
 )
 
 
-def open_calls(at=None) -> QuerySet[Call]:
+def open_calls(at: datetime | None = None) -> QuerySet[Call]:
     at = at or timezone.now()
     return (
         Call.objects.filter(opens_at__lte=at, deadline__gte=at)
@@ -35,7 +40,7 @@ def call_with_offerings(pk: int) -> QuerySet[Call]:
     )
 
 
-def organizations_of(user: User) -> QuerySet[Organization]:
+def organizations_of(user: Viewer) -> QuerySet[Organization]:
     if not user.is_authenticated:
         return Organization.objects.none()
     return Organization.objects.filter(memberships__user=user)
@@ -76,7 +81,7 @@ def is_owner(user: User, organization: Organization) -> bool:
     return Membership.objects.filter(organization=organization, user=user, role=Membership.Role.OWNER).exists()
 
 
-def applications_visible_to(user: User) -> QuerySet[Application]:
+def applications_visible_to(user: Viewer) -> QuerySet[Application]:
     """Applicants see their organisations' applications; staff with the view permission see all."""
     if not user.is_authenticated:
         return Application.objects.none()
@@ -86,7 +91,7 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
     return applications.filter(organization__memberships__user=user)
 
 
-def applications_of_member(user: User) -> QuerySet[Application]:
+def applications_of_member(user: Viewer) -> QuerySet[Application]:
     """The applications of the user's own organisations: the ones the user may change. Staff,
     who read every application, change none of them here."""
     if not user.is_authenticated:
@@ -124,7 +129,7 @@ def claims_visible_to(user: User) -> QuerySet[PriorityClaim]:
     return PriorityClaim.objects.filter(application__in=applications_visible_to(user)).select_related("application")
 
 
-def calls_with_my_application(user: User, calls) -> dict[int, Application]:
+def calls_with_my_application(user: Viewer, calls: Iterable[Call]) -> dict[int, Application]:
     """For each call, the user's organisations' application to it (one query for all calls)."""
     if not user.is_authenticated:
         return {}
@@ -169,6 +174,12 @@ def with_rank(applications: QuerySet[Application]) -> QuerySet[Application]:
             output_field=IntegerField(),
         )
     )
+
+
+def rank_of(application: Application) -> int | None:
+    """The application's rank in its call now; None when it is not ranked (a draft, withdrawn)."""
+    ranked = with_rank(Application.objects.filter(pk=application.pk)).get()
+    return cast(int | None, ranked.rank)  # type: ignore[attr-defined]  # annotated by with_rank
 
 
 def call_points(call: Call) -> dict[str, int]:

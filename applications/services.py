@@ -7,6 +7,7 @@ records a history row for status changes and sends e-mail only after the commit.
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -64,7 +65,7 @@ class ClaimInput:
     details: str = ""
     relocation_target: str = ""
     relocation_planned_on: date | None = None
-    evidence: UploadedFile | None = None
+    evidence: "UploadedFile[bytes] | None" = None
 
 
 # --- Organisations ------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ def _ensure_owner(actor: User, organization: Organization) -> None:
 
 
 @transaction.atomic
-def organization_create(*, actor: User, fields: dict) -> Organization:
+def organization_create(*, actor: User, fields: dict[str, Any]) -> Organization:
     """Create an organisation with ``actor`` as its owner. The registration number is unique."""
     try:
         with transaction.atomic():
@@ -96,7 +97,7 @@ def organization_create(*, actor: User, fields: dict) -> Organization:
 
 
 @transaction.atomic
-def organization_update(*, actor: User, organization: Organization, fields: dict) -> Organization:
+def organization_update(*, actor: User, organization: Organization, fields: dict[str, Any]) -> Organization:
     _ensure_owner(actor, organization)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     for name, value in fields.items():
@@ -198,10 +199,10 @@ def application_update_draft(
     *,
     actor: User,
     application: Application,
-    fields: dict,
+    fields: dict[str, Any],
     items: list[RequestedItem],
     claims: list[ClaimInput],
-    certificate: UploadedFile | None = None,
+    certificate: "UploadedFile[bytes] | None" = None,
 ) -> Application:
     """Save a draft: its fields, the requested items (replacing the old ones) and the claims.
 

@@ -40,7 +40,7 @@ def validate_evidence_file(upload: File) -> None:
         )
     if not upload.size:
         raise ValidationError(_("The file is empty."), code="empty")
-    kind = _KIND_BY_EXTENSION.get(_extension(upload.name))
+    kind = _KIND_BY_EXTENSION.get(_extension(upload.name or ""))
     if kind is None:
         raise ValidationError(_("Only PDF, PNG or JPEG files are accepted."), code="extension")
     data = _read_all(upload)

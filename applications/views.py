@@ -6,6 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedRequest
 from applications import pages, selectors, services
 from applications.forms import (
     ApplicationForm,
@@ -40,7 +41,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def call_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def call_apply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(selectors.call_with_offerings(pk))
     form = ApplyForm(request.POST, organizations=selectors.organizations_of(request.user))
     if not form.is_valid():
@@ -59,7 +60,7 @@ def call_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organization_create(request: HttpRequest) -> HttpResponse:
+def organization_create(request: AuthenticatedRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -76,7 +77,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(selectors.organization_for_member(request.user), pk=pk)
     memberships = list(organization.memberships.all())
     is_owner = any(m.user_id == request.user.pk and m.is_owner for m in memberships)
@@ -94,7 +95,7 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(selectors.organizations_of(request.user), pk=pk)
     if not selectors.is_owner(request.user, organization):
         raise Http404
@@ -112,7 +113,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def organization_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(selectors.organizations_of(request.user), pk=pk)
     form = InvitationForm(request.POST)
     if form.is_valid():
@@ -130,7 +131,7 @@ def organization_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_accept(request: AuthenticatedRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             membership = services.invitation_accept(actor=request.user, token=token)
@@ -146,7 +147,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def application_list(request: HttpRequest) -> HttpResponse:
+def application_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "applications/application_list.html",
@@ -158,7 +159,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.application_for_detail(request.user), pk=pk)
     problems = services.submission_problems(application) if application.is_editable else []
     # Staff may read any application here, but only its organisation's members act on it.
@@ -174,7 +175,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def application_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     # Members only: staff read every application but change none (a 404, like any other outsider).
     application = get_object_or_404(selectors.application_for_edit(request.user), pk=pk)
     if not application.is_editable:
@@ -210,7 +211,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def application_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.applications_of_member(request.user), pk=pk)
     try:
         services.application_submit(actor=request.user, application=application)
@@ -227,12 +228,12 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def application_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(selectors.applications_of_member(request.user), pk=pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         for error in form.errors["reason"]:
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("application_detail", pk=application.pk)
     try:
         services.application_withdraw(actor=request.user, application=application, reason=form.cleaned_data["reason"])
@@ -257,13 +258,13 @@ def _extension(file_field) -> str:
 
 
 @login_required
-def application_certificate(request: HttpRequest, pk: int) -> FileResponse:
+def application_certificate(request: AuthenticatedRequest, pk: int) -> FileResponse:
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     file = application.business_certificate
     return _attachment(file, f"business-certificate-{application.pk}{_extension(file)}")
 
 
 @login_required
-def claim_evidence(request: HttpRequest, pk: int) -> FileResponse:
+def claim_evidence(request: AuthenticatedRequest, pk: int) -> FileResponse:
     claim = get_object_or_404(selectors.claims_visible_to(request.user), pk=pk)
     return _attachment(claim.evidence, f"evidence-{claim.application_id}-{claim.kind}{_extension(claim.evidence)}")

@@ -52,18 +52,17 @@ def scratch_url(suffix: str) -> str:
 
 
 def _admin_connection(url: str):
-    import psycopg2
+    import psycopg
 
     parts = urlsplit(url)
-    connection = psycopg2.connect(
+    return psycopg.connect(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 5432,
         user=parts.username or "postgres",
         password=parts.password or "",
         dbname="postgres",
+        autocommit=True,
     )
-    connection.autocommit = True
-    return connection
 
 
 def recreate_database(url: str, *, drop_only: bool = False) -> None:

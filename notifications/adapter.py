@@ -25,7 +25,9 @@ class AccountAdapter(DefaultAccountAdapter):
                 email,
                 {"request": request, "email": email, "current_site": get_current_site(request), **context},
             )
-            services.notification_record_message(kind=Notification.Kind.ACCOUNT, message=message, user=user, secret=True)
+            services.notification_record_message(
+                kind=Notification.Kind.ACCOUNT, message=message, user=user, secret=True
+            )
 
     def save_user(self, request, user, form, commit=True):
         """A new account receives its e-mails in the language it signed up in."""

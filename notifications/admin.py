@@ -17,7 +17,7 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient", "subject", "organization__legal_name"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-    fields = [
+    fields = readonly_fields = (
         "kind",
         "state",
         "recipient",
@@ -32,8 +32,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "created_at",
         "last_attempt_at",
         "sent_at",
-    ]
-    readonly_fields = fields
+    )
     actions = ["retry"]
 
     @admin.display(description=_("message"))

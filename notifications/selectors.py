@@ -1,6 +1,6 @@
 """Reads for e-mails: what a user was sent, what waits to be sent, the language a user chose."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -21,7 +21,7 @@ def notifications_of(user: User) -> QuerySet[Notification]:
     )
 
 
-def notifications_stuck(now=None) -> QuerySet[Notification]:
+def notifications_stuck(now: datetime | None = None) -> QuerySet[Notification]:
     """Queued e-mails with no delivery attempt for longer than the longest retry backoff: their
     task's message was lost (broker down, worker killed)."""
     now = now or timezone.now()

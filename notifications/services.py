@@ -11,6 +11,7 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -64,9 +65,9 @@ def notify(
     *,
     kind: str,
     template: str,
-    context: dict,
+    context: dict[str, Any],
     recipients: Iterable[User | str],
-    organization=None,
+    organization: Any = None,  # the Organization the e-mail is about (an app above this one)
     link: str = "",
     key: str = "",
 ) -> list[Notification]:
@@ -239,7 +240,9 @@ def notification_deliver(*, notification_id: int) -> Notification:
             return notification_fail(notification_id=notification_id, reason=str(error))
         attempts = Notification.objects.values_list("attempts", flat=True).get(pk=notification_id)
         if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-            return notification_fail(notification_id=notification_id, reason=f"gave up after {attempts} attempts: {error}")
+            return notification_fail(
+                notification_id=notification_id, reason=f"gave up after {attempts} attempts: {error}"
+            )
         logger.warning("delivery of notification %s failed (attempt %s): %s", notification_id, attempts, error)
         raise RetryLater(str(error), countdown=min(2**attempts, 600)) from error
 

@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedRequest
 from notifications import selectors, services
 from notifications.forms import LanguageForm
 
@@ -12,7 +13,7 @@ PER_PAGE = 50
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
     """The e-mails the portal sent to the user (what, when, whether delivered), newest first."""
     if request.method == "POST":
         form = LanguageForm(request.POST)

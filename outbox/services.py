@@ -18,6 +18,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from celery import Task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -58,7 +59,7 @@ def _publish_after_commit(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk).delete()
 
 
-def _registered(task: str):
+def _registered(task: str) -> "Task[Any, Any]":
     """The task registered under ``task``. A web process imports the apps' ``tasks`` modules
     only when it first needs one (the worker imports them at start)."""
     if task not in celery_app.tasks:
@@ -70,7 +71,11 @@ def _registered(task: str):
 
 
 def _publish(message: OutboxMessage) -> None:
-    _registered(message.task).apply_async(args=message.args, countdown=message.countdown, retry=False)
+    task = _registered(message.task)
+    if message.countdown is None:
+        task.apply_async(args=message.args, retry=False)
+    else:
+        task.apply_async(args=message.args, retry=False, countdown=message.countdown)
 
 
 def _describe(error: Exception) -> str:

@@ -24,7 +24,7 @@ def without_malformed_selection(request: HttpRequest, model: type[Model]) -> Non
     if len(well_formed) != len(posted):
         data = request.POST.copy()
         data.setlist(ACTION_CHECKBOX_NAME, well_formed)
-        request.POST = data
+        request.POST = data  # type: ignore[assignment]  # a mutable copy, as Django's own views do
 
 
 def _is_id(model: type[Model], value: str) -> bool:

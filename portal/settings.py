@@ -282,20 +282,21 @@ USE_TZ = True
 # --- Static files and uploads ------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(_env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT = Path(_env_str("STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence is private: there is deliberately no MEDIA_URL route; files are served
 # only by views that check who is asking.
-MEDIA_ROOT = Path(_env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(_env_str("MEDIA_ROOT") or VAR_DIR / "media")
 # Uploaded files on local disk (default) or in S3-compatible object storage, which several web
-# and worker machines can share (needs `pip install django-storages[s3]`).
+# and worker machines can share (needs requirements-s3.txt: `pip install -r requirements-s3.txt`).
 MEDIA_STORAGE = _env_choice("MEDIA_STORAGE", "local", ("local", "s3"))
 if MEDIA_STORAGE == "s3":
     try:
         import storages  # noqa: F401
     except ImportError:
         raise ImproperlyConfigured(
-            "MEDIA_STORAGE=s3 needs django-storages: pip install 'django-storages[s3]'."
+            "MEDIA_STORAGE=s3 needs django-storages: pip install -r requirements-s3.txt "
+            "(or build the image with --build-arg MEDIA_STORAGE_S3=1)."
         ) from None
     if not _env_str("MEDIA_S3_BUCKET"):
         raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET.")

@@ -8,7 +8,7 @@ from portal import views
 # One login pathway: the admin's own login form is replaced by a redirect to allauth's, so the
 # failed-login limits (per IP and per account) protect the admin too; logged-in staff posting to
 # it are sent to the admin, never authenticated again.
-admin.site.login = secure_admin_login(views.admin_login_takes_no_credentials(admin.site.login))
+admin.site.login = secure_admin_login(views.admin_login_takes_no_credentials(admin.site.login))  # type: ignore[method-assign]
 admin.site.site_header = _("National AI Data Center — administration")
 admin.site.site_title = _("National AI Data Center")
 admin.site.index_title = _("Review and operations")

@@ -5,6 +5,9 @@ other, and the paginator's COUNT(*) drops them, so a page costs the same queries
 10,000 applications.
 """
 
+from datetime import date
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import BaseExpression, OrderBy
 from django.db.models.functions import Coalesce
@@ -17,10 +20,33 @@ from applications.selectors import with_rank
 from pool.capacity import Need, Preview, preview
 from pool.models import OfferingKind
 
+
+class QueueFigures(TypedDict):
+    """What ``application_queue`` annotates each application with."""
+
+    rank: int | None
+    claims_verified: int
+    claims_pending: int
+    claims_rejected: int
+    requested_gpu_units: int
+    requested_storage_units: int
+    overdue_reports: int
+
+
+class ChangeRequestFigures(TypedDict):
+    overdue_reports: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    QueueRow = WithAnnotations[Application, QueueFigures]
+    ChangeRequestRow = WithAnnotations[ChangeRequest, ChangeRequestFigures]
+
 # The order a call decides its applications in (score, then submission time), call by call.
-APPLICATION_QUEUE_ORDER = ["call", "call_id", "-priority_score", "submitted_at", "pk"]
+APPLICATION_QUEUE_ORDER = ("call", "call_id", "-priority_score", "submitted_at", "pk")
 # Change requests: the most urgent first (the allocation that ends first).
-CHANGE_REQUEST_QUEUE_ORDER = ["allocation__ends_on", "submitted_at", "pk"]
+CHANGE_REQUEST_QUEUE_ORDER = ("allocation__ends_on", "submitted_at", "pk")
 
 
 def _requested(kind: str) -> Coalesce:
@@ -47,11 +73,11 @@ def _claims(verification: str) -> Coalesce:
     return Coalesce(Subquery(count, output_field=IntegerField()), 0)
 
 
-def application_queue(applications: QuerySet[Application]) -> QuerySet[Application]:
+def application_queue(applications: QuerySet[Application]) -> "QuerySet[QueueRow]":
     """The reviewer's queue: each application with its rank in its call, its claims at a glance
     (verified / pending / rejected), the GPUs and storage it asks for, and the reports its
     organisation owes from earlier calls past their due date."""
-    return with_rank(applications).annotate(
+    queue = with_rank(applications).annotate(
         claims_verified=_claims(ClaimVerification.VERIFIED),
         claims_pending=_claims(ClaimVerification.PENDING),
         claims_rejected=_claims(ClaimVerification.REJECTED),
@@ -59,6 +85,7 @@ def application_queue(applications: QuerySet[Application]) -> QuerySet[Applicati
         requested_storage_units=_requested(OfferingKind.STORAGE),
         overdue_reports=overdue_reports_from_earlier_calls(),
     )
+    return cast("QuerySet[QueueRow]", queue)
 
 
 def rank_order() -> list[str | BaseExpression | OrderBy]:
@@ -69,9 +96,9 @@ def rank_order() -> list[str | BaseExpression | OrderBy]:
     return ["call", "call_id", ranked_first.asc(), "-priority_score", "submitted_at", "pk"]
 
 
-def change_request_queue(change_requests: QuerySet[ChangeRequest]) -> QuerySet[ChangeRequest]:
+def change_request_queue(change_requests: QuerySet[ChangeRequest]) -> "QuerySet[ChangeRequestRow]":
     """The queue of extension and supplement requests, with the reports each organisation owes."""
-    return change_requests.annotate(overdue_reports=overdue_report_count())
+    return cast("QuerySet[ChangeRequestRow]", change_requests.annotate(overdue_reports=overdue_report_count()))
 
 
 def grant_preview(items_and_grants: list[tuple[ApplicationItem, int]]) -> list[Preview]:
@@ -81,16 +108,15 @@ def grant_preview(items_and_grants: list[tuple[ApplicationItem, int]]) -> list[P
 
 
 def change_request_preview(
-    change_request: ChangeRequest, *, ends_on=None, units: int | None = None
+    change_request: ChangeRequest, *, ends_on: date | None = None, units: int | None = None
 ) -> Preview | None:
     """What a change request adds to the pool (default: as requested): for an extension to
     ``ends_on``, the allocation's units over the added days; for a supplement of ``units``, those
     units over the allocation's whole period. None when it adds nothing (the date is not later)."""
     allocation = change_request.allocation
     if change_request.kind == ChangeRequest.Kind.EXTENSION:
-        needs = change_needs(
-            allocation, ends_on=ends_on or change_request.requested_ends_on, quantity=allocation.quantity
-        )
+        wanted_end = ends_on or change_request.requested_ends_on or allocation.ends_on
+        needs = change_needs(allocation, ends_on=wanted_end, quantity=allocation.quantity)
     else:
         added = units or change_request.requested_units or 0
         needs = change_needs(allocation, ends_on=allocation.ends_on, quantity=allocation.quantity + added)

@@ -9,9 +9,9 @@ register = template.Library()
 
 @register.filter
 def claim_label(kind: str) -> str:
-    return ClaimKind(kind).label if kind in ClaimKind.values else kind
+    return str(ClaimKind(kind).label) if kind in ClaimKind.values else kind
 
 
 @register.filter
 def verification_label(verification: str) -> str:
-    return ClaimVerification(verification).label if verification in ClaimVerification.values else verification
+    return str(ClaimVerification(verification).label) if verification in ClaimVerification.values else verification

@@ -1,12 +1,13 @@
 """The review queue (the application changelist) and the decision page of one application."""
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedRequest
 from aftercare.selectors import overdue_reports_of
 from allocations.models import Allocation, AllocationTransition
 from allocations.services import decisions
@@ -36,6 +38,9 @@ from review import selectors
 from review.admin.filters import ClaimKindFilter, OverdueReportsFilter
 from review.admin.forms import ClaimReviewForm, ConflictForm, DecisionForm, form_errors
 from review.admin.queue import BulkDecision, Outcomes, ReviewerQueueAdmin, one_by_one
+
+if TYPE_CHECKING:
+    from review.selectors import QueueRow
 
 
 class ApplicationItemInline(ReadOnlyInline):
@@ -80,7 +85,7 @@ class QueueChangeList(ChangeList):
     """Sorting by the rank column sorts in the ranking's own order (``selectors.rank_order``)."""
 
     def get_ordering(self, request, queryset):
-        ordering = []
+        ordering: list[Any] = []
         for field in super().get_ordering(request, queryset):
             if field == "rank":
                 ordering.extend(selectors.rank_order())
@@ -146,7 +151,7 @@ class ApplicationAdmin(ReviewerQueueAdmin):
     list_select_related = ["organization", "call"]
     search_fields = ["organization__legal_name", "organization__registration_number"]
     search_help_text = _("Organisation name or business registration number.")
-    ordering = QUEUE_ORDER
+    ordering = tuple(QUEUE_ORDER)
     actions = ["approve_selected", "waitlist_selected", "reject_selected"]
     fieldsets = [
         (None, {"fields": ["organization", "call", "status", "submitted_at", "score_and_pending"]}),
@@ -195,7 +200,7 @@ class ApplicationAdmin(ReviewerQueueAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description=_("rank"), ordering="rank", empty_value="—")
-    def queue_rank(self, obj: Application):
+    def queue_rank(self, obj: "QueueRow"):
         return obj.rank
 
     @admin.display(description=_("organisation"), ordering="organization__legal_name")
@@ -211,15 +216,15 @@ class ApplicationAdmin(ReviewerQueueAdmin):
         return obj.organization.get_region_display()
 
     @admin.display(description=_("claims (verified / pending / rejected)"))
-    def claims_at_a_glance(self, obj: Application) -> str:
+    def claims_at_a_glance(self, obj: "QueueRow") -> str:
         return f"{obj.claims_verified} / {obj.claims_pending} / {obj.claims_rejected}"
 
     @admin.display(description=_("requested GPUs"), ordering="requested_gpu_units")
-    def requested_gpu(self, obj: Application) -> int:
+    def requested_gpu(self, obj: "QueueRow") -> int:
         return obj.requested_gpu_units
 
     @admin.display(description=_("requested storage (TB)"), ordering="requested_storage_units")
-    def requested_storage(self, obj: Application) -> int:
+    def requested_storage(self, obj: "QueueRow") -> int:
         return obj.requested_storage_units
 
     @admin.display(description=_("priority score (+ pending)"), ordering="priority_score")
@@ -229,7 +234,7 @@ class ApplicationAdmin(ReviewerQueueAdmin):
         return str(obj.priority_score)
 
     @admin.display(description=_("overdue reports (earlier calls)"), ordering="overdue_reports")
-    def reports_overdue(self, obj: Application):
+    def reports_overdue(self, obj: "QueueRow"):
         if not obj.overdue_reports:
             return "—"
         return format_html('<strong class="overdue-reports">{}</strong>', obj.overdue_reports)
@@ -277,7 +282,7 @@ class ApplicationAdmin(ReviewerQueueAdmin):
             ),
         ]
 
-    def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def decide_view(self, request: AuthenticatedRequest, object_id: int) -> HttpResponse:
         if not self.has_decide_permission(request):
             raise PermissionDenied
         application = get_object_or_404(
@@ -293,7 +298,7 @@ class ApplicationAdmin(ReviewerQueueAdmin):
                 return HttpResponseRedirect(self.queue_url(request))
         return self._render_decision(request, application, items, form)
 
-    def _declare_conflict(self, request: HttpRequest, application: Application) -> HttpResponse:
+    def _declare_conflict(self, request: AuthenticatedRequest, application: Application) -> HttpResponse:
         conflict = ConflictForm(request.POST)
         if not conflict.is_valid():
             self.message_user(request, form_errors(conflict), messages.ERROR)
@@ -309,7 +314,9 @@ class ApplicationAdmin(ReviewerQueueAdmin):
         )
         return HttpResponseRedirect(self.queue_url(request))
 
-    def _decide(self, request: HttpRequest, application: Application, form: DecisionForm, decision: str) -> bool:
+    def _decide(
+        self, request: AuthenticatedRequest, application: Application, form: DecisionForm, decision: str
+    ) -> bool:
         """Call the service ``decision`` names; report a refusal and return False, or True on success."""
         valid = form.is_valid()
         reason = form.cleaned_data.get("reason", "").strip()
@@ -340,7 +347,7 @@ class ApplicationAdmin(ReviewerQueueAdmin):
         return True
 
     def _render_decision(
-        self, request: HttpRequest, application: Application, items: list[ApplicationItem], form: DecisionForm
+        self, request: AuthenticatedRequest, application: Application, items: list[ApplicationItem], form: DecisionForm
     ) -> TemplateResponse:
         claims = list(
             application.claims.order_by("kind").prefetch_related(
@@ -410,7 +417,7 @@ class ApplicationAdmin(ReviewerQueueAdmin):
         }
         return TemplateResponse(request, "admin/applications/application/decide.html", context)
 
-    def claim_review_view(self, request: HttpRequest, object_id: int, claim_id: int) -> HttpResponse:
+    def claim_review_view(self, request: AuthenticatedRequest, object_id: int, claim_id: int) -> HttpResponse:
         if not self.has_decide_permission(request):
             raise PermissionDenied
         claim = get_object_or_404(

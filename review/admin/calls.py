@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.http import AuthenticatedRequest
 from allocations.services import filling
 from applications import priority
 from applications import services as application_services
@@ -130,7 +131,7 @@ class CallAdmin(admin.ModelAdmin):
         if not change:
             application_services.priority_policy_defaults(form.instance)
 
-    def fill_by_priority_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def fill_by_priority_view(self, request: AuthenticatedRequest, object_id: int) -> HttpResponse:
         if not request.user.has_perm(DECIDE_PERMISSION):
             raise PermissionDenied
         call = get_object_or_404(Call, pk=object_id)

@@ -1,9 +1,11 @@
 """The queue of extension and supplement requests, most urgent (earliest allocation end) first,
 and the decision page of one request."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -12,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.http import AuthenticatedRequest
 from aftercare import services
 from aftercare.models import ChangeRequest, ChangeRequestTransition
 from aftercare.selectors import overdue_reports_of
@@ -22,6 +25,9 @@ from review import selectors
 from review.admin.filters import ChangeRequestStatusFilter
 from review.admin.forms import ChangeDecisionForm
 from review.admin.queue import BulkDecision, ReviewerQueueAdmin, one_by_one
+
+if TYPE_CHECKING:
+    from review.selectors import ChangeRequestRow
 
 
 class ChangeRequestTransitionInline(ReadOnlyInline):
@@ -74,9 +80,9 @@ class ChangeRequestAdmin(ReviewerQueueAdmin):
     list_select_related = ["organization", "allocation__offering", "allocation__application_item__application__call"]
     search_fields = ["organization__legal_name", "organization__registration_number"]
     search_help_text = _("Organisation name or business registration number.")
-    ordering = QUEUE_ORDER
+    ordering = tuple(QUEUE_ORDER)
     actions = ["approve_selected", "reject_selected"]
-    fields = [
+    fields = readonly_fields = (
         "organization",
         "allocation",
         "kind",
@@ -91,8 +97,7 @@ class ChangeRequestAdmin(ReviewerQueueAdmin):
         "submitted_by",
         "submitted_at",
         "decided_at",
-    ]
-    readonly_fields = fields
+    )
     inlines = [ChangeRequestTransitionInline]
 
     def is_decidable(self, obj: ChangeRequest) -> bool:
@@ -126,14 +131,14 @@ class ChangeRequestAdmin(ReviewerQueueAdmin):
         return obj.allocation.ends_on
 
     @admin.display(description=_("overdue reports"), ordering="overdue_reports")
-    def reports_overdue(self, obj: ChangeRequest):
+    def reports_overdue(self, obj: "ChangeRequestRow"):
         if not obj.overdue_reports:
             return "—"
         return format_html('<strong class="overdue-reports">{}</strong>', obj.overdue_reports)
 
     # --- The decision page --------------------------------------------------------------------
 
-    def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def decide_view(self, request: AuthenticatedRequest, object_id: int) -> HttpResponse:
         if not self.has_decide_permission(request):
             raise PermissionDenied
         change_request = get_object_or_404(
@@ -150,7 +155,9 @@ class ChangeRequestAdmin(ReviewerQueueAdmin):
             return HttpResponseRedirect(self.queue_url(request))
         return self._render_decision(request, change_request, form)
 
-    def _decide(self, request: HttpRequest, change_request: ChangeRequest, form: ChangeDecisionForm, decision: str):
+    def _decide(
+        self, request: AuthenticatedRequest, change_request: ChangeRequest, form: ChangeDecisionForm, decision: str
+    ):
         valid = form.is_valid()
         reason = form.cleaned_data.get("reason", "").strip() if valid else request.POST.get("reason", "").strip()
         try:
@@ -184,7 +191,7 @@ class ChangeRequestAdmin(ReviewerQueueAdmin):
         return True
 
     def _render_decision(
-        self, request: HttpRequest, change_request: ChangeRequest, form: ChangeDecisionForm
+        self, request: AuthenticatedRequest, change_request: ChangeRequest, form: ChangeDecisionForm
     ) -> TemplateResponse:
         change_request.allocation.refresh_from_db(fields=["ends_on", "quantity", "state"])
         application = change_request.allocation.application_item.application

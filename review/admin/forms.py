@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +42,7 @@ class DecisionForm(forms.Form):
     def grant_shown(self, item: ApplicationItem) -> int:
         """The quantity the capacity preview assumes: what was entered, else what was requested."""
         try:
-            return int(self.data.get(self.grant_name(item), item.quantity)) if self.is_bound else item.quantity
+            return int(str(self.data.get(self.grant_name(item)) or item.quantity)) if self.is_bound else item.quantity
         except (TypeError, ValueError):
             return item.quantity
 
@@ -68,16 +70,19 @@ class ChangeDecisionForm(forms.Form):
         else:
             del self.fields["ends_on"]
             self.fields["units"].initial = change_request.requested_units
-            self.fields["units"].max_value = change_request.requested_units
+            cast(forms.IntegerField, self.fields["units"]).max_value = change_request.requested_units
             self.fields["units"].widget.attrs["max"] = change_request.requested_units
 
-    def shown(self) -> dict:
+    def shown(self) -> dict[str, Any]:
         """The grant the capacity preview assumes: what was entered, else what was requested."""
         if not self.is_bound:
             return {}
-        field, parse = ("ends_on", forms.DateField().to_python) if "ends_on" in self.fields else ("units", int)
+        field = "ends_on" if "ends_on" in self.fields else "units"
+        raw = str(self.data.get(field) or "")
+        if not raw:
+            return {}
         try:
-            value = parse(self.data.get(field) or None)
+            value = forms.DateField().to_python(raw) if field == "ends_on" else int(raw)
         except (TypeError, ValueError, forms.ValidationError):
             return {}
         return {field: value} if value else {}

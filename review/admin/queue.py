@@ -15,6 +15,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -33,9 +34,9 @@ class BulkDecision:
     success, whether it needs a reason, and the question of its confirmation page."""
 
     decide: Callable[[Any, list[Any], str], Outcomes]
-    done: str
+    done: str | Promise
     reason_required: bool
-    question: str
+    question: str | Promise
 
 
 def one_by_one(service: Callable[..., Any], argument: str) -> Callable[[Any, list[Any], str], Outcomes]:
@@ -64,10 +65,10 @@ class ReviewerQueueAdmin(admin.ModelAdmin):
     confirm_template = ""
     show_full_result_count = False
 
-    def is_decidable(self, obj: Model) -> bool:
+    def is_decidable(self, obj: Any) -> bool:
         raise NotImplementedError
 
-    def decide_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def decide_view(self, request: Any, object_id: int) -> HttpResponse:
         raise NotImplementedError
 
     # --- Permissions --------------------------------------------------------------------------
@@ -136,7 +137,9 @@ class ReviewerQueueAdmin(admin.ModelAdmin):
         refusal is reported and the others go on."""
         bulk = self.bulk_decisions[decision]
         selected = list(queryset.order_by(*self.QUEUE_ORDER))
-        form = BulkDecisionForm(request.POST if "confirm" in request.POST else None, reason_required=bulk.reason_required)
+        form = BulkDecisionForm(
+            request.POST if "confirm" in request.POST else None, reason_required=bulk.reason_required
+        )
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"].strip()
             for obj, error in bulk.decide(request.user, selected, reason):
