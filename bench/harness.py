@@ -119,7 +119,7 @@ def server_environment(database_url: str, workdir: Path, secret_key: str, **extr
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PROVISIONER_", "PROVISIONING_", "EMAIL_", "SECURE_", "DJANGO_"))
+        if not key.startswith(("PROVISIONER_", "PROVISIONING_", "FAULTY_CLOUD_", "EMAIL_", "SECURE_", "DJANGO_"))
     }
     environment.update(
         {

@@ -188,6 +188,7 @@ def main() -> None:
 
     from allocations.models import Allocation, AllocationTransition, ProvisionedResource
     from applications.models import Application, ApplicationItem
+    from notifications.models import Notification
     from portal.celery import app
 
     try:
@@ -233,9 +234,11 @@ def main() -> None:
             wait_for(all_active, "every allocation to be active", servers)
             provisioned_in = time.perf_counter() - started
 
+            # Each decision records its e-mail in its own transaction (one member per organisation);
+            # the workers deliver them.
             def emails_sent() -> bool:
-                totals = worker_totals(worker_names)
-                return sum(t.get("applications.send_decision_email", 0) for t in totals.values()) >= count
+                decisions = Notification.objects.filter(kind=Notification.Kind.DECISION)
+                return decisions.filter(state=Notification.State.SENT).count() >= count
 
             wait_for(emails_sent, "every decision e-mail", servers, timeout=60)
             totals = worker_totals(worker_names)
@@ -271,9 +274,7 @@ def main() -> None:
             "provisioned_by": {
                 name: sum(totals[name].get(task, 0) for task in PROVISIONING_TASKS) for name in worker_names
             },
-            "decision_emails_by": {
-                name: totals[name].get("applications.send_decision_email", 0) for name in worker_names
-            },
+            "decision_emails_by": {name: totals[name].get("notifications.deliver", 0) for name in worker_names},
             "server_errors_logged": server_errors,
             "check_capacity_exit": check.returncode,
             "check_capacity_output": (check.stdout + check.stderr).strip()[-500:],
