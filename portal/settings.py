@@ -16,64 +16,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from portal.environment import check_port, env_bool, env_choice, env_int, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def _env_str(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return default if value is None else value.strip()
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off.")
-
-
-def _env_int(name: str, default: int, minimum: int = 0) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
-    return value
-
-
-def _env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
-def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = (_env_str(name, default) or default).lower()
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}.")
-    return value
-
 
 # --- Core --------------------------------------------------------------------------------------
 
-DEBUG = _env_bool("DEBUG", False)
+DEBUG = env_bool("DEBUG", False)
 
 # Where the laptop setup keeps its SQLite file, broker folders, mailbox, cache and uploads.
-VAR_DIR = BASE_DIR / (_env_str("PORTAL_VAR_DIR") or "var")
+VAR_DIR = BASE_DIR / (env_str("PORTAL_VAR_DIR") or "var")
 
-SECRET_KEY = _env_str("SECRET_KEY")
+SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -82,16 +36,16 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
-ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is empty. Production needs the site's host names.")
 
 # The address users reach the portal at, for links in e-mails sent outside a request.
-SITE_URL = (_env_str("SITE_URL") or ("http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}")).rstrip("/")
+SITE_URL = (env_str("SITE_URL") or ("http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}")).rstrip("/")
 if urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc:
     raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must be an address such as https://portal.example.kr.")
 
-CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 for _origin in CSRF_TRUSTED_ORIGINS:
     if urlsplit(_origin).scheme not in ("http", "https") or not urlsplit(_origin).netloc:
         raise ImproperlyConfigured(
@@ -169,7 +123,7 @@ TEMPLATES = [
 # --- Database ----------------------------------------------------------------------------------
 
 _default_sqlite = VAR_DIR / "db.sqlite3"
-DATABASE_URL = _env_str("DATABASE_URL") or f"sqlite:///{_default_sqlite}"
+DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{_default_sqlite}"
 try:
     _database = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 except Exception as exc:  # dj-database-url raises several types; all mean "bad URL"
@@ -199,28 +153,21 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     _test_run = os.environ.setdefault("PORTAL_TEST_RUN", str(os.getpid()))
     _database["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{_test_run}.sqlite3")}
 else:
-    _database["CONN_MAX_AGE"] = _env_int("DATABASE_CONN_MAX_AGE", 60)
+    _database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     _database["CONN_HEALTH_CHECKS"] = True
-    _database.setdefault("OPTIONS", {})["connect_timeout"] = _env_int("DATABASE_CONNECT_TIMEOUT", 5, 1)
+    _database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5, 1)
 
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits of failed logins live here: it must be shared by all web processes) ----
 
-CACHE_URL = _env_str("CACHE_URL") or f"file://{VAR_DIR / 'cache'}"
+CACHE_URL = env_str("CACHE_URL") or f"file://{VAR_DIR / 'cache'}"
 _cache = urlsplit(CACHE_URL)
 
 
-def _check_port(name: str, url: str) -> None:
-    try:
-        urlsplit(url).port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={url!r} has a port that is not a number.") from None
-
-
 if _cache.scheme in ("redis", "rediss"):
-    _check_port("CACHE_URL", CACHE_URL)
+    check_port("CACHE_URL", CACHE_URL)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif _cache.scheme == "file" and _cache.path:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _cache.path}}
@@ -266,7 +213,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Behind docker-compose's reverse proxy the client address is the proxy's; with N trusted
 # proxies allauth reads the client from X-Forwarded-For.
-ALLAUTH_TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # --- Internationalisation ----------------------------------------------------------------------
 
@@ -282,14 +229,14 @@ USE_TZ = True
 # --- Static files and uploads ------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(_env_str("STATIC_ROOT") or VAR_DIR / "static")
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded evidence is private: there is deliberately no MEDIA_URL route; files are served
 # only by views that check who is asking.
-MEDIA_ROOT = Path(_env_str("MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 # Uploaded files on local disk (default) or in S3-compatible object storage, which several web
 # and worker machines can share (needs requirements-s3.txt: `pip install -r requirements-s3.txt`).
-MEDIA_STORAGE = _env_choice("MEDIA_STORAGE", "local", ("local", "s3"))
+MEDIA_STORAGE = env_choice("MEDIA_STORAGE", "local", ("local", "s3"))
 if MEDIA_STORAGE == "s3":
     try:
         import storages  # noqa: F401
@@ -298,16 +245,16 @@ if MEDIA_STORAGE == "s3":
             "MEDIA_STORAGE=s3 needs django-storages: pip install -r requirements-s3.txt "
             "(or build the image with --build-arg MEDIA_STORAGE_S3=1)."
         ) from None
-    if not _env_str("MEDIA_S3_BUCKET"):
+    if not env_str("MEDIA_S3_BUCKET"):
         raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET.")
     _media_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": _env_str("MEDIA_S3_BUCKET"),
-            "endpoint_url": _env_str("MEDIA_S3_ENDPOINT_URL") or None,
-            "region_name": _env_str("MEDIA_S3_REGION") or None,
-            "access_key": _env_str("MEDIA_S3_ACCESS_KEY") or None,
-            "secret_key": _env_str("MEDIA_S3_SECRET_KEY") or None,
+            "bucket_name": env_str("MEDIA_S3_BUCKET"),
+            "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("MEDIA_S3_REGION") or None,
+            "access_key": env_str("MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": env_str("MEDIA_S3_SECRET_KEY") or None,
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
@@ -333,24 +280,24 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- E-mail ------------------------------------------------------------------------------------
 
-EMAIL_BACKEND_NAME = _env_choice("EMAIL_BACKEND", "file" if DEBUG else "smtp", ("smtp", "console", "file"))
-_email_use_tls = _env_bool("EMAIL_USE_TLS", True)
-_email_use_ssl = _env_bool("EMAIL_USE_SSL", False)
+EMAIL_BACKEND_NAME = env_choice("EMAIL_BACKEND", "file" if DEBUG else "smtp", ("smtp", "console", "file"))
+_email_use_tls = env_bool("EMAIL_USE_TLS", True)
+_email_use_ssl = env_bool("EMAIL_USE_SSL", False)
 if _email_use_tls and _email_use_ssl:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
 _mailer_options = {
     "smtp": {
-        "host": _env_str("EMAIL_HOST", "localhost"),
-        "port": _env_int("EMAIL_PORT", 587, 1),
-        "username": _env_str("EMAIL_HOST_USER", ""),
-        "password": _env_str("EMAIL_HOST_PASSWORD", ""),
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 587, 1),
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
         "use_tls": _email_use_tls,
         "use_ssl": _email_use_ssl,
         "timeout": 20,
     },
     "console": {},
     # The development mailbox: one file per message, read by the browser tests and developers.
-    "file": {"file_path": str(BASE_DIR / (_env_str("EMAIL_FILE_PATH") or VAR_DIR / "mail"))},
+    "file": {"file_path": str(BASE_DIR / (env_str("EMAIL_FILE_PATH") or VAR_DIR / "mail"))},
 }[EMAIL_BACKEND_NAME]
 MAILERS = {
     "default": {
@@ -362,7 +309,7 @@ MAILERS = {
         "OPTIONS": _mailer_options,
     }
 }
-DEFAULT_FROM_EMAIL = _env_str("DEFAULT_FROM_EMAIL", "National AI Data Center <noreply@localhost>") or ""
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "National AI Data Center <noreply@localhost>") or ""
 if not re.fullmatch(r"[^@<>\s]+@[^@<>\s]+", parseaddr(DEFAULT_FROM_EMAIL)[1]):
     raise ImproperlyConfigured(
         f"DEFAULT_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} is not an address; use noreply@portal.example.kr or "
@@ -372,13 +319,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ------------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = _env_str("CELERY_BROKER_URL") or "filesystem://"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 _broker_scheme = urlsplit(CELERY_BROKER_URL).scheme
 if _broker_scheme not in ("filesystem", "redis", "rediss"):
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL={CELERY_BROKER_URL!r}: use redis://host:6379/0 or filesystem:// (the default)."
     )
-_check_port("CELERY_BROKER_URL", CELERY_BROKER_URL)
+check_port("CELERY_BROKER_URL", CELERY_BROKER_URL)
 if _broker_scheme == "filesystem":
     # Celery's file-system transport: messages are files in one folder that the web process,
     # the worker and beat all share. No server needed, one machine only.
@@ -404,14 +351,14 @@ else:
         "socket_timeout": 5,
     }
     _default_result_backend = CELERY_BROKER_URL
-CELERY_RESULT_BACKEND = _env_str("CELERY_RESULT_BACKEND") or _default_result_backend
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or _default_result_backend
 if urlsplit(CELERY_RESULT_BACKEND).scheme not in ("file", "redis", "rediss"):
     raise ImproperlyConfigured(
         f"CELERY_RESULT_BACKEND={CELERY_RESULT_BACKEND!r}: use redis://host:6379/0 or file:///path "
         "(the default follows CELERY_BROKER_URL)."
     )
 if urlsplit(CELERY_RESULT_BACKEND).scheme != "file":
-    _check_port("CELERY_RESULT_BACKEND", CELERY_RESULT_BACKEND)
+    check_port("CELERY_RESULT_BACKEND", CELERY_RESULT_BACKEND)
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -426,7 +373,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request hands its tasks to the broker after the commit (outbox/services.py): it must
 # never wait long for a broker that is down. The message waits in the outbox table instead.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
-OUTBOX_BROKER_PAUSE_SECONDS = _env_int("OUTBOX_BROKER_PAUSE_SECONDS", 5, 1)
+OUTBOX_BROKER_PAUSE_SECONDS = env_int("OUTBOX_BROKER_PAUSE_SECONDS", 5, 1)
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": 5},
     "expire-allocations": {"task": "allocations.expire_allocations", "schedule": 15 * 60},
@@ -446,23 +393,23 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 
 # The operator dashboard caches its rendered figures this long; the key includes the latest
 # history row of applications and allocations, so decisions show at once whatever this is.
-DASHBOARD_CACHE_SECONDS = _env_int("DASHBOARD_CACHE_SECONDS", 300)
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
 
 # The provisioner backend (allocations/backends/): a dotted path to a class.
 # Checked when the apps load (allocations/apps.py): a path that names no provisioner class stops
 # start-up, rather than failing every provisioning later.
-PROVISIONER_BACKEND = _env_str("PROVISIONER_BACKEND") or "allocations.backends.modelled.ModelledCloudProvisioner"
+PROVISIONER_BACKEND = env_str("PROVISIONER_BACKEND") or "allocations.backends.modelled.ModelledCloudProvisioner"
 # Provisioning attempts before an allocation is failed and its capacity released.
-PROVISIONING_MAX_ATTEMPTS = _env_int("PROVISIONING_MAX_ATTEMPTS", 5, 1)
+PROVISIONING_MAX_ATTEMPTS = env_int("PROVISIONING_MAX_ATTEMPTS", 5, 1)
 # An allocation still pending or provisioning this long after its last change is re-driven.
-PROVISIONING_STUCK_AFTER_SECONDS = _env_int("PROVISIONING_STUCK_AFTER_SECONDS", 300, 1)
+PROVISIONING_STUCK_AFTER_SECONDS = env_int("PROVISIONING_STUCK_AFTER_SECONDS", 300, 1)
 
 # --- E-mail delivery ---------------------------------------------------------------------------
 
 # Delivery attempts of one e-mail before it is marked failed (backoff 2, 4, 8… s, at most 10 min).
-NOTIFICATION_MAX_ATTEMPTS = _env_int("NOTIFICATION_MAX_ATTEMPTS", 8, 1)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8, 1)
 # A queued e-mail untouched this long had its task's message lost; the sweeper re-drives it.
-NOTIFICATION_STUCK_AFTER_SECONDS = _env_int("NOTIFICATION_STUCK_AFTER_SECONDS", 900, 1)
+NOTIFICATION_STUCK_AFTER_SECONDS = env_int("NOTIFICATION_STUCK_AFTER_SECONDS", 900, 1)
 
 if _broker_scheme == "filesystem":
     for _folder in ("broker", "results", "processed", "control"):
@@ -484,17 +431,17 @@ LANGUAGE_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Applicants stay logged in for two weeks (Django's default); staff, whose sessions decide
 # grants, are logged out after this many minutes without a request (accounts/staff_sessions.py).
-STAFF_SESSION_IDLE_MINUTES = _env_int("STAFF_SESSION_IDLE_MINUTES", 30, 1)
-SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-if _env_bool("BEHIND_TLS_PROXY", False):
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, 1)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+if env_bool("BEHIND_TLS_PROXY", False):
     # Only when a reverse proxy that terminates TLS sets this header and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CSP = {
@@ -519,6 +466,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {
         "handlers": ["console"],
-        "level": _env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
+        "level": env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
     },
 }
