@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -206,6 +207,27 @@ def test_a_queue_page_takes_at_most_15_queries_whatever_the_number_of_applicatio
 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == min(size if not params.get("claim_kind") else size // 3, 100)
+
+
+def test_the_queue_counts_once_what_its_filters_select(client, reviewer, gpu_pool):
+    # What the README says of the page: one COUNT for the paginator, of the rows the filters
+    # select; with no filter that is every application (the table), with a call only that call.
+    call, other_call = make_call(gpu_pool), make_call(gpu_pool)
+    for target in (call, other_call):
+        submitted_application(target, (gpu_pool, 1))
+    client.force_login(reviewer)
+
+    with CaptureQueriesContext(connection) as unfiltered:
+        client.get(QUEUE)
+    with CaptureQueriesContext(connection) as one_call:
+        client.get(QUEUE, {"call__id__exact": call.pk})
+
+    counts = [
+        [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT(")] for captured in (unfiltered, one_call)
+    ]
+    assert [len(found) for found in counts] == [1, 1]
+    assert "WHERE" not in counts[0][0].upper()  # the whole table
+    assert re.search(r'"call_id" = %s' % call.pk, counts[1][0])
 
 
 # --- The call's priority policy ------------------------------------------------------------------
