@@ -227,7 +227,7 @@ def test_the_queue_counts_once_what_its_filters_select(client, reviewer, gpu_poo
     ]
     assert [len(found) for found in counts] == [1, 1]
     assert "WHERE" not in counts[0][0].upper()  # the whole table
-    assert re.search(r'"call_id" = %s' % call.pk, counts[1][0])
+    assert f'"call_id" = {call.pk}' in counts[1][0]
 
 
 # --- The call's priority policy ------------------------------------------------------------------
