@@ -1,8 +1,10 @@
 """The dashboard's figures for one call and period, each computed on first use.
 
-The page caches its rendered sections under a key that includes ``data_version()``, so a cached
-page never asks for its figures again, and a decision, a provisioning step or a new application
-(each writes a history row) gives the next request fresh figures at once.
+The page caches its rendered sections under a key that includes ``portal.data_version.current()``
+(read by the view before any figure is computed), so a cached page never asks for its figures
+again, and every change to what it shows (a decision, a provisioning step, a release, a capacity
+or policy edit, an organisation's details, a survey answer) moves the version after its commit
+and gives the next request fresh figures at once, whatever order concurrent changes commit in.
 """
 
 from datetime import date

@@ -19,7 +19,6 @@ from django.db.models import (
     DateField,
     Exists,
     F,
-    Max,
     Min,
     OuterRef,
     Prefetch,
@@ -71,24 +70,6 @@ def default_call(calls: list[Call], now=None) -> Call | None:
     if open_calls:
         return max(open_calls, key=lambda call: (call.deadline, call.pk))
     return calls[0] if calls else None
-
-
-def data_version() -> str:
-    """Changes whenever an application or an allocation changes state (each writes a history
-    row): the latest history ids, in one query. Part of the dashboard's cache key."""
-    from allocations.models import AllocationTransition
-    from applications.models import ApplicationTransition
-
-    def latest(model, kind: str):
-        return model.objects.order_by().annotate(kind=Value(kind)).values("kind").annotate(latest=Max("pk"))
-
-    rows = (
-        latest(ApplicationTransition, "applications")
-        .union(latest(AllocationTransition, "allocations"), all=True)
-        .order_by()
-    )
-    figures = {row["kind"]: row["latest"] for row in rows}
-    return f"{figures.get('applications') or 0}.{figures.get('allocations') or 0}"
 
 
 # --- Capacity over time --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from dashboard import exports, selectors
 from dashboard.figures import DashboardFigures, PublicFigures
 from dashboard.forms import DashboardFilterForm
+from portal import data_version
 
 can_view_dashboard = permission_required("dashboard.view_dashboard", raise_exception=True)
 
@@ -37,7 +38,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "today": today,
             "figures": DashboardFigures(call, start, end, today),
             "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
-            "data_version": selectors.data_version(),
+            # Read before the template computes any figure: a change committing meanwhile moves
+            # the version on, so a page cached under this one is not served after that change.
+            "data_version": data_version.current(),
             "list_limit": selectors.LIST_LIMIT,
             "expiring_days": selectors.EXPIRING_WITHIN_DAYS,
             "query": request.GET.urlencode(),
@@ -65,7 +68,7 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
             "today": today,
             "figures": PublicFigures(today),
             "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
-            "data_version": selectors.data_version(),
+            "data_version": data_version.current(),  # before any figure (see dashboard())
             "list_limit": selectors.LIST_LIMIT,
         },
     )
