@@ -9,9 +9,11 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pool.models import Offering
 from applications.models import Call
-from dashboard import selectors
+from dashboard.selectors.breakdowns import call_breakdowns
+from dashboard.selectors.calls import call_demand, call_funnel, waitlist
+from dashboard.selectors.capacity import capacity_overview, expiring_allocations
+from pool.models import Offering
 
 Table = tuple[list, Iterable[list]]
 
@@ -38,7 +40,7 @@ def capacity_rows(call: Call | None, start: date, end: date) -> Table:
             run.being_provisioned,
             run.free,
         ]
-        for row in selectors.capacity_overview(start, end)
+        for row in capacity_overview(start, end)
         for run in row.runs
     ]
     return header, rows
@@ -64,7 +66,7 @@ def utilisation_rows(call: Call | None, start: date, end: date) -> Table:
             row.in_announced_units(row.capacity_today),
             row.in_announced_units(row.allocated_today),
         ]
-        for row in selectors.capacity_overview(start, end)
+        for row in capacity_overview(start, end)
     ]
     return header, rows
 
@@ -93,7 +95,7 @@ def demand_rows(call: Call | None, start: date, end: date) -> Table:
             demand.shortfall,
             demand.coverage,
         ]
-        for demand in selectors.call_demand(call, list(Offering.objects.order_by("kind", "name")))
+        for demand in call_demand(call, list(Offering.objects.order_by("kind", "name")))
     ]
     return header, rows
 
@@ -102,7 +104,7 @@ def funnel_rows(call: Call | None, start: date, end: date) -> Table:
     header = [_("Stage"), _("Applications")]
     if call is None:
         return header, []
-    funnel = selectors.call_funnel(call)
+    funnel = call_funnel(call)
     rows = [[label, value] for _key, label, value in funnel.stages]
     rows += [[label, count] for _status, label, count in funnel.statuses]
     return header, rows
@@ -112,7 +114,7 @@ def breakdown_rows(call: Call | None, start: date, end: date) -> Table:
     header = [_("Breakdown"), _("Category"), _("Applications"), _("Approved"), _("Approval rate (%)")]
     rows = [
         [breakdown.label, row.label, row.applications, row.approved, row.approval_rate]
-        for breakdown in selectors.call_breakdowns(call)
+        for breakdown in call_breakdowns(call)
         for row in breakdown.rows
     ]
     return header, rows
@@ -129,7 +131,7 @@ def expiring_rows(call: Call | None, start: date, end: date) -> Table:
             allocation.starts_on,
             allocation.ends_on,
         ]
-        for allocation in selectors.expiring_allocations().iterator(chunk_size=2000)
+        for allocation in expiring_allocations().iterator(chunk_size=2000)
     )
     return header, rows
 
@@ -146,7 +148,7 @@ def waitlist_rows(call: Call | None, start: date, end: date) -> Table:
             timezone.localtime(application.submitted_at).strftime("%Y-%m-%d %H:%M") if application.submitted_at else "",
             "; ".join(f"{item.offering.name} × {item.quantity}" for item in application.items.all()),
         ]
-        for application in selectors.waitlist(call)
+        for application in waitlist(call)
     ]
     return header, rows
 
