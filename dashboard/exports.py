@@ -4,11 +4,13 @@ text correctly, and the same figures as the page."""
 import csv
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftercare.selectors import survey_summary
 from applications.models import Call
 from dashboard.selectors.breakdowns import call_breakdowns
 from dashboard.selectors.calls import call_demand, call_funnel, waitlist
@@ -153,6 +155,30 @@ def waitlist_rows(call: Call | None, start: date, end: date) -> Table:
     return header, rows
 
 
+def _two_decimals(value: float | None) -> Decimal | None:
+    """Rounded as the page's ``floatformat`` rounds it: half up, from the float's shortest decimal."""
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def survey_rows(call: Call | None, start: date, end: date) -> Table:
+    header = [
+        _("Question"),
+        _("Average (1–5)"),
+        _("Ratings"),
+        *(_("Rated %(score)s") % {"score": score} for score in range(1, 6)),
+    ]
+    rows = [
+        [
+            question.question,
+            _two_decimals(question.average),
+            question.answers,
+            *question.distribution,
+        ]
+        for question in survey_summary(call).questions
+    ]
+    return header, rows
+
+
 TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
     "capacity": capacity_rows,
     "utilisation": utilisation_rows,
@@ -161,6 +187,7 @@ TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
     "breakdowns": breakdown_rows,
     "expiring": expiring_rows,
     "waitlist": waitlist_rows,
+    "surveys": survey_rows,
 }
 
 

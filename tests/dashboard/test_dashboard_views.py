@@ -320,3 +320,38 @@ def test_the_dashboard_shows_the_satisfaction_survey_of_the_call(client, operato
     assert (summary.invited, summary.responses) == (1, 1)
     assert [question.average for question in summary.questions] == [4.0, 2.0, None, 5.0]
     assert 'class="survey-summary"' in response.content.decode()
+
+
+def test_the_satisfaction_survey_table_downloads_as_csv_with_the_pages_figures(client, operator, world):
+    from aftercare import services as aftercare_services
+    from aftercare.models import SurveyInvitation
+    from tests.conftest import make_user
+
+    for name, ratings in (("A", (4, 2, None, 5)), ("B", (5, None, None, 4))):
+        application = world.applications[name]
+        invitation = SurveyInvitation.objects.create(
+            application=application, organization=application.organization, call=world.call, occasion="service_ended"
+        )
+        member = make_user(f"member-{name.lower()}@example.kr")
+        Membership.objects.create(organization=application.organization, user=member)
+        fields = ("rating_compute", "rating_dev_env", "rating_data_saas", "rating_support")
+        aftercare_services.survey_respond(
+            actor=member, invitation=invitation, ratings=dict(zip(fields, ratings, strict=True)), comments=""
+        )
+    client.force_login(operator)
+    export = reverse("dashboard_export", args=["surveys"])
+
+    assert export in client.get(DASHBOARD, {"call": world.call.pk}).content.decode()  # the table links it
+    response = client.get(export, {"call": world.call.pk}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="surveys-')
+    rows = csv_rows(response)
+    assert rows[0] == ["Question", "Average (1–5)", "Ratings", "Rated 1", "Rated 2", "Rated 3", "Rated 4", "Rated 5"]
+    assert [row[1:] for row in rows[1:]] == [
+        ["4.50", "2", "0", "0", "0", "1", "1"],  # compute: 4 and 5
+        ["2.00", "1", "0", "1", "0", "0", "0"],
+        ["", "0", "0", "0", "0", "0", "0"],  # not used by anyone: no average
+        ["4.50", "2", "0", "0", "0", "1", "1"],
+    ]
+    assert rows[1][0].startswith("Compute resources")
