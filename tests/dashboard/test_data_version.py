@@ -52,7 +52,7 @@ def test_a_decision_committing_after_a_later_one_shows_once_it_commits(client, o
                 first_in_flight.set()  # its history row is written, its transaction open
                 assert first_may_commit.wait(WAIT_SECONDS)
             outcome.append("committed")
-        except BaseException as error:
+        except Exception as error:
             outcome.append(error)
         finally:
             first_in_flight.set()
