@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.utils.formats import date_format
 
-from dashboard.selectors import Run
+from dashboard.selectors.capacity import Run
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 76, 16, 12, 28  # margins for the axes' labels

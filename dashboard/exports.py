@@ -1,16 +1,21 @@
 """The dashboard's tables as CSV files: UTF-8 with a byte-order mark, so that Excel opens Korean
-text correctly, and the same figures as the page."""
+text correctly, the same figures as the page, and no cell that a spreadsheet would run as a
+formula. They are every CSV file the portal writes."""
 
 import csv
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftercare.selectors import survey_summary
 from applications.models import Call
-from dashboard import selectors
+from dashboard.selectors.breakdowns import call_breakdowns
+from dashboard.selectors.calls import call_demand, call_funnel, waitlist
+from dashboard.selectors.capacity import capacity_overview, expiring_allocations
 from pool.models import Offering
 
 Table = tuple[list, Iterable[list]]
@@ -38,7 +43,7 @@ def capacity_rows(call: Call | None, start: date, end: date) -> Table:
             run.being_provisioned,
             run.free,
         ]
-        for row in selectors.capacity_overview(start, end)
+        for row in capacity_overview(start, end)
         for run in row.runs
     ]
     return header, rows
@@ -64,7 +69,7 @@ def utilisation_rows(call: Call | None, start: date, end: date) -> Table:
             row.in_announced_units(row.capacity_today),
             row.in_announced_units(row.allocated_today),
         ]
-        for row in selectors.capacity_overview(start, end)
+        for row in capacity_overview(start, end)
     ]
     return header, rows
 
@@ -93,7 +98,7 @@ def demand_rows(call: Call | None, start: date, end: date) -> Table:
             demand.shortfall,
             demand.coverage,
         ]
-        for demand in selectors.call_demand(call, list(Offering.objects.order_by("kind", "name")))
+        for demand in call_demand(call, list(Offering.objects.order_by("kind", "name")))
     ]
     return header, rows
 
@@ -102,7 +107,7 @@ def funnel_rows(call: Call | None, start: date, end: date) -> Table:
     header = [_("Stage"), _("Applications")]
     if call is None:
         return header, []
-    funnel = selectors.call_funnel(call)
+    funnel = call_funnel(call)
     rows = [[label, value] for _key, label, value in funnel.stages]
     rows += [[label, count] for _status, label, count in funnel.statuses]
     return header, rows
@@ -112,7 +117,7 @@ def breakdown_rows(call: Call | None, start: date, end: date) -> Table:
     header = [_("Breakdown"), _("Category"), _("Applications"), _("Approved"), _("Approval rate (%)")]
     rows = [
         [breakdown.label, row.label, row.applications, row.approved, row.approval_rate]
-        for breakdown in selectors.call_breakdowns(call)
+        for breakdown in call_breakdowns(call)
         for row in breakdown.rows
     ]
     return header, rows
@@ -129,7 +134,7 @@ def expiring_rows(call: Call | None, start: date, end: date) -> Table:
             allocation.starts_on,
             allocation.ends_on,
         ]
-        for allocation in selectors.expiring_allocations().iterator(chunk_size=2000)
+        for allocation in expiring_allocations().iterator(chunk_size=2000)
     )
     return header, rows
 
@@ -146,7 +151,31 @@ def waitlist_rows(call: Call | None, start: date, end: date) -> Table:
             timezone.localtime(application.submitted_at).strftime("%Y-%m-%d %H:%M") if application.submitted_at else "",
             "; ".join(f"{item.offering.name} × {item.quantity}" for item in application.items.all()),
         ]
-        for application in selectors.waitlist(call)
+        for application in waitlist(call)
+    ]
+    return header, rows
+
+
+def _two_decimals(value: float | None) -> Decimal | None:
+    """Rounded as the page's ``floatformat`` rounds it: half up, from the float's shortest decimal."""
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def survey_rows(call: Call | None, start: date, end: date) -> Table:
+    header = [
+        _("Question"),
+        _("Average (1–5)"),
+        _("Ratings"),
+        *(_("Rated %(score)s") % {"score": score} for score in range(1, 6)),
+    ]
+    rows = [
+        [
+            question.question,
+            _two_decimals(question.average),
+            question.answers,
+            *question.distribution,
+        ]
+        for question in survey_summary(call).questions
     ]
     return header, rows
 
@@ -159,16 +188,36 @@ TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
     "breakdowns": breakdown_rows,
     "expiring": expiring_rows,
     "waitlist": waitlist_rows,
+    "surveys": survey_rows,
 }
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(…), +cmd|…,
+# @SUM(…)): OWASP's CSV-injection rule. Such text is written behind a single quote, which the
+# spreadsheet takes as "this is text".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell that a spreadsheet shows and never runs. Figures the portal computes (numbers,
+    dates) are written as they are: they cannot hold a formula, and a quoted "-3" would no longer
+    be a number. Anything else (a name, a title, a label) is text someone may have typed."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal | date):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_response(name: str, table: Table) -> HttpResponse:
+    """Every CSV file the portal writes: UTF-8 with a byte-order mark, each cell through ``csv_cell``."""
     header, rows = table
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.csv"'
     response.write("\ufeff")  # the byte-order mark: Excel reads the file as UTF-8
     writer = csv.writer(response)
-    writer.writerow([str(cell) for cell in header])
+    writer.writerow([csv_cell(cell) for cell in header])
     for row in rows:
-        writer.writerow(["" if cell is None else str(cell) for cell in row])
+        writer.writerow([csv_cell(cell) for cell in row])
     return response

@@ -1,16 +1,33 @@
 """The dashboard's figures for one call and period, each computed on first use.
 
-The page caches its rendered sections under a key that includes ``data_version()``, so a cached
-page never asks for its figures again, and a decision, a provisioning step or a new application
-(each writes a history row) gives the next request fresh figures at once.
+The page caches its rendered sections under a key that includes ``portal.data_version.current()``
+(read by the view before any figure is computed), so a cached page never asks for its figures
+again, and every change to what it shows (a decision, a provisioning step, a release, a capacity
+or policy edit, an organisation's details, a survey answer) moves the version after its commit
+and gives the next request fresh figures at once, whatever order concurrent changes commit in.
 """
 
 from datetime import date
 from functools import cached_property
 
+from aftercare.selectors import SurveySummary, survey_summary
 from applications.models import Application, Call
-from dashboard import selectors
 from dashboard.charts import BarChart, CapacityChart, bar_chart, capacity_chart
+from dashboard.selectors.breakdowns import Breakdown, call_breakdowns
+from dashboard.selectors.calls import Demand, Funnel, call_demand, call_funnel, waitlist
+from dashboard.selectors.capacity import (
+    OfferingCapacity,
+    PoolTotals,
+    capacity_overview,
+    expiring_allocations,
+    phases_by_offering,
+    pool_totals,
+)
+from dashboard.selectors.public import CallFigures, listed_selections, public_call_figures
+
+# The longest list a page shows (the wait-list, what ends soon, the named selections); one more
+# row is fetched to tell that there are more. The CSV files have them all.
+LIST_LIMIT = 200
 
 
 class DashboardFigures:
@@ -19,26 +36,26 @@ class DashboardFigures:
 
     @cached_property
     def phases(self):
-        return selectors.phases_by_offering()
+        return phases_by_offering()
 
     @cached_property
-    def capacity(self) -> list[tuple[selectors.OfferingCapacity, CapacityChart]]:
-        overview = selectors.capacity_overview(self.start, self.end, self.today, self.phases)
+    def capacity(self) -> list[tuple[OfferingCapacity, CapacityChart]]:
+        overview = capacity_overview(self.start, self.end, self.today, self.phases)
         return [(row, capacity_chart(row.runs, self.start, self.end, self.today)) for row in overview]
 
     @cached_property
-    def totals(self) -> selectors.PoolTotals:
-        return selectors.pool_totals([row for row, _chart in self.capacity])
+    def totals(self) -> PoolTotals:
+        return pool_totals([row for row, _chart in self.capacity])
 
     @cached_property
-    def demand(self) -> list[selectors.Demand]:
+    def demand(self) -> list[Demand]:
         if self.call is None:
             return []
-        return selectors.call_demand(self.call, [row.offering for row, _chart in self.capacity], self.phases)
+        return call_demand(self.call, [row.offering for row, _chart in self.capacity], self.phases)
 
     @cached_property
-    def funnel(self) -> selectors.Funnel | None:
-        return selectors.call_funnel(self.call) if self.call is not None else None
+    def funnel(self) -> Funnel | None:
+        return call_funnel(self.call) if self.call is not None else None
 
     @cached_property
     def funnel_chart(self) -> BarChart | None:
@@ -47,27 +64,25 @@ class DashboardFigures:
         return bar_chart([(label, value, None) for _key, label, value in self.funnel.stages])
 
     @cached_property
-    def breakdowns(self) -> list[tuple[selectors.Breakdown, BarChart]]:
+    def breakdowns(self) -> list[tuple[Breakdown, BarChart]]:
         return [
             (breakdown, bar_chart([(row.label, row.applications, row.approved) for row in breakdown.rows]))
-            for breakdown in selectors.call_breakdowns(self.call)
+            for breakdown in call_breakdowns(self.call)
         ]
 
     @cached_property
     def expiring(self) -> list:
-        return list(selectors.expiring_allocations(self.today)[: selectors.LIST_LIMIT + 1])
+        return list(expiring_allocations(self.today)[: LIST_LIMIT + 1])
 
     @cached_property
-    def surveys(self):
-        from aftercare.selectors import survey_summary
-
+    def surveys(self) -> SurveySummary:
         return survey_summary(self.call)
 
     @cached_property
     def waitlist(self) -> list[Application]:
         if self.call is None:
             return []
-        return list(selectors.waitlist(self.call)[: selectors.LIST_LIMIT + 1])
+        return list(waitlist(self.call)[: LIST_LIMIT + 1])
 
 
 class PublicFigures:
@@ -77,20 +92,20 @@ class PublicFigures:
         self.today = today
 
     @cached_property
-    def overview(self) -> list[selectors.OfferingCapacity]:
-        return selectors.capacity_overview(self.today, self.today, self.today)
+    def overview(self) -> list[OfferingCapacity]:
+        return capacity_overview(self.today, self.today, self.today)
 
     @cached_property
-    def totals(self) -> selectors.PoolTotals:
-        return selectors.pool_totals(self.overview)
+    def totals(self) -> PoolTotals:
+        return pool_totals(self.overview)
 
     @cached_property
-    def calls(self) -> list[selectors.CallFigures]:
-        return selectors.public_call_figures()
+    def calls(self) -> list[CallFigures]:
+        return public_call_figures()
 
     @cached_property
-    def breakdowns(self) -> list[tuple[selectors.Breakdown, BarChart]]:
-        by_dimension = {breakdown.dimension: breakdown for breakdown in selectors.call_breakdowns(None)}
+    def breakdowns(self) -> list[tuple[Breakdown, BarChart]]:
+        by_dimension = {breakdown.dimension: breakdown for breakdown in call_breakdowns(None)}
         return [
             (
                 by_dimension[name],
@@ -101,4 +116,4 @@ class PublicFigures:
 
     @cached_property
     def selections(self) -> list[Application]:
-        return list(selectors.listed_selections()[: selectors.LIST_LIMIT + 1])
+        return list(listed_selections()[: LIST_LIMIT + 1])

@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Call
-from dashboard.selectors import MAX_RANGE_DAYS, default_call
+from dashboard.selectors.calls import default_call
+from dashboard.selectors.capacity import MAX_RANGE_DAYS
 
 DEFAULT_DAYS_BACK = 180
 DEFAULT_DAYS_AHEAD = 180

@@ -5,15 +5,18 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dashboard import exports, selectors
-from dashboard.figures import DashboardFigures, PublicFigures
+from dashboard import exports
+from dashboard.figures import LIST_LIMIT, DashboardFigures, PublicFigures
 from dashboard.forms import DashboardFilterForm
+from dashboard.selectors.calls import calls_for_filter
+from dashboard.selectors.capacity import EXPIRING_WITHIN_DAYS
+from portal import data_version
 
 can_view_dashboard = permission_required("dashboard.view_dashboard", raise_exception=True)
 
 
 def _filters(request: HttpRequest) -> DashboardFilterForm:
-    form = DashboardFilterForm(request.GET, calls=selectors.calls_for_filter())
+    form = DashboardFilterForm(request.GET, calls=calls_for_filter())
     form.is_valid()
     return form
 
@@ -37,9 +40,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "today": today,
             "figures": DashboardFigures(call, start, end, today),
             "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
-            "data_version": selectors.data_version(),
-            "list_limit": selectors.LIST_LIMIT,
-            "expiring_days": selectors.EXPIRING_WITHIN_DAYS,
+            # Read before the template computes any figure: a change committing meanwhile moves
+            # the version on, so a page cached under this one is not served after that change.
+            "data_version": data_version.current(),
+            "list_limit": LIST_LIMIT,
+            "expiring_days": EXPIRING_WITHIN_DAYS,
             "query": request.GET.urlencode(),
         },
     )
@@ -65,7 +70,7 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
             "today": today,
             "figures": PublicFigures(today),
             "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
-            "data_version": selectors.data_version(),
-            "list_limit": selectors.LIST_LIMIT,
+            "data_version": data_version.current(),  # before any figure (see dashboard())
+            "list_limit": LIST_LIMIT,
         },
     )

@@ -1,7 +1,7 @@
 from datetime import date
 
 from dashboard.charts import _nice_ceiling, bar_chart, capacity_chart
-from dashboard.selectors import Run
+from dashboard.selectors.capacity import Run
 
 
 def test_the_scale_ends_on_a_round_number_at_or_above_the_largest_figure():

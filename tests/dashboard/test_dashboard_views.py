@@ -155,7 +155,7 @@ def test_a_period_longer_than_three_years_is_refused(client, operator, world):
 
 
 def test_a_repeated_request_is_served_from_the_cache_until_a_decision_changes_the_figures(
-    client, operator, world, django_assert_max_num_queries
+    client, operator, world, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     from allocations.services import decisions
 
@@ -163,11 +163,13 @@ def test_a_repeated_request_is_served_from_the_cache_until_a_decision_changes_th
     params = {"call": world.call.pk, "start": day(0), "end": day(21)}
     client.get(DASHBOARD, params)
 
-    with django_assert_max_num_queries(6):  # session, user, permissions, calls, data version
+    with django_assert_max_num_queries(6):  # session, user, permissions, calls (the data version is in the cache)
         cached = client.get(DASHBOARD, params)
     assert "기관 G" in cached.content.decode()
 
-    decisions.application_reject(actor=None, application=world.applications["G"], reason="예산 소진")
+    # The test's transaction never commits: run what the decision's commit runs (the version moves).
+    with django_capture_on_commit_callbacks(execute=True):
+        decisions.application_reject(actor=None, application=world.applications["G"], reason="예산 소진")
     fresh = client.get(DASHBOARD, params).content.decode()
 
     assert "이 공고에 예비 선정된 신청서가 없습니다." in fresh  # G left the wait-list
@@ -318,3 +320,38 @@ def test_the_dashboard_shows_the_satisfaction_survey_of_the_call(client, operato
     assert (summary.invited, summary.responses) == (1, 1)
     assert [question.average for question in summary.questions] == [4.0, 2.0, None, 5.0]
     assert 'class="survey-summary"' in response.content.decode()
+
+
+def test_the_satisfaction_survey_table_downloads_as_csv_with_the_pages_figures(client, operator, world):
+    from aftercare import services as aftercare_services
+    from aftercare.models import SurveyInvitation
+    from tests.conftest import make_user
+
+    for name, ratings in (("A", (4, 2, None, 5)), ("B", (5, None, None, 4))):
+        application = world.applications[name]
+        invitation = SurveyInvitation.objects.create(
+            application=application, organization=application.organization, call=world.call, occasion="service_ended"
+        )
+        member = make_user(f"member-{name.lower()}@example.kr")
+        Membership.objects.create(organization=application.organization, user=member)
+        fields = ("rating_compute", "rating_dev_env", "rating_data_saas", "rating_support")
+        aftercare_services.survey_respond(
+            actor=member, invitation=invitation, ratings=dict(zip(fields, ratings, strict=True)), comments=""
+        )
+    client.force_login(operator)
+    export = reverse("dashboard_export", args=["surveys"])
+
+    assert export in client.get(DASHBOARD, {"call": world.call.pk}).content.decode()  # the table links it
+    response = client.get(export, {"call": world.call.pk}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="surveys-')
+    rows = csv_rows(response)
+    assert rows[0] == ["Question", "Average (1–5)", "Ratings", "Rated 1", "Rated 2", "Rated 3", "Rated 4", "Rated 5"]
+    assert [row[1:] for row in rows[1:]] == [
+        ["4.50", "2", "0", "0", "0", "1", "1"],  # compute: 4 and 5
+        ["2.00", "1", "0", "1", "0", "0", "0"],
+        ["", "0", "0", "0", "0", "0", "0"],  # not used by anyone: no average
+        ["4.50", "2", "0", "0", "0", "1", "1"],
+    ]
+    assert rows[1][0].startswith("Compute resources")

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Organization
+from dashboard.selectors import public
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +44,23 @@ def test_organisations_can_consent_on_their_profile(client, applicant):
 
     assert "listed_publicly" in OrganizationForm.base_fields
     assert not OrganizationForm.base_fields["listed_publicly"].required
+
+
+# --- The figures behind the page (dashboard.selectors.public) ------------------------------------
+
+
+def test_public_figures_count_submissions_and_selections_per_call(world):
+    [figures] = public.public_call_figures()
+
+    assert (figures.submitted, figures.selected) == (8, 5)  # draft and withdrawn are not submissions
+
+
+def test_only_consenting_organisations_are_listed_publicly(world):
+    organization = world.applications["A"].organization
+    organization.listed_publicly = True
+    organization.save()
+    world.applications["F"].organization.__class__.objects.filter(pk=world.applications["F"].organization.pk).update(
+        listed_publicly=True
+    )  # consented, but not selected
+
+    assert [application.pk for application in public.listed_selections()] == [world.applications["A"].pk]

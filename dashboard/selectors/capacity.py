@@ -1,0 +1,302 @@
+"""The pool per offering over a period and today, and the allocations that end soon.
+
+Per day, an offering's units are in service (active, or active then: an expired allocation
+served its whole period, a revoked one until the day before it was revoked) or being
+provisioned (pending or provisioning); the rest of the capacity is free. Capacity follows the
+offering's phases.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Case, CharField, DateField, QuerySet, Sum, Value, When
+from django.db.models.functions import Greatest, Least, TruncDate
+from django.utils import timezone
+
+from allocations.models import Allocation, AllocationState
+from pool.capacity import Phases, capacity_on, days
+from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
+
+# The longest date range the dashboard draws, so that one request's work stays bounded.
+MAX_RANGE_DAYS = 3 * 366
+
+# Allocations that hold capacity now, or held it while they ran (an expired one served its whole
+# period; a revoked one until the day it was revoked). Failed ones never held any.
+IN_SERVICE_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRED, AllocationState.REVOKED)
+BEING_PROVISIONED_STATES = (AllocationState.PENDING, AllocationState.PROVISIONING)
+COMPUTE_KINDS = (OfferingKind.GPU, OfferingKind.CPU)
+
+EXPIRING_WITHIN_DAYS = 30
+
+
+def _seoul() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive days with the same figures for one offering."""
+
+    start: date
+    end: date
+    capacity: int
+    in_service: int  # active allocations (and, on past days, the ones that ran then)
+    being_provisioned: int  # pending or provisioning
+
+    @property
+    def allocated(self) -> int:
+        return self.in_service + self.being_provisioned
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.allocated
+
+
+# Up to this many runs, the numbers under a chart list every run; beyond it, one row per month.
+MAX_TABLE_RUNS = 31
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """The figures of one month of runs: the peaks and the least free units."""
+
+    start: date
+    end: date
+    capacity: int  # the largest capacity of the month
+    in_service: int  # the most active units on any day
+    being_provisioned: int
+    free: int  # the least free units on any day
+
+
+def monthly(runs: list[Run]) -> list[MonthSummary]:
+    months: list[MonthSummary] = []
+    for run in runs:
+        day = run.start
+        while day <= run.end:
+            month_end = (date(day.year + day.month // 12, day.month % 12 + 1, 1)) - timedelta(days=1)
+            last = min(run.end, month_end)
+            if months and months[-1].start.replace(day=1) == day.replace(day=1):
+                previous = months[-1]
+                months[-1] = MonthSummary(
+                    previous.start,
+                    last,
+                    max(previous.capacity, run.capacity),
+                    max(previous.in_service, run.in_service),
+                    max(previous.being_provisioned, run.being_provisioned),
+                    min(previous.free, run.free),
+                )
+            else:
+                months.append(MonthSummary(day, last, run.capacity, run.in_service, run.being_provisioned, run.free))
+            day = last + timedelta(days=1)
+    return months
+
+
+@dataclass
+class OfferingCapacity:
+    offering: Offering
+    capacity_today: int
+    allocated_today: int
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def table(self) -> list[Run] | list[MonthSummary]:
+        """The rows of the table under the chart: every run, or one per month when there are many."""
+        return self.runs if len(self.runs) <= MAX_TABLE_RUNS else monthly(self.runs)
+
+    @property
+    def table_is_monthly(self) -> bool:
+        return len(self.runs) > MAX_TABLE_RUNS
+
+    @property
+    def utilisation_today(self) -> Decimal | None:
+        if not self.capacity_today:
+            return None
+        return (Decimal(self.allocated_today) * 100 / self.capacity_today).quantize(Decimal("0.1"))
+
+    def in_announced_units(self, units: int) -> Decimal | None:
+        """``units`` in PF (compute) or PB (storage), the announcement's units; None otherwise."""
+        if self.offering.unit_tflops is not None:
+            return (self.offering.unit_tflops * units / 1000).quantize(Decimal("0.01"))
+        if self.offering.unit == Offering.Unit.TB:
+            return (Decimal(units) / 1000).quantize(Decimal("0.01"))
+        return None
+
+    @property
+    def capacity_announced(self) -> Decimal | None:
+        return self.in_announced_units(self.capacity_today)
+
+    @property
+    def allocated_announced(self) -> Decimal | None:
+        return self.in_announced_units(self.allocated_today)
+
+    @property
+    def announced_unit(self) -> str:
+        if self.offering.unit_tflops is not None:
+            return "PF"
+        if self.offering.unit == Offering.Unit.TB:
+            return "PB"
+        return ""
+
+
+@dataclass(frozen=True)
+class PoolTotals:
+    compute_capacity_pf: Decimal
+    compute_allocated_pf: Decimal
+    storage_capacity_pb: Decimal
+    storage_allocated_pb: Decimal
+
+    @staticmethod
+    def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+        return (part * 100 / whole).quantize(Decimal("0.1")) if whole else None
+
+    @property
+    def compute_utilisation(self) -> Decimal | None:
+        return self._percent(self.compute_allocated_pf, self.compute_capacity_pf)
+
+    @property
+    def storage_utilisation(self) -> Decimal | None:
+        return self._percent(self.storage_allocated_pb, self.storage_capacity_pb)
+
+
+def phases_by_offering() -> dict[int, Phases]:
+    phases: dict[int, Phases] = defaultdict(list)
+    for offering_id, starts_on, units in CapacityPhase.objects.order_by("offering_id", "starts_on").values_list(
+        "offering_id", "starts_on", "units"
+    ):
+        phases[offering_id].append((starts_on, units))
+    return phases
+
+
+def _usage_deltas(start: date, end: date) -> dict[tuple[int, str], list[int]]:
+    """Per (offering, series) the change of units on each day of [start, end] (index 0 = start,
+    plus one slot past the end). Two queries whose rows are bounded by offerings × days, not by
+    allocations: the units that start (clamped to ``start``) and end (clamped to ``end``) on each
+    day, summed by the database; revoked allocations, which end early, grouped by period."""
+    seoul = _seoul()
+    length = (end - start).days + 1
+    deltas: dict[tuple[int, str], list[int]] = {}
+
+    def add(offering_id: int, series: str, first: date, last: date, units: int) -> None:
+        first, last = max(first, start), min(last, end)
+        if first > last:
+            return
+        delta = deltas.setdefault((offering_id, series), [0] * (length + 1))
+        delta[(first - start).days] += units
+        delta[(last - start).days + 1] -= units
+
+    covering = Allocation.objects.filter(starts_on__lte=end, ends_on__gte=start)
+    series = Case(
+        When(state__in=BEING_PROVISIONED_STATES, then=Value("being_provisioned")),
+        default=Value("in_service"),
+        output_field=CharField(),
+    )
+    running = covering.filter(state__in=[*IN_SERVICE_STATES, *BEING_PROVISIONED_STATES]).exclude(
+        state=AllocationState.REVOKED
+    )
+    starts = (
+        running.annotate(series=series, day=Greatest("starts_on", Value(start, output_field=DateField())))
+        .values("offering_id", "series", "day")
+        .annotate(units=Sum("quantity"), sign=Value(1))
+        .order_by()
+    )
+    ends = (
+        running.annotate(series=series, day=Least("ends_on", Value(end, output_field=DateField())))
+        .values("offering_id", "series", "day")
+        .annotate(units=Sum("quantity"), sign=Value(-1))
+        .order_by()
+    )
+    for row in starts.union(ends, all=True).order_by():
+        index = (row["day"] - start).days + (0 if row["sign"] > 0 else 1)
+        delta = deltas.setdefault((row["offering_id"], row["series"]), [0] * (length + 1))
+        delta[index] += row["sign"] * row["units"]
+
+    revoked = (
+        covering.filter(state=AllocationState.REVOKED)
+        .annotate(revoked_on=TruncDate("state_changed_at", tzinfo=seoul))
+        .values("offering_id", "starts_on", "ends_on", "revoked_on")
+        .annotate(units=Sum("quantity"))
+        .order_by()
+    )
+    for row in revoked:  # held capacity until the day before it was revoked
+        last = min(row["ends_on"], row["revoked_on"] - timedelta(days=1))
+        add(row["offering_id"], "in_service", row["starts_on"], last, row["units"])
+    return deltas
+
+
+def _runs(phases: Phases, start: date, end: date, in_service: list[int], provisioning: list[int]) -> list[Run]:
+    runs: list[Run] = []
+    level_in_service = level_provisioning = 0
+    for index, day in enumerate(days(start, end)):
+        level_in_service += in_service[index]
+        level_provisioning += provisioning[index]
+        figures = (capacity_on(phases, day), level_in_service, level_provisioning)
+        if runs and (runs[-1].capacity, runs[-1].in_service, runs[-1].being_provisioned) == figures:
+            runs[-1] = Run(runs[-1].start, day, *figures)
+        else:
+            runs.append(Run(day, day, *figures))
+    return runs
+
+
+def capacity_overview(
+    start: date, end: date, today: date | None = None, phases: dict[int, Phases] | None = None
+) -> list[OfferingCapacity]:
+    """Per offering: capacity and allocated units today, and runs of days over [start, end].
+
+    Four queries (three given ``phases``): offerings, phases, allocations grouped by period,
+    today's ledger rows.
+    """
+    today = today or timezone.localdate()
+    offerings = list(Offering.objects.order_by("kind", "name"))
+    if phases is None:
+        phases = phases_by_offering()
+    deltas = _usage_deltas(start, end)
+    held_today = dict(CapacityLedger.objects.filter(day=today).values_list("offering_id", "reserved"))
+    zeros = [0] * ((end - start).days + 2)
+    overview = []
+    for offering in offerings:
+        offering_phases = phases.get(offering.pk, [])
+        overview.append(
+            OfferingCapacity(
+                offering=offering,
+                capacity_today=capacity_on(offering_phases, today),
+                allocated_today=held_today.get(offering.pk, 0),
+                runs=_runs(
+                    offering_phases,
+                    start,
+                    end,
+                    deltas.get((offering.pk, "in_service"), zeros),
+                    deltas.get((offering.pk, "being_provisioned"), zeros),
+                ),
+            )
+        )
+    return overview
+
+
+def pool_totals(overview: list[OfferingCapacity]) -> PoolTotals:
+    """Today's compute (PF) and storage (PB) capacity and allocation, from the overview."""
+    zero = Decimal("0.00")
+    compute = [row for row in overview if row.offering.kind in COMPUTE_KINDS and row.offering.unit_tflops is not None]
+    storage = [row for row in overview if row.offering.kind == OfferingKind.STORAGE]
+    return PoolTotals(
+        compute_capacity_pf=sum((row.in_announced_units(row.capacity_today) for row in compute), zero),
+        compute_allocated_pf=sum((row.in_announced_units(row.allocated_today) for row in compute), zero),
+        storage_capacity_pb=sum((row.in_announced_units(row.capacity_today) for row in storage), zero),
+        storage_allocated_pb=sum((row.in_announced_units(row.allocated_today) for row in storage), zero),
+    )
+
+
+# --- What ends soon ------------------------------------------------------------------------------
+
+
+def expiring_allocations(today: date | None = None, within_days: int = EXPIRING_WITHIN_DAYS) -> QuerySet[Allocation]:
+    """Active allocations ending in the next ``within_days`` days, soonest first."""
+    today = today or timezone.localdate()
+    return (
+        Allocation.objects.filter(state=AllocationState.ACTIVE, ends_on__range=(today, today + timedelta(within_days)))
+        .select_related("organization", "offering", "application_item__application__call")
+        .order_by("ends_on", "pk")
+    )
