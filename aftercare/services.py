@@ -394,6 +394,7 @@ def surveys_invite_due(*, today: date | None = None) -> list[SurveyInvitation]:
                     )
                     invitation.application = award
                     emails.survey_invitation(invitation)
+                    data_version.changed()  # the dashboard counts who was invited
             except IntegrityError:
                 continue  # invited by a concurrent run
             invited.append(invitation)

@@ -4,6 +4,7 @@ calls' admin are the reviewer's workbench (``review.admin``)."""
 from django.contrib import admin
 
 from applications.models import Invitation, Membership, Organization
+from portal import data_version
 
 
 class MembershipInline(admin.TabularInline):
@@ -18,6 +19,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["org_type", "region", "industry"]
     search_fields = ["legal_name", "registration_number"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        data_version.changed()  # its region and industry are on the dashboards
 
 
 @admin.register(Invitation)

@@ -3,7 +3,7 @@ organisation's data by forgetting a check."""
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -148,7 +148,17 @@ def ranked(applications: QuerySet[Application]) -> QuerySet[Application]:
     return applications.order_by("-priority_score", "submitted_at", "pk")
 
 
-def with_rank(applications: QuerySet[Application]) -> QuerySet[Application]:
+class Ranked(TypedDict):
+    rank: int | None
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    RankedApplication = WithAnnotations[Application, Ranked]
+
+
+def with_rank(applications: QuerySet[Application]) -> "QuerySet[RankedApplication]":
     """Annotate ``rank``: the position in its call's ranking, whatever else filters the rows.
 
     One correlated count per row, in the same query, so a page of the queue costs one query;
@@ -167,19 +177,19 @@ def with_rank(applications: QuerySet[Application]) -> QuerySet[Application]:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return applications.annotate(
+    ranked = applications.annotate(
         rank=Case(
             When(status__in=RANKED_STATUSES, then=Coalesce(Subquery(ahead), Value(0)) + 1),
             default=None,
             output_field=IntegerField(),
         )
     )
+    return cast("QuerySet[RankedApplication]", ranked)
 
 
 def rank_of(application: Application) -> int | None:
     """The application's rank in its call now; None when it is not ranked (a draft, withdrawn)."""
-    ranked = with_rank(Application.objects.filter(pk=application.pk)).get()
-    return cast(int | None, ranked.rank)  # type: ignore[attr-defined]  # annotated by with_rank
+    return with_rank(Application.objects.filter(pk=application.pk)).get().rank
 
 
 def call_points(call: Call) -> dict[str, int]:

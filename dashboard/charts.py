@@ -62,7 +62,7 @@ def capacity_chart(runs: list[Run], start: date, end: date, today: date) -> Capa
     def x(day: date) -> float:
         return LEFT + plot_width * (day - start).days / total_days
 
-    def y(value: int) -> float:
+    def y(value: float) -> float:
         return TOP + plot_height * (1 - value / top_value)
 
     def steps(values: list[tuple[date, date, int]]) -> list[tuple[float, float]]:

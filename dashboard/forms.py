@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -27,11 +28,13 @@ class DashboardFilterForm(forms.Form):
         super().__init__(data)
         self.calls = {call.pk: call for call in calls}
         self.today = today or timezone.localdate()
-        self.fields["call"].choices = [("", _("All calls"))] + [(call.pk, call.title) for call in calls]
+        cast(forms.ChoiceField, self.fields["call"]).choices = [("", _("All calls"))] + [
+            (call.pk, call.title) for call in calls
+        ]
         self._default_call = default_call(calls)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         start = cleaned.get("start") or self.today - timedelta(days=DEFAULT_DAYS_BACK)
         end = cleaned.get("end") or self.today + timedelta(days=DEFAULT_DAYS_AHEAD)
         if start > end:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pool import capacity, services
 from pool.models import CapacityChange, CapacityPhase, Offering
+from portal import data_version
 
 
 class CapacityPhaseFormSet(forms.BaseInlineFormSet):
@@ -51,6 +52,10 @@ class OfferingAdmin(admin.ModelAdmin):
     def capacity_history(self, obj: Offering) -> str:
         changes = CapacityChange.objects.filter(offering=obj).select_related("actor") if obj.pk else []
         return render_to_string("admin/includes/changes.html", {"changes": list(changes)})
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        data_version.changed()  # its name and performance are on the dashboards
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not CapacityPhase:

@@ -14,7 +14,7 @@ from tests.processes import ROOT, portal_env, run_manage
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 PORTAL_SERVICES = ("migrate", "web", "worker", "beat")
-SETTINGS_VARIABLES = set(re.findall(r'_env_\w+\("([A-Z_]+)"', (ROOT / "portal" / "settings.py").read_text()))
+SETTINGS_VARIABLES = set(re.findall(r'env_\w+\("([A-Z_]+)"', (ROOT / "portal" / "settings.py").read_text()))
 # Read by the programs themselves rather than by the settings module.
 RUNTIME_VARIABLES = {"WEB_CONCURRENCY", "POSTGRES_PASSWORD"}
 

@@ -2,8 +2,9 @@
 supply of its service period, how far they went (the funnel), and its wait-list."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -18,12 +19,15 @@ from pool.models import CapacityLedger, Offering
 
 # --- The calls to choose from --------------------------------------------------------------------
 
+if TYPE_CHECKING:
+    from applications.selectors import RankedApplication
+
 
 def calls_for_filter() -> list[Call]:
     return list(Call.objects.order_by("-opens_at", "-pk"))
 
 
-def default_call(calls: list[Call], now=None) -> Call | None:
+def default_call(calls: list[Call], now: datetime | None = None) -> Call | None:
     """The call the dashboard opens on: the open call closing last, else the latest call."""
     now = now or timezone.now()
     open_calls = [call for call in calls if call.opens_at <= now <= call.deadline]
@@ -182,7 +186,7 @@ def call_funnel(call: Call) -> Funnel:
 # --- The wait-list -------------------------------------------------------------------------------
 
 
-def waitlist(call: Call) -> QuerySet[Application]:
+def waitlist(call: Call) -> "QuerySet[RankedApplication]":
     """The call's wait-listed applications in rank order, with what they asked for."""
     return (
         with_rank(Application.objects.filter(call=call, status=Application.Status.WAITLISTED))

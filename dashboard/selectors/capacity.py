@@ -221,9 +221,9 @@ def _usage_deltas(start: date, end: date) -> dict[tuple[int, str], list[int]]:
         .annotate(units=Sum("quantity"))
         .order_by()
     )
-    for row in revoked:  # held capacity until the day before it was revoked
-        last = min(row["ends_on"], row["revoked_on"] - timedelta(days=1))
-        add(row["offering_id"], "in_service", row["starts_on"], last, row["units"])
+    for revocation in revoked:  # held capacity until the day before it was revoked
+        last = min(revocation["ends_on"], revocation["revoked_on"] - timedelta(days=1))
+        add(revocation["offering_id"], "in_service", revocation["starts_on"], last, revocation["units"])
     return deltas
 
 
@@ -282,10 +282,10 @@ def pool_totals(overview: list[OfferingCapacity]) -> PoolTotals:
     compute = [row for row in overview if row.offering.kind in COMPUTE_KINDS and row.offering.unit_tflops is not None]
     storage = [row for row in overview if row.offering.kind == OfferingKind.STORAGE]
     return PoolTotals(
-        compute_capacity_pf=sum((row.in_announced_units(row.capacity_today) for row in compute), zero),
-        compute_allocated_pf=sum((row.in_announced_units(row.allocated_today) for row in compute), zero),
-        storage_capacity_pb=sum((row.in_announced_units(row.capacity_today) for row in storage), zero),
-        storage_allocated_pb=sum((row.in_announced_units(row.allocated_today) for row in storage), zero),
+        compute_capacity_pf=sum((row.in_announced_units(row.capacity_today) or zero for row in compute), zero),
+        compute_allocated_pf=sum((row.in_announced_units(row.allocated_today) or zero for row in compute), zero),
+        storage_capacity_pb=sum((row.in_announced_units(row.capacity_today) or zero for row in storage), zero),
+        storage_allocated_pb=sum((row.in_announced_units(row.allocated_today) or zero for row in storage), zero),
     )
 
 

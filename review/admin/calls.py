@@ -21,6 +21,7 @@ from applications import services as application_services
 from applications.models import Application, Call, CallOffering, ClaimKind, PriorityPolicyChange, PriorityWeight
 from applications.selectors import with_rank
 from pool.models import Offering
+from portal import data_version
 from portal.errors import DomainError
 from review.admin.queue import DECIDE_PERMISSION
 
@@ -92,6 +93,10 @@ class CallAdmin(admin.ModelAdmin):
     def priority_policy_history(self, obj: Call) -> str:
         changes = PriorityPolicyChange.objects.filter(call=obj).select_related("actor") if obj.pk else []
         return render_to_string("admin/includes/changes.html", {"changes": list(changes)})
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        data_version.changed()  # its service period and offerings are on the dashboards
 
     def get_urls(self):
         app_label, model_name = self.opts.app_label, self.opts.model_name
