@@ -49,14 +49,27 @@ def _publish_after_commit(message: OutboxMessage) -> None:
     global _broker_paused_until
     if time.monotonic() < _broker_paused_until:
         return  # the broker failed a moment ago: the relay publishes the row
+    # Runs after the commit, inside the request or task that committed: it must never raise.
     try:
         _publish(message)
     except Exception as error:  # the broker is unreachable: the row waits for the relay
         _broker_paused_until = time.monotonic() + settings.OUTBOX_BROKER_PAUSE_SECONDS
-        OutboxMessage.objects.filter(pk=message.pk).update(attempts=1, last_error=_describe(error))
         logger.warning("could not hand %s to the broker; the outbox relay will: %s", message, error)
+        _forget_or_note(message, error)
         return
-    OutboxMessage.objects.filter(pk=message.pk).delete()
+    _forget_or_note(message)
+
+
+def _forget_or_note(message: OutboxMessage, error: Exception | None = None) -> None:
+    """Delete a published row, or count the failed attempt; a database that fails now leaves the
+    row as it was (published twice at worst: tasks are idempotent)."""
+    try:
+        if error is None:
+            OutboxMessage.objects.filter(pk=message.pk).delete()
+        else:
+            OutboxMessage.objects.filter(pk=message.pk).update(attempts=1, last_error=_describe(error))
+    except Exception:
+        logger.warning("could not update the outbox row of %s", message, exc_info=True)
 
 
 def _registered(task: str) -> "Task[Any, Any]":
