@@ -5,8 +5,8 @@ the inserted allocations: a batch whose grants share one period moved each ledge
 applicants may ask for any sub-period of a call's service period, and a batch of many periods
 moved the same rows once per period (approving the demo's open call in one batch updated 1,086
 ledger rows 3,736 times). The trigger now adds up, per (offering, day), the units that the
-inserted allocations holding capacity hold on that day (each period unrolled into its days),
-and updates each ledger row once, by one statement.
+inserted allocations holding capacity hold on that day (summed per period first, then each
+period unrolled into its days), and updates each ledger row once, by one statement.
 
 As before, an insert for days without ledger rows is refused (check_violation, naming the
 first such day), and the ledger's CHECK (reserved <= capacity) refuses an over-commit. The
@@ -19,11 +19,18 @@ from django.db import migrations
 
 HOLDING = "('pending', 'provisioning', 'active')"
 
-# Every (offering, day) of the inserted allocations that hold capacity, one row per allocation and day.
-_HELD_DAYS = f"""
-      FROM inserted_allocations AS a
-     CROSS JOIN LATERAL generate_series(0, a.ends_on - a.starts_on) AS n
-     WHERE a.state IN {HOLDING}"""
+# The inserted allocations that hold capacity, summed per (offering, period), then each period
+# unrolled into its days: one row per period and day (a batch's grants often share periods).
+_DAYS_HELD = f"""
+  periods AS (
+    SELECT offering_id, starts_on, ends_on, SUM(quantity) AS units
+      FROM inserted_allocations
+     WHERE state IN {HOLDING}
+     GROUP BY offering_id, starts_on, ends_on
+  ), days AS (
+    SELECT p.offering_id, p.starts_on + n AS day, p.units
+      FROM periods AS p CROSS JOIN LATERAL generate_series(0, p.ends_on - p.starts_on) AS n
+  )"""
 
 POSTGRESQL = f"""
 CREATE OR REPLACE FUNCTION allocations_ledger_follow_inserted_allocations() RETURNS trigger
@@ -33,9 +40,8 @@ DECLARE
   days_moved bigint;
   missing record;
 BEGIN
-  WITH held AS (
-    SELECT a.offering_id, a.starts_on + n AS day, SUM(a.quantity) AS units{_HELD_DAYS}
-     GROUP BY a.offering_id, a.starts_on + n
+  WITH {_DAYS_HELD}, held AS (
+    SELECT offering_id, day, SUM(units) AS units FROM days GROUP BY offering_id, day
   ), moved AS (
     UPDATE allocations_capacityledger AS l SET reserved = l.reserved + held.units
       FROM held
@@ -44,10 +50,12 @@ BEGIN
   )
   SELECT (SELECT count(*) FROM held), (SELECT count(*) FROM moved) INTO days_held, days_moved;
   IF days_moved <> days_held THEN
-    SELECT a.offering_id, a.starts_on + n AS day INTO missing{_HELD_DAYS}
-       AND NOT EXISTS (SELECT 1 FROM allocations_capacityledger AS l
-                        WHERE l.offering_id = a.offering_id AND l.day = a.starts_on + n)
-     ORDER BY 1, 2 LIMIT 1;
+    WITH {_DAYS_HELD}
+    SELECT d.offering_id, d.day INTO missing
+      FROM days AS d
+     WHERE NOT EXISTS (SELECT 1 FROM allocations_capacityledger AS l
+                        WHERE l.offering_id = d.offering_id AND l.day = d.day)
+     ORDER BY d.offering_id, d.day LIMIT 1;
     RAISE EXCEPTION 'capacity ledger has no row for offering % on %', missing.offering_id, missing.day
       USING ERRCODE = 'check_violation';
   END IF;
