@@ -5,17 +5,18 @@ from datetime import date
 from functools import partial
 
 import pytest
-from django.db import connection  # noqa: F401 (the skip condition reads it)
+from django.db import connection, transaction  # noqa: F401 (the skip condition reads connection)
 
 from aftercare import services
 from allocations import ledger
 from allocations.models import Allocation
 from allocations.services import decisions
 from applications.models import Application, Membership
+from pool import capacity
 from pool.capacity import DoesNotFit
 from pool.models import CapacityLedger
 from tests.aftercare.conftest import grant
-from tests.allocations.conftest import SERVICE_END, make_call, make_pool, submitted_application
+from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, make_pool, submitted_application
 from tests.allocations.test_capacity_guarantee import assert_none_raised, run_together
 from tests.allocations.test_lock_order import ROUNDS, assert_no_round_failed, errors, run_meeting_at
 from tests.conftest import make_user
@@ -85,6 +86,8 @@ def test_an_extension_and_a_new_grant_to_the_same_organisation_wait_for_each_oth
         # The same organisation's application to another call, for days the extension also needs.
         second = submitted_application(make_call(gpu), (gpu, 4, date(2031, 2, 1), APRIL[1]))
         Application.objects.filter(pk=second.pk).update(organization=application.organization)
+        with transaction.atomic():
+            capacity.lock_ledger([(gpu.pk, SERVICE_START, APRIL[1])])  # April's rows exist: no offering lock
 
         # Held: the first day of the extension's period, which the grant does not need: the grant
         # goes on to its commit while the extension waits there, holding what it locked before.

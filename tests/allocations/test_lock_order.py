@@ -8,9 +8,9 @@ connections, on the same ledger rows, with the odds stacked towards a deadlock:
 - the ledger rows are stored in the reverse of their day order (rows are created on demand, so
   the table's physical order is not day order): a statement that locks rows as it finds them
   goes the opposite way to one that locks them in (offering, day) order;
-- this test's own connection holds one row in the middle of the period until both transactions
-  are waiting for a lock, each inside its locking statement, holding the rows on its side of
-  that row; then it lets go.
+- this test's own connection holds one row in the middle of the period, which both need, until
+  both transactions are waiting for a lock, each inside its locking statement, holding the rows
+  on its side of that row; then it lets go.
 
 Paths that lock in the one order make one of the two wait for the other; a path that locks in
 any other order deadlocks in every round (PostgreSQL aborts one of the two with ``deadlock
@@ -82,8 +82,9 @@ def pool_with_ledger_in_reverse(units: int, first: date = FIRST, last: date = LA
 
 def run_meeting_at(offering: Offering, day: date, first: Callable, second: Callable) -> list:
     """Run ``first`` and ``second`` in threads of their own, each with its own connection, while
-    this thread holds the ledger row of (``offering``, ``day``); let go of it once both are
-    waiting for a lock, and return what each returned or raised."""
+    this thread holds the ledger row of (``offering``, ``day``); let go of it once each is waiting
+    for a lock (or done, having needed nothing that was held), and return what each returned or
+    raised."""
     backends: list[int | None] = [None, None]
     outcomes: list = [None, None]
 
@@ -105,9 +106,11 @@ def run_meeting_at(offering: Offering, day: date, first: Callable, second: Calla
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + MEETING_TIMEOUT
-        while waiting_for_a_lock(backends) < 2:
-            assert time.monotonic() < deadline, f"the two transactions did not meet within {MEETING_TIMEOUT} s"
-            assert all(thread.is_alive() for thread in threads), f"one finished without meeting the other: {outcomes}"
+        while True:
+            waiting = waiting_for_a_lock(backends)
+            if waiting and all(backends[n] in waiting or not thread.is_alive() for n, thread in enumerate(threads)):
+                break
+            assert time.monotonic() < deadline, f"the transactions did not meet within {MEETING_TIMEOUT} s: {outcomes}"
             time.sleep(0.005)
     for thread in threads:
         thread.join(THREAD_TIMEOUT)
@@ -115,13 +118,14 @@ def run_meeting_at(offering: Offering, day: date, first: Callable, second: Calla
     return outcomes
 
 
-def waiting_for_a_lock(backends: list[int | None]) -> int:
+def waiting_for_a_lock(backends: list[int | None]) -> set[int]:
+    """Those of the sessions ``backends`` that wait for a lock now."""
     pids = [pid for pid in backends if pid is not None]
     if not pids:
-        return 0
+        return set()
     with connection.cursor() as cursor:  # pg_locks is read live, even inside a transaction
-        cursor.execute("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted AND pid = ANY(%s)", [pids])
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT DISTINCT pid FROM pg_locks WHERE NOT granted AND pid = ANY(%s)", [pids])
+        return {pid for (pid,) in cursor.fetchall()}
 
 
 def errors(outcomes: list) -> list[str]:
