@@ -145,7 +145,13 @@ def change_request_submit(
 def _lock_request(change_request: ChangeRequest) -> tuple[Allocation, ChangeRequest]:
     # Allocation first, then the request: the order every writer of both follows.
     allocation = _lock_allocation(change_request.allocation_id)
-    change_request = ChangeRequest.objects.select_for_update().select_related("organization").get(pk=change_request.pk)
+    # of=self: not the organisation's row as well. A grant to the same organisation share-locks
+    # it when it commits (its allocations' foreign-key checks), holding the ledger rows, or the
+    # offering, that the change approved here goes on to wait for: locked for update here, the
+    # two would deadlock.
+    change_request = (
+        ChangeRequest.objects.select_for_update(of=("self",)).select_related("organization").get(pk=change_request.pk)
+    )
     change_request.allocation = allocation
     return allocation, change_request
 

@@ -5,7 +5,10 @@ It creates a scratch database (<name>_bench), provisions N allocations (default 
 1, 2 and 4 worker processes, each running the engine's services, and measures with pgbench the
 ledger work of one grant (the ordered lock of its ledger rows and the hot-row conditional
 UPDATE the ledger trigger runs) with as many clients. All grants hit one offering and the same
-90 days: the worst case, every grant contends for the same ledger rows.
+90 days: the worst case, every grant contends for the same ledger rows. With ``--periods
+mixed`` each grant asks for a sub-period of those 90 days instead (30 to 90 days, nearly every
+grant a period of its own), as applicants may: a batch's grants then cover the same rows with
+many periods.
 
 Each worker count runs twice:
 
@@ -15,15 +18,21 @@ Each worker count runs twice:
 - batched: ``applications_approve`` for BATCH applications at a time (what filling a call by
   priority and offering freed capacity to a wait-list run), then ``allocations_provision`` for
   the batch's allocations (what the batch's one provisioning message runs: with the modelled
-  cloud, one transaction). A batch moves each ledger row once, however many grants it holds,
-  so this mode does less ledger work per grant than the ceiling's script.
+  cloud, one transaction). A batch moves each ledger row once, however many grants and
+  periods it holds, so this mode does less ledger work per grant than the ceiling's script.
+
+``--mode`` runs one of the two modes only. Each run also reports the ledger rows it updated
+(PostgreSQL's n_tup_upd of the ledger table): one by one, each grant's days; batched, the days
+each batch covers (at most 90), however many grants and periods it holds.
 
 The ceiling is measured after each mode's run and the two are averaged: on a shared machine the
 load drifts, and the load averages are printed with the figures.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal .venv/bin/python bench/provisioning.py [N]
+        [--mode "one by one"|batched] [--periods shared|mixed]
 """
 
+import argparse
 import json
 import multiprocessing
 import os
@@ -32,7 +41,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +57,7 @@ os.environ["PORTAL_VAR_DIR"] = "var/bench"
 START, END = date(2031, 1, 1), date(2031, 3, 31)  # 90 ledger rows per grant
 WORKERS = (1, 2, 4)
 MODES = ("one by one", "batched")
+PERIODS = ("shared", "mixed")
 BATCH = 100  # applications per batch approval in the batched mode
 PGBENCH_SECONDS = 10
 # The ledger work of one grant, with the engine's locking discipline: lock the period's rows in
@@ -105,7 +115,16 @@ def setup_django(url: str):
     django.setup()
 
 
-def prepare(count: int, label: str) -> list[int]:
+def item_period(n: int, periods: str) -> tuple[date, date]:
+    """The 90 days (shared), or the ``n``-th of many sub-periods of them (mixed): 30 to 90 days
+    from one of the first 60, which gives nearly every one of thousands of grants its own."""
+    if periods == "shared":
+        return START, END
+    start = START + timedelta(days=(n * 7) % 60)
+    return start, min(start + timedelta(days=29 + (n * 13) % 61), END)
+
+
+def prepare(count: int, label: str, periods: str) -> list[int]:
     """One offering with room for everything, and ``count`` submitted applications of 1 unit."""
     from django.utils import timezone
 
@@ -142,14 +161,17 @@ def prepare(count: int, label: str) -> list[int]:
         Application(organization=o, call=call, status="submitted", submitted_at=now) for o in organizations
     )
     ApplicationItem.objects.bulk_create(
-        ApplicationItem(application=a, offering=offering, quantity=1, starts_on=START, ends_on=END)
-        for a in applications
+        ApplicationItem(application=a, offering=offering, quantity=1, starts_on=start, ends_on=end)
+        for n, a in enumerate(applications)
+        for start, end in [item_period(base + n, periods)]
     )
     return [a.pk for a in applications]
 
 
 def work(url: str, application_ids: list[int], mode: str, queue) -> None:
     setup_django(url)
+    from django.db import connection
+
     from allocations.services import decisions, provisioning
     from applications.models import Application
 
@@ -168,6 +190,8 @@ def work(url: str, application_ids: list[int], mode: str, queue) -> None:
             for allocation in decisions.application_approve(actor=None, application=application):
                 provisioning.allocation_provision(allocation_id=allocation.pk)
                 done += 1
+    # Closed before reporting: the server flushes this session's statistics as it ends.
+    connection.close()
     queue.put(done)
 
 
@@ -182,6 +206,29 @@ def run_workers(url: str, application_ids: list[int], workers: int, mode: str) -
     for process in processes:
         process.join()
     return done, time.perf_counter() - started
+
+
+def ledger_row_updates() -> int:
+    """Ledger rows updated so far, as PostgreSQL counts them (the workers' sessions have ended)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # This session's own figures are flushed when it goes idle, at most once a second unless forced.
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'allocations_capacityledger'")
+        return cursor.fetchone()[0]
+
+
+def settled_ledger_row_updates() -> int:
+    """``ledger_row_updates`` once the ended sessions' figures have all arrived."""
+    figure = ledger_row_updates()
+    for _attempt in range(20):
+        time.sleep(0.25)
+        figure, previous = ledger_row_updates(), figure
+        if figure == previous:
+            break
+    return figure
 
 
 def vacuum_ledger() -> None:
@@ -220,7 +267,13 @@ def measure_ceiling(url: str, offering_id: int, clients: int) -> float:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    parser = argparse.ArgumentParser(description="Provisioning throughput beside PostgreSQL's ceiling.")
+    parser.add_argument("count", nargs="?", type=int, default=10_000, help="allocations per run (default 10,000)")
+    parser.add_argument("--mode", choices=MODES, help="run this mode only (default: both)")
+    parser.add_argument("--periods", choices=PERIODS, default="shared", help="the grants' periods (default: shared)")
+    arguments = parser.parse_args()
+    count, periods = arguments.count, arguments.periods
+    modes = [arguments.mode] if arguments.mode else list(MODES)
     url = scratch_database_url()
     name = url.rsplit("/", 1)[1]
     psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
@@ -236,21 +289,25 @@ def main() -> None:
     rows = []
     for workers in WORKERS:
         runs, ceilings = [], []
-        for mode in MODES:
-            application_ids = prepare(count, f"{workers} workers, {mode}")
+        for mode in modes:
+            application_ids = prepare(count, f"{workers} workers, {mode}", periods)
             vacuum_ledger()
+            updates_before = settled_ledger_row_updates()
             connection.close()
-            runs.append((mode, *run_workers(url, application_ids, workers, mode)))
+            done, seconds = run_workers(url, application_ids, workers, mode)
+            runs.append((mode, done, seconds, settled_ledger_row_updates() - updates_before))
             # A ceiling after each run, on the same rows: on a shared machine the load drifts.
             ceilings.append(measure_ceiling(url, Offering.objects.get(name="Bench GPU").pk, workers))
         ceiling = sum(ceilings) / len(ceilings)
-        for mode, done, seconds in runs:
+        for mode, done, seconds, updates in runs:
             rate = done / seconds
             rows.append(
                 {
                     "workers": workers,
                     "mode": mode,
+                    "periods": periods,
                     "allocations": done,
+                    "ledger_row_updates": updates,
                     "seconds": round(seconds, 2),
                     "allocations_per_s": round(rate, 1),
                     "pgbench_tps": round(ceiling, 1),
@@ -262,14 +319,16 @@ def main() -> None:
 
     drift = len(ledger_drift())
     print(
-        f"{'workers':>7} {'mode':<10} {'allocations':>11} {'seconds':>8} {'alloc/s':>8} {'pgbench tps':>11} "
-        f"{'ratio':>6}"
+        f"{'workers':>7} {'mode':<10} {'allocations':>11} {'ledger row updates':>18} {'seconds':>8} {'alloc/s':>8} "
+        f"{'pgbench tps':>11} {'ratio':>6}"
     )
     for row in rows:
         print(
-            f"{row['workers']:>7} {row['mode']:<10} {row['allocations']:>11} {row['seconds']:>8} "
-            f"{row['allocations_per_s']:>8} {row['pgbench_tps']:>11} {row['ratio']:>6.1%}"
+            f"{row['workers']:>7} {row['mode']:<10} {row['allocations']:>11} {row['ledger_row_updates']:>18} "
+            f"{row['seconds']:>8} {row['allocations_per_s']:>8} {row['pgbench_tps']:>11} {row['ratio']:>6.1%}"
         )
+    described = "the same 90 days for every grant" if periods == "shared" else "30 to 90 of the 90 days"
+    print(f"periods: {periods} ({described})")
     print(f"batched: {BATCH} applications per approval transaction; the ledger moves once per batch")
     print(
         f"pgbench tps: the mean of a {PGBENCH_SECONDS} s run after each mode's run (both: var/bench-provisioning.json)"
@@ -282,7 +341,14 @@ def main() -> None:
     )
     print(f"check_capacity after the run: {'clean' if drift == 0 else f'{drift} drifted days'}")
     Path(ROOT / "var").mkdir(exist_ok=True)
-    figures = {"rows": rows, "drift": drift, "batch": BATCH, "load_before": load_before, "load_after": load_after}
+    figures = {
+        "rows": rows,
+        "drift": drift,
+        "batch": BATCH,
+        "periods": periods,
+        "load_before": load_before,
+        "load_after": load_after,
+    }
     (ROOT / "var" / "bench-provisioning.json").write_text(json.dumps(figures, indent=2))
     connection.close()
     psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')

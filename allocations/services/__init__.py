@@ -10,5 +10,11 @@
 - ``changes``: extend or supplement a running allocation.
 
 Lock order, everywhere: applications (by id), allocation, the offering (only to create ledger
-days), ledger rows by (offering, day).
+days), ledger rows by (offering, day). Every path that moves the ledger (a grant or a batch, an
+expiry, a revocation, a provisioning failure, an extension or supplement, a phase edit) locks
+the rows it moves in that order (``pool.capacity.lock_ledger``; a phase edit, all of its
+offering's rows in day order) before the statement whose trigger moves them, because the
+trigger's own UPDATE visits the rows in the table's physical order, which is not day order.
+Rows that a grant's foreign keys point to (an organisation, an offering) are never locked for
+update by a path that then waits for the ledger: the grant share-locks them at its commit.
 """

@@ -2,6 +2,8 @@
 freed capacity to a wait-list run. Each application gets what ``application_approve`` would give
 it; the batch is one transaction in which the ledger moves once per offering and day."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 
@@ -134,6 +136,43 @@ def test_a_batch_moves_each_ledger_day_once_however_many_grants_it_holds(gpu_poo
 
     assert ledger_row_updates() - before == 90  # the service period's days, once each; not 8 x 90
     assert free(gpu_pool) == 1
+    assert ledger.ledger_drift() == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="statement-level triggers are PostgreSQL's")
+def test_a_batch_moves_each_ledger_day_once_whatever_the_periods_of_its_grants(gpu_pool, storage_pool):
+    gpu_pool.phases.update(units=100)
+    call = make_call(gpu_pool, storage_pool)
+    # Applicants may ask for any part of the service period (2031-01-01 – 03-31): 13 periods
+    # over the GPU's 90 days, 3 over 59 days of storage, some shared, some one day long.
+    gpu_periods = [
+        (SERVICE_START, SERVICE_END),
+        (date(2031, 1, 1), date(2031, 1, 31)),
+        (date(2031, 1, 1), date(2031, 1, 31)),
+        (date(2031, 2, 1), date(2031, 3, 31)),
+        (date(2031, 1, 15), date(2031, 2, 14)),
+        (date(2031, 3, 1), date(2031, 3, 31)),
+        (date(2031, 1, 10), date(2031, 3, 20)),
+        (date(2031, 2, 20), date(2031, 2, 28)),
+        (date(2031, 1, 1), date(2031, 1, 1)),
+        (date(2031, 3, 31), date(2031, 3, 31)),
+        (date(2031, 2, 2), date(2031, 3, 3)),
+        (date(2031, 1, 5), date(2031, 1, 25)),
+        (date(2031, 3, 10), date(2031, 3, 30)),
+    ]
+    storage_periods = [(date(2031, 2, 1), date(2031, 3, 31)), (date(2031, 2, 10), date(2031, 2, 20))] * 2
+    applications = [submitted_application(call, (gpu_pool, 2, *period)) for period in gpu_periods]
+    applications += [
+        submitted_application(call, (storage_pool, 5, *period), (gpu_pool, 1, *period)) for period in storage_periods
+    ]
+    decisions.application_approve(actor=None, application=submitted_application(call, (gpu_pool, 1)))  # GPU rows exist
+
+    before = ledger_row_updates()
+    result = decisions.applications_approve(actor=None, applications=applications)
+
+    assert result.refused == []
+    # Each day once: the GPU's 90, storage's 59 (made by the batch); not once per period holding it.
+    assert ledger_row_updates() - before == 90 + 59
     assert ledger.ledger_drift() == []
 
 

@@ -345,6 +345,32 @@ def test_a_raw_insert_of_a_holding_allocation_for_days_without_ledger_rows_is_re
     assert_unchanged(eight_of_ten_held)
 
 
+def test_a_raw_multi_row_insert_of_which_one_row_reaches_days_without_ledger_rows_is_refused(eight_of_ten_held):
+    pool = eight_of_ten_held.offering
+    call = eight_of_ten_held.application_item.application.call
+    first, second = (submitted_application(call, (pool, 1)) for _ in range(2))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    adapt_date = connection.ops.adapt_datefield_value
+    # February has ledger rows (the held allocation's); March has none yet.
+    february = [adapt_date(date(2031, 2, 1)), adapt_date(date(2031, 2, 28))]
+    into_march = [adapt_date(date(2031, 2, 20)), adapt_date(date(2031, 3, 10))]
+
+    with pytest.raises(IntegrityError) as refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO allocations_allocation (organization_id, application_item_id, offering_id, quantity,"
+            " starts_on, ends_on, state, external_ref, attempts, last_error, created_at, state_changed_at)"
+            " VALUES (%s, %s, %s, 1, %s, %s, 'pending', '', 0, '', %s, %s),"
+            " (%s, %s, %s, 1, %s, %s, 'pending', '', 0, '', %s, %s)",
+            [first.organization_id, first.items.get().pk, pool.pk, *february, now, now]
+            + [second.organization_id, second.items.get().pk, pool.pk, *into_march, now, now],
+        )
+
+    if on_postgresql():
+        assert f"no row for offering {pool.pk} on 2031-03-01" in str(refused.value)
+    assert Allocation.objects.count() == 1
+    assert_unchanged(eight_of_ten_held)
+
+
 def test_a_multi_row_insert_moves_each_day_by_what_its_rows_hold_together():
     pool = make_pool(10, name="A100 GPU bulk")
     call = make_call(pool)
