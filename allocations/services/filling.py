@@ -66,7 +66,8 @@ def fill_by_priority_plan(*, call: Call) -> FillPlan:
             for item in application.items.all()
         ]
     )
-    approve, skipped = [], []
+    approve: list[Application] = []
+    skipped: list[tuple[Application, list[Shortfall]]] = []
     left = max(call.selection_target - selected, 0)
     for application in candidates:
         if len(approve) >= left:
