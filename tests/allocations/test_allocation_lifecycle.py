@@ -337,3 +337,15 @@ def test_a_backend_outside_the_portals_database_provisions_a_batch_one_by_one(ba
         provisioning.allocations_provision(allocation_ids=batch)
 
     assert states(batch) == [("pending", 0)] * 4
+
+
+def test_a_provisioner_that_cannot_be_loaded_fails_the_allocation_instead_of_retrying_forever(approved, settings):
+    # Start-up refuses such a setting (allocations/apps.py); a worker started before the change
+    # of PROVISIONER_BACKEND took effect would otherwise re-drive the allocation for ever.
+    settings.PROVISIONER_BACKEND = "no.such.Backend"
+
+    allocation = provisioning.allocation_provision(allocation_id=approved.pk)
+
+    assert allocation.state == Allocation.State.FAILED
+    assert "cannot be loaded" in allocation.last_error
+    assert history(allocation)[-1] == ("pending", "failed")
