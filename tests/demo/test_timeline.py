@@ -5,7 +5,7 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from applications.models import Application, ApplicationTransition, Organization
+from applications.models import Application, ApplicationTransition
 from demo.calls import SEOUL
 from demo.timeline import HISTORY_TIMESTAMPS, NOT_HISTORY, Step, Timeline, backdate
 from tests.factories import ApplicationFactory, OrganizationFactory
@@ -79,7 +79,6 @@ def test_nothing_told_nothing_moved():
     assert backdate([]) == 0
     now = timezone.now()
     assert backdate([Step(now, now, MOMENT)]) == 0
-    assert Organization.objects.count() == 0
 
 
 def test_every_timestamp_of_the_portal_is_either_history_or_named_as_not_history():
