@@ -3,7 +3,9 @@
 Announced: from 2021-04-15, 8.85 PF of compute of which 5.5 PF are A100 GPUs, and 10.7 PB of
 storage; by 2024, 88.5 PF and 107 PB. The years between, the GPU/CPU split of 2024 and the pools
 the article does not size (data lake, development environments, SaaS) are modelled, and their
-phases say so.
+phases say so. So is the capacity the pilot ran on before the service opened (15 February to 31
+March 2021, 11 organisations): the article does not size it, so the phase from the pilot's start
+is a modelled share of what was built by then, enough for the pilot's eleven awards.
 
 The offerings are created as an operator creates them in the admin (a model save: there is no
 service for it); their phases go through ``pool.services.capacity_phases_set``, as the admin's
@@ -29,7 +31,9 @@ OFFERINGS = (
 )
 OFFERING_NAMES = {kind: name for kind, name, _unit, _description in OFFERINGS}
 
+PILOT_START = date(2021, 2, 15)
 SERVICE_START = date(2021, 4, 15)
+PILOT = "시범 서비스(2021.2.15~3.31) 운영분: 정식 서비스 전 구축 자원, 규모는 모델"
 ANNOUNCED_2021 = "2021년 공고: 연산자원 8.85PF(A100 5.5PF 포함), 저장공간 10.7PB"
 TARGET_2024 = "2024년 목표(공고): 연산자원 88.5PF, 저장공간 107PB"
 MODELLED = "연도별 증설 모델"
@@ -39,6 +43,7 @@ POOL = {
     Kind.GPU: (
         Decimal("19.5"),  # A100, FP64 Tensor Core: 282 GPUs ≈ 5.5 PF
         [
+            (PILOT_START, 64, True, PILOT),
             (SERVICE_START, 282, False, ANNOUNCED_2021),
             (date(2022, 1, 1), 1000, True, MODELLED),
             (date(2023, 1, 1), 2000, True, MODELLED),
@@ -48,6 +53,7 @@ POOL = {
     Kind.CPU: (
         Decimal("0.05"),  # one core: 67,000 cores ≈ 3.35 PF, the 2021 remainder of 8.85 PF
         [
+            (PILOT_START, 4_000, True, PILOT),
             (SERVICE_START, 67_000, False, ANNOUNCED_2021),
             (date(2022, 1, 1), 160_000, True, MODELLED),
             (date(2023, 1, 1), 300_000, True, MODELLED),
@@ -57,6 +63,7 @@ POOL = {
     Kind.STORAGE: (
         None,
         [
+            (PILOT_START, 1_000, True, PILOT),
             (SERVICE_START, 10_700, False, ANNOUNCED_2021),
             (date(2022, 1, 1), 40_000, True, MODELLED),
             (date(2023, 1, 1), 75_000, True, MODELLED),
@@ -67,7 +74,14 @@ POOL = {
         None,
         [(SERVICE_START, 2_000, True, MODELLED), (date(2024, 1, 1), 20_000, True, MODELLED)],
     ),
-    Kind.AI_DEV_ENV: (None, [(SERVICE_START, 300, True, MODELLED), (date(2024, 1, 1), 3_000, True, MODELLED)]),
+    Kind.AI_DEV_ENV: (
+        None,
+        [
+            (PILOT_START, 60, True, PILOT),
+            (SERVICE_START, 300, True, MODELLED),
+            (date(2024, 1, 1), 3_000, True, MODELLED),
+        ],
+    ),
     Kind.SAAS: (None, [(SERVICE_START, 500, True, MODELLED), (date(2024, 1, 1), 5_000, True, MODELLED)]),
 }
 

@@ -325,3 +325,24 @@ def test_the_history_of_every_past_call_is_dated_within_its_story(seeded):
         "user", "organization"
     ):
         assert abs(membership.user.date_joined - membership.organization.created_at) < timedelta(seconds=1)
+
+
+def test_the_pilot_ran_on_its_own_capacity_with_eleven_awards_their_reports_and_survey_answers(seeded):
+    pilot = Call.objects.get(title=PILOT_CALL_TITLE)
+    awards = pilot.applications.filter(status=Application.Status.APPROVED)
+
+    assert awards.count() == 11
+    # The pilot (15 February – 31 March 2021) ran before the service opened, on capacity of its own.
+    gpu_phase = CapacityPhase.objects.get(offering__kind=Offering.Kind.GPU, starts_on=pilot.service_starts_on)
+    assert gpu_phase.is_modelled and "시범 서비스" in gpu_phase.note
+    for award in awards:
+        assert set(Allocation.objects.filter(application_item__application=award).values_list("state", flat=True)) == {
+            Allocation.State.EXPIRED
+        }
+        # Too short for a progress report (under 60 days): the final report, filed.
+        [final] = Report.objects.filter(application=award)
+        assert (final.kind, final.status) == (Report.Kind.FINAL, Report.Status.SUBMITTED)
+        invitation = SurveyInvitation.objects.get(application=award)
+        assert invitation.occasion == SurveyInvitation.Occasion.PILOT_ENDED
+        assert SurveyResponse.objects.filter(invitation=invitation).exists()
+    assert survey_summary(pilot).responses == 11
