@@ -15,7 +15,7 @@ organisation and the call, so every run plans the same.
 
 import heapq
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -35,7 +35,7 @@ from allocations import emails as allocation_emails
 from allocations import selectors as allocation_selectors
 from allocations.models import Allocation
 from allocations.services import release
-from applications.models import Application, Call, Organization
+from applications.models import Call, Organization
 from demo.calls import SEOUL, at
 from demo.organisations import owner_of
 from demo.timeline import Timeline
@@ -72,7 +72,7 @@ def beat_moment(day: date) -> datetime:
 class _Event:
     moment: datetime
     sequence: int
-    run: object = field(compare=False)  # a callable of no arguments
+    run: Callable[[], None] = field(compare=False)
 
 
 class _Agenda:
@@ -85,12 +85,12 @@ class _Agenda:
         self._beat_days: set[date] = set()
         self._sequence = 0
 
-    def add(self, moment: datetime, run) -> None:
+    def add(self, moment: datetime, run: Callable[[], None]) -> None:
         if self.since < moment < self.until:
             self._sequence += 1
             heapq.heappush(self._events, _Event(moment, self._sequence, run))
 
-    def beat(self, day: date, run) -> None:
+    def beat(self, day: date, run: Callable[[date], None]) -> None:
         if day not in self._beat_days and self.since < beat_moment(day) < self.until:
             self._beat_days.add(day)
             self.add(beat_moment(day), lambda: run(day))
@@ -232,24 +232,29 @@ SUPPLEMENT_JUSTIFICATION = "모델 규모를 키우면서 분산 학습에 GPU 2
 def request_changes(
     *, call: Call, timeline: Timeline, now: datetime, demo: Organization, sample: Organization, applicant: User
 ) -> None:
-    """데모 AI 주식회사 asks, yesterday, to extend its GPUs by two months; a sample organisation
-    asked two days ago for two more GPUs. Both await a reviewer. Asked once each."""
-    requests = (
-        (demo, now - timedelta(days=1), applicant, {"kind": ChangeRequest.Kind.EXTENSION}),
-        (sample, now - timedelta(days=2), owner_of(sample), {"kind": ChangeRequest.Kind.SUPPLEMENT, "units": 2}),
-    )
-    for organization, moment, member, request in requests:
-        gpu = Allocation.objects.get(
-            application_item__application__call=call,
-            application_item__application__status=Application.Status.APPROVED,
-            organization=organization,
-            offering__kind=Offering.Kind.GPU,
+    """A sample organisation asked two days ago for two more GPUs; 데모 AI 주식회사 asks, yesterday,
+    to extend its GPUs by two months. Both await a reviewer."""
+    sample_gpu = _gpu_allocation(call, sample)
+    with timeline.at(now - timedelta(days=2)):
+        change_request_submit(
+            actor=owner_of(sample),
+            allocation=sample_gpu,
+            kind=ChangeRequest.Kind.SUPPLEMENT,
+            units=2,
+            justification=SUPPLEMENT_JUSTIFICATION,
         )
-        if ChangeRequest.objects.filter(allocation=gpu).exists():
-            continue
-        if request["kind"] == ChangeRequest.Kind.EXTENSION:
-            request = {**request, "ends_on": gpu.ends_on + timedelta(days=61), "justification": EXTENSION_JUSTIFICATION}
-        else:
-            request = {**request, "justification": SUPPLEMENT_JUSTIFICATION}
-        with timeline.at(moment):
-            change_request_submit(actor=member, allocation=gpu, **request)
+    demo_gpu = _gpu_allocation(call, demo)
+    with timeline.at(now - timedelta(days=1)):
+        change_request_submit(
+            actor=applicant,
+            allocation=demo_gpu,
+            kind=ChangeRequest.Kind.EXTENSION,
+            ends_on=demo_gpu.ends_on + timedelta(days=61),
+            justification=EXTENSION_JUSTIFICATION,
+        )
+
+
+def _gpu_allocation(call: Call, organization: Organization) -> Allocation:
+    return Allocation.objects.get(
+        application_item__application__call=call, organization=organization, offering__kind=Offering.Kind.GPU
+    )

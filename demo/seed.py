@@ -92,19 +92,18 @@ def seed_demo() -> Summary:
     story.past_call(specs["pilot"], planned("pilot"))
     historic = story.past_call(specs["historic"], planned("historic"))
     in_service = in_service_applications(specs["in_service"], _selected_in(historic, organizations))
-    story.past_call(
-        specs["in_service"],
-        in_service,
-        applicant=applicant,
-        then=lambda call: aftercare.request_changes(
+
+    def changes_asked_for(call: Call) -> None:
+        aftercare.request_changes(
             call=call,
             timeline=timeline,
             now=now,
             demo=_organization(DEMO_ORGANIZATION),
             sample=_organization(in_service[1].organization),
             applicant=applicant,
-        ),
-    )
+        )
+
+    story.past_call(specs["in_service"], in_service, applicant=applicant, then=changes_asked_for)
     story.past_call(specs["current"], planned("current"))
     story.open_round(specs["open"], planned("open"))
     return _summary(specs, organizations, offerings)
