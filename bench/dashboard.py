@@ -64,12 +64,12 @@ def build(today: date) -> int:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from pool.capacity import lock_ledger
     from allocations.models import Allocation
-    from pool.models import CapacityPhase, Offering
     from applications.business_number import check_digit
     from applications.models import Application, ApplicationItem, Call, Organization, PriorityClaim
     from applications.regions import Region
+    from pool.capacity import lock_ledger
+    from pool.models import CapacityPhase, Offering
 
     rng = random.Random(2026)
     first_day, last_day = today - timedelta(days=730), today + timedelta(days=365)

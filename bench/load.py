@@ -95,9 +95,9 @@ def prepare(workdir: Path) -> dict:
 
     from accounts.models import User
     from accounts.roles import REVIEWERS as REVIEWERS_GROUP
-    from pool.models import CapacityPhase, Offering
     from applications.business_number import check_digit
     from applications.models import Application, ApplicationItem, Call, CallOffering, Membership, Organization
+    from pool.models import CapacityPhase, Offering
 
     def registration_number(n: int) -> str:
         return f"{n:09d}" + str(check_digit(f"{n:09d}"))

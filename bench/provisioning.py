@@ -109,9 +109,9 @@ def prepare(count: int, label: str) -> list[int]:
     """One offering with room for everything, and ``count`` submitted applications of 1 unit."""
     from django.utils import timezone
 
-    from pool.models import CapacityPhase, Offering
     from applications.business_number import check_digit
     from applications.models import Application, ApplicationItem, Call, Organization
+    from pool.models import CapacityPhase, Offering
 
     offering, _ = Offering.objects.get_or_create(name="Bench GPU", defaults={"kind": "gpu", "unit": "gpu"})
     CapacityPhase.objects.get_or_create(offering=offering, starts_on=date(2030, 1, 1), defaults={"units": 10**9})

@@ -148,9 +148,9 @@ def main() -> None:
 
     from accounts.models import User
     from accounts.roles import REVIEWERS
-    from pool.models import CapacityPhase, Offering
     from applications.admin import ApplicationAdmin
     from applications.models import Call, CallOffering
+    from pool.models import CapacityPhase, Offering
 
     settings.ALLOWED_HOSTS = ["*"]
     try:

@@ -70,9 +70,9 @@ def prepare(count: int) -> tuple[str, list[int]]:
 
     from accounts.models import User
     from accounts.roles import REVIEWERS
-    from pool.models import CapacityPhase, Offering
     from applications.business_number import check_digit
     from applications.models import Application, ApplicationItem, Call, CallOffering, Membership, Organization
+    from pool.models import CapacityPhase, Offering
 
     gpu = Offering.objects.create(name="A100 GPU", kind="gpu", unit="gpu")
     storage = Offering.objects.create(name="Storage", kind="storage", unit="tb")

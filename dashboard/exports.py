@@ -9,9 +9,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pool.models import Offering
 from applications.models import Call
 from dashboard import selectors
+from pool.models import Offering
 
 Table = tuple[list, Iterable[list]]
 

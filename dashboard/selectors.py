@@ -33,12 +33,12 @@ from django.db.models.functions import Greatest, Least, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pool.capacity import Phases, capacity_on, days
 from allocations.models import Allocation, AllocationState
-from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
 from applications.models import Application, ApplicationItem, Call, Industry, Organization, PriorityClaim
 from applications.regions import Region
 from applications.selectors import RANKED_STATUSES, with_rank
+from pool.capacity import Phases, capacity_on, days
+from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
 
 # The longest date range the dashboard draws, so that one request's work stays bounded.
 MAX_RANGE_DAYS = 3 * 366

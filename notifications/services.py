@@ -238,7 +238,9 @@ def notification_deliver(*, notification_id: int) -> Notification:
             return notification_fail(notification_id=notification_id, reason=str(error))
         attempts = Notification.objects.values_list("attempts", flat=True).get(pk=notification_id)
         if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-            return notification_fail(notification_id=notification_id, reason=f"gave up after {attempts} attempts: {error}")
+            return notification_fail(
+                notification_id=notification_id, reason=f"gave up after {attempts} attempts: {error}"
+            )
         logger.warning("delivery of notification %s failed (attempt %s): %s", notification_id, attempts, error)
         raise RetryLater(str(error), countdown=min(2**attempts, 600)) from error
 

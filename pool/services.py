@@ -45,9 +45,7 @@ def capacity_phases_set(*, actor: User | None, offering: Offering, phases: list[
     list(CapacityLedger.objects.filter(offering=offering).select_for_update().order_by("day").values_list("pk"))
     wanted = {start: (units, modelled, note) for start, units, modelled, note in phases}
     current = CapacityPhase.objects.filter(offering=offering)
-    before = {
-        phase.starts_on: (phase.units, phase.is_modelled, phase.note) for phase in current.order_by("starts_on")
-    }
+    before = {phase.starts_on: (phase.units, phase.is_modelled, phase.note) for phase in current.order_by("starts_on")}
     if before == wanted:
         return False
     conflicts = capacity.phase_conflicts(offering.pk, [(start, units) for start, (units, *_rest) in wanted.items()])

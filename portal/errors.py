@@ -15,7 +15,7 @@ class NotAllowed(DomainError):
     """The actor may not do this (not a member, not the owner, no right to decide…)."""
 
 
-class RetryLater(Exception):  # noqa: N818 (a request to the caller, not a failure)
+class RetryLater(Exception):  # not "…Error": a request to the caller, not a failure
     """A service could not finish now (a backend or mail server that did not answer) and wants
     to be run again after ``countdown`` seconds; its task re-queues itself. The service has
     recorded the attempt and decided that it is worth another one: when to give up is the

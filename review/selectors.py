@@ -80,9 +80,7 @@ def grant_preview(items_and_grants: list[tuple[ApplicationItem, int]]) -> list[P
     return preview(Need(item.offering, grant, item.starts_on, item.ends_on) for item, grant in items_and_grants)
 
 
-def change_request_preview(
-    change_request: ChangeRequest, *, ends_on=None, units: int | None = None
-) -> Preview | None:
+def change_request_preview(change_request: ChangeRequest, *, ends_on=None, units: int | None = None) -> Preview | None:
     """What a change request adds to the pool (default: as requested): for an extension to
     ``ends_on``, the allocation's units over the added days; for a supplement of ``units``, those
     units over the allocation's whole period. None when it adds nothing (the date is not later)."""

@@ -26,7 +26,9 @@ def change_needs(allocation: Allocation, *, ends_on: date, quantity: int) -> lis
     pool: the extra units over the current period, and all the units over the added days."""
     needs = []
     if quantity > allocation.quantity:
-        needs.append(Need(allocation.offering, quantity - allocation.quantity, allocation.starts_on, allocation.ends_on))
+        needs.append(
+            Need(allocation.offering, quantity - allocation.quantity, allocation.starts_on, allocation.ends_on)
+        )
     if ends_on > allocation.ends_on:
         needs.append(Need(allocation.offering, quantity, allocation.ends_on + timedelta(days=1), ends_on))
     return needs
@@ -113,7 +115,9 @@ def allocation_quota_sync(*, allocation_id: int, attempt: int = 1) -> Allocation
         resize(allocation)
     except TransientProvisioningError as error:
         if attempt >= QUOTA_SYNC_ATTEMPTS:
-            logger.error("gave up resizing the quota of allocation %s after %s attempts: %s", allocation.pk, attempt, error)
+            logger.error(
+                "gave up resizing the quota of allocation %s after %s attempts: %s", allocation.pk, attempt, error
+            )
             return allocation
         raise RetryLater(str(error), countdown=min(2**attempt, 600)) from error
     return allocation

@@ -136,7 +136,9 @@ class ReviewerQueueAdmin(admin.ModelAdmin):
         refusal is reported and the others go on."""
         bulk = self.bulk_decisions[decision]
         selected = list(queryset.order_by(*self.QUEUE_ORDER))
-        form = BulkDecisionForm(request.POST if "confirm" in request.POST else None, reason_required=bulk.reason_required)
+        form = BulkDecisionForm(
+            request.POST if "confirm" in request.POST else None, reason_required=bulk.reason_required
+        )
         if form.is_bound and form.is_valid():
             reason = form.cleaned_data["reason"].strip()
             for obj, error in bulk.decide(request.user, selected, reason):

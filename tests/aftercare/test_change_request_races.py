@@ -10,7 +10,6 @@ from allocations import ledger
 from allocations.models import Allocation
 from allocations.services import decisions
 from applications.models import Membership
-from pool import capacity
 from pool.capacity import DoesNotFit
 from pool.models import CapacityLedger
 from tests.aftercare.conftest import grant

@@ -61,7 +61,9 @@ def test_a_transient_failure_is_retried_and_then_succeeds(approved, faulty_cloud
     assert approved.state == "active" and approved.attempts == 2 and approved.last_error == ""
 
 
-def test_when_attempts_run_out_the_allocation_fails_and_its_capacity_returns(approved, settings, gpu_pool, faulty_cloud):
+def test_when_attempts_run_out_the_allocation_fails_and_its_capacity_returns(
+    approved, settings, gpu_pool, faulty_cloud
+):
     faulty_cloud.transient_failures = 99
     settings.PROVISIONING_MAX_ATTEMPTS = 3
 

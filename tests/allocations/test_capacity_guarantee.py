@@ -419,7 +419,9 @@ def test_setting_phases_below_what_is_allocated_is_refused_naming_the_first_conf
 
     # Capacity falls on 15 January, but the allocation only starts holding on 1 February.
     with pytest.raises(PhaseConflictError) as refused:
-        capacity_phases_set(actor=None, offering=pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 15), 4, True, "")])
+        capacity_phases_set(
+            actor=None, offering=pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 15), 4, True, "")]
+        )
 
     assert "2031-02-01" in str(refused.value)
     assert list(pool.phases.values_list("starts_on", "units")) == [(date(2030, 1, 1), 10)]

@@ -39,8 +39,7 @@ def test_a_phase_lowering_capacity_below_what_is_allocated_is_refused_naming_the
 
     with pytest.raises(pool_services.PhaseConflictError) as refused:
         pool_services.capacity_phases_set(
-        actor=None,
-            offering=gpu_pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 2, 10), 5, True, "")]
+            actor=None, offering=gpu_pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 2, 10), 5, True, "")]
         )
 
     assert "2031-02-10" in str(refused.value)
@@ -83,7 +82,8 @@ def test_a_phase_added_later_frees_capacity_for_the_top_waitlisted_application_t
 
     pool_services.capacity_phases_set(
         actor=None,
-        offering=gpu_pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 1), 14, True, "expansion")]
+        offering=gpu_pool,
+        phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 1), 14, True, "expansion")],
     )
     approved = tasks.offer_freed_capacity.apply().get()
 

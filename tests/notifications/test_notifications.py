@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications import selectors as application_selectors
-from notifications import selectors, services, tasks
+from notifications import services, tasks
 from notifications.models import LanguagePreference, Notification
 from portal.errors import RetryLater
 from tests.conftest import make_user
@@ -238,7 +238,9 @@ def test_the_sweeper_redrives_emails_whose_message_was_lost(
     assert published_tasks == [("notifications.deliver", [notification.pk])]
 
 
-def test_emails_are_sent_after_the_commit_of_the_event(application, django_capture_on_commit_callbacks, published_tasks):
+def test_emails_are_sent_after_the_commit_of_the_event(
+    application, django_capture_on_commit_callbacks, published_tasks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         receipt(application)
 
