@@ -194,7 +194,9 @@ def _plan_filing(agenda: _Agenda, timeline: Timeline, call: Call, report: Report
     agenda.add(moment, file)
 
 
-def _plan_answer(agenda: _Agenda, timeline: Timeline, call: Call, invitation: SurveyInvitation, invited_on: date):
+def _plan_answer(
+    agenda: _Agenda, timeline: Timeline, call: Call, invitation: SurveyInvitation, invited_on: date
+) -> None:
     """About seven organisations in ten answer within three weeks (the pilot's within a week)."""
     organization = invitation.organization
     rng = _plan("survey", organization.registration_number, call.title)
