@@ -1,4 +1,8 @@
-"""Demo accounts for a laptop or a staging site: one per kind of user, with known passwords."""
+"""Demo accounts for a laptop or a staging site: one per kind of user, with known passwords.
+
+Users are created as an operator creates them in the admin (there is no service for it): the
+e-mail address verified, the staff flag and group set, the password known.
+"""
 
 from dataclasses import dataclass
 
@@ -20,11 +24,10 @@ class DemoAccount:
     group: str | None
 
 
-DEMO_ACCOUNTS = (
-    DemoAccount("applicant", "applicant@portal.test", False, None),
-    DemoAccount("reviewer", "reviewer@portal.test", True, REVIEWERS),
-    DemoAccount("operator", "operator@portal.test", True, OPERATORS),
-)
+APPLICANT = DemoAccount("applicant", "applicant@portal.test", False, None)
+REVIEWER = DemoAccount("reviewer", "reviewer@portal.test", True, REVIEWERS)
+OPERATOR = DemoAccount("operator", "operator@portal.test", True, OPERATORS)
+DEMO_ACCOUNTS = (APPLICANT, REVIEWER, OPERATOR)
 
 
 @transaction.atomic
@@ -45,3 +48,7 @@ def seed_demo_accounts() -> list[DemoAccount]:
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
     return list(DEMO_ACCOUNTS)
+
+
+def demo_user(account: DemoAccount) -> User:
+    return User.objects.get(email=account.email)
