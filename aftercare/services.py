@@ -11,7 +11,7 @@ The beat jobs (``reports_request_due``, ``report_reminders_send``, ``surveys_inv
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.expressions import Combinable
@@ -345,7 +345,7 @@ def report_submit(
     work_done: str,
     outcomes: str,
     publications: str = "",
-    attachment: "UploadedFile[bytes] | None" = None,
+    attachment: "File[bytes] | None" = None,
 ) -> Report:
     """File a requested report (late is accepted, and shows as late). Then read-only."""
     _ensure_member(actor, report.organization_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -65,7 +65,7 @@ class ClaimInput:
     details: str = ""
     relocation_target: str = ""
     relocation_planned_on: date | None = None
-    evidence: "UploadedFile[bytes] | None" = None
+    evidence: "File[bytes] | None" = None
 
 
 # --- Organisations ------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def application_update_draft(
     fields: dict[str, Any],
     items: list[RequestedItem],
     claims: list[ClaimInput],
-    certificate: "UploadedFile[bytes] | None" = None,
+    certificate: "File[bytes] | None" = None,
 ) -> Application:
     """Save a draft: its fields, the requested items (replacing the old ones) and the claims.
 

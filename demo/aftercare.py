@@ -45,7 +45,7 @@ from pool.models import Offering
 BEAT_AT = time(0, 15)
 EXPIRED_REASON = "The service period ended."  # what the beat's expiry job records
 
-FILED = {Report.Kind.PROGRESS: 0.92, Report.Kind.FINAL: 0.85}
+FILED: dict[str, float] = {Report.Kind.PROGRESS: 0.92, Report.Kind.FINAL: 0.85}
 ANSWERED = 0.7
 COMMENTS = (
     "GPU 대기 없이 바로 학습을 시작할 수 있어 좋았습니다.",

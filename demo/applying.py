@@ -14,6 +14,7 @@ priority claims with their evidence, the business registration certificate) and 
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from accounts.models import User
 from applications.models import Application, Call, Industry, PriorityClaim
@@ -45,12 +46,12 @@ IN_SERVICE_SAMPLE_AWARDS = 5
 REGISTERED_BEFORE = timedelta(hours=2)
 
 PURPOSES = ((Purpose.TRAINING, 5), (Purpose.INFERENCE, 3), (Purpose.ANALYTICS, 2))
-PURPOSE_WORDS = {
+PURPOSE_WORDS: dict[str, Any] = {
     Purpose.TRAINING: "모델 학습",
     Purpose.INFERENCE: "추론 서비스 구축",
     Purpose.ANALYTICS: "데이터 분석",
 }
-TOPICS = {
+TOPICS: dict[str, Any] = {
     Industry.AUTOMOTIVE: (
         "자율주행 객체 인식",
         "차량 부품 외관 결함 탐지",
@@ -67,14 +68,14 @@ TOPICS = {
     Industry.CULTURAL_CONTENT: ("웹툰 자동 채색", "한국어 음성 합성", "영상 자막 자동 생성", "게임 캐릭터 동작 생성"),
     Industry.OTHER: ("한국어 언어모델 미세조정", "제조 공정 품질 예측", "농작물 병해 진단", "문서 OCR 고도화"),
 }
-OUTCOMES = {
+OUTCOMES: dict[str, Any] = {
     Industry.AUTOMOTIVE: "완성차·부품 기업과 실증해 검사 정확도와 주행 안전성을 높입니다.",
     Industry.ENERGY: "발전·전력 설비의 운영 비용을 줄이고 예측 정확도를 높입니다.",
     Industry.HEALTHCARE: "의료진의 판독 시간을 줄이고 진단 보조 서비스를 상용화합니다.",
     Industry.CULTURAL_CONTENT: "콘텐츠 제작 기간을 줄이고 새 서비스를 출시합니다.",
     Industry.OTHER: "현장 적용으로 업무 효율을 높이고 AI 서비스를 상용화합니다.",
 }
-QUANTITIES = {
+QUANTITIES: dict[str, Any] = {
     Kind.GPU: (1, 2, 2, 4, 4, 8),
     Kind.CPU: (16, 32, 64, 128, 256),
     Kind.STORAGE: (5, 10, 20, 50, 100),
@@ -82,7 +83,7 @@ QUANTITIES = {
     Kind.DATA_LAKE: (5, 10, 20, 50),
     Kind.SAAS: (2, 5, 10, 20),
 }
-RELOCATION_WORDS = {
+RELOCATION_WORDS: dict[str, Any] = {
     PriorityClaim.Relocation.HEAD_OFFICE: "본사",
     PriorityClaim.Relocation.BRANCH: "지사",
     PriorityClaim.Relocation.LAB: "연구소",
@@ -218,7 +219,7 @@ def in_service_applications(call: CallSpec, samples: list[OrganizationSpec]) -> 
     for number, organization in enumerate([DEMO_ORGANIZATION, *samples]):
         if organization == DEMO_ORGANIZATION:
             requests = [(Kind.GPU, 4), (Kind.STORAGE, 20), (Kind.AI_DEV_ENV, 3)]
-            claims = (ClaimSpec(Claim.GWANGJU_LOCATED, f"본사 소재지: {organization.address}"),)
+            claims: tuple[ClaimSpec, ...] = (ClaimSpec(Claim.GWANGJU_LOCATED, f"본사 소재지: {organization.address}"),)
         else:
             requests = [(Kind.GPU, rng.choice((1, 2, 4))), (Kind.STORAGE, rng.choice((10, 20, 50)))]
             claims = _claims(rng, organization, call)

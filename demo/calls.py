@@ -23,7 +23,7 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 Kind = Offering.Kind
 
-FULL_MAXIMA = {
+FULL_MAXIMA: dict[str, int] = {
     Kind.GPU: 8,
     Kind.CPU: 256,
     Kind.STORAGE: 100,
@@ -31,9 +31,9 @@ FULL_MAXIMA = {
     Kind.DATA_LAKE: 50,
     Kind.SAAS: 20,
 }
-PILOT_MAXIMA = {Kind.GPU: 4, Kind.CPU: 128, Kind.STORAGE: 50, Kind.AI_DEV_ENV: 5}
+PILOT_MAXIMA: dict[str, int] = {Kind.GPU: 4, Kind.CPU: 128, Kind.STORAGE: 50, Kind.AI_DEV_ENV: 5}
 # The call in service now asks for much more than 2021's: the 2024 pool is ten times larger.
-CURRENT_SCALE = {
+CURRENT_SCALE: dict[str, int] = {
     Kind.GPU: 14,
     Kind.CPU: 100,
     Kind.STORAGE: 20,
@@ -41,7 +41,7 @@ CURRENT_SCALE = {
     Kind.DATA_LAKE: 10,
     Kind.SAAS: 5,
 }
-CURRENT_MAXIMA = {kind: maximum * CURRENT_SCALE[kind] for kind, maximum in FULL_MAXIMA.items()}
+CURRENT_MAXIMA: dict[str, int] = {kind: maximum * CURRENT_SCALE[kind] for kind, maximum in FULL_MAXIMA.items()}
 
 # Stable titles: the calls are found again by title on every run.
 OPEN_CALL_TITLE = "국가 AI 데이터센터 자원 지원 사업 수시 모집 공고"
@@ -91,7 +91,7 @@ IN_SERVICE_CALL_DESCRIPTION = """\
 국가 AI 데이터센터의 GPU, 스토리지와 AI 개발환경을 6개월 동안 지원하는 정기 공고입니다. \
 선정 기관은 서비스 기간의 중간에 중간 보고서를, 종료 후 30일 안에 결과 보고서를 제출합니다. \
 자원이 더 필요하면 서비스 기간 중에 연장이나 추가 배정을 신청할 수 있습니다."""
-IN_SERVICE_MAXIMA = {Kind.GPU: 8, Kind.STORAGE: 100, Kind.AI_DEV_ENV: 10}
+IN_SERVICE_MAXIMA: dict[str, int] = {Kind.GPU: 8, Kind.STORAGE: 100, Kind.AI_DEV_ENV: 10}
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ NAME_STEMS = (
     "빛고을", "첨단", "무등", "한빛", "새빛", "누리", "다온", "가온", "미르", "별빛", "바른", "아라",
     "솔빛", "푸른", "해솔", "나래", "라온", "한결", "다솜", "은하", "이음", "온새", "하람", "예담",
 )  # fmt: skip
-NAME_ENDINGS = {
+NAME_ENDINGS: dict[str, tuple[str, ...]] = {
     Industry.AUTOMOTIVE: ("모빌리티", "오토텍", "드라이브", "비전"),
     Industry.ENERGY: ("에너지", "파워", "그리드", "솔라"),
     Industry.HEALTHCARE: ("헬스케어", "메디컬", "바이오", "메디랩"),
@@ -154,7 +154,7 @@ UNIVERSITY_STEMS = (
     "빛고을", "무등과학", "영산강", "남도공과", "새빛", "한누리", "아라", "하늘빛", "서해", "첨단과학", "누리",
     "해오름", "한결", "가람", "미래융합",
 )  # fmt: skip
-PUBLIC_FIELDS = {
+PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     Industry.AUTOMOTIVE: ("미래모빌리티", "자동차데이터"),
     Industry.ENERGY: ("에너지데이터", "스마트그리드"),
     Industry.HEALTHCARE: ("의료영상", "디지털헬스"),
@@ -198,7 +198,7 @@ def sample_organizations(rng: random.Random) -> list[OrganizationSpec]:
     rng.shuffle(slots)
     brands: set[str] = {_brand(DEMO_ORGANIZATION.legal_name)}
     numbers: set[str] = {DEMO_ORGANIZATION.registration_number}
-    organizations = []
+    organizations: list[OrganizationSpec] = []
     for slot in slots:
         (org_type, _weight, (fewest, most)) = rng.choices(ORG_TYPES, weights=[t[1] for t in ORG_TYPES])[0]
         industry = rng.choices([i for i, _ in INDUSTRIES], weights=[w for _, w in INDUSTRIES])[0]

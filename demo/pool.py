@@ -29,7 +29,7 @@ OFFERINGS = (
     (Kind.DATA_LAKE, "데이터레이크", Offering.Unit.TB, "정형·비정형 데이터를 모아 분석하는 데이터레이크."),
     (Kind.SAAS, "AI SaaS", Offering.Unit.SEAT, "음성·영상·언어 인식 AI 서비스 (사용자 1명당 1석)."),
 )
-OFFERING_NAMES = {kind: name for kind, name, _unit, _description in OFFERINGS}
+OFFERING_NAMES: dict[str, str] = {kind: name for kind, name, _unit, _description in OFFERINGS}
 
 PILOT_START = date(2021, 2, 15)
 SERVICE_START = date(2021, 4, 15)
@@ -88,7 +88,7 @@ POOL = {
 
 def seed_offerings() -> dict[str, Offering]:
     """The six offerings by kind, created where missing (found again by name)."""
-    offerings = {}
+    offerings: dict[str, Offering] = {}
     for kind, name, unit, description in OFFERINGS:
         offerings[kind], _created = Offering.objects.get_or_create(
             name=name, defaults={"kind": kind, "unit": unit, "description": description}

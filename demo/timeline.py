@@ -167,10 +167,10 @@ def backdate(steps: Sequence[Step]) -> int:
             slack = CLOCK_SLACK if (model, name) in DATABASE_CLOCK else timedelta(0)
             starts = [step.started - slack for step in steps]
             rows = []
-            for pk, stamp in model.objects.filter(**{f"{name}__range": window}).values_list("pk", name):
+            for pk, stamp in model._default_manager.filter(**{f"{name}__range": window}).values_list("pk", name):
                 index = bisect_right(starts, stamp) - 1
                 if index >= 0 and steps[index].contains(stamp, slack):
                     rows.append(model(pk=pk, **{name: steps[index].moment + (stamp - steps[index].started)}))
-            model.objects.bulk_update(rows, [name], batch_size=500)
+            model._default_manager.bulk_update(rows, [name], batch_size=500)
             moved += len(rows)
     return moved

@@ -23,7 +23,7 @@ from applications.models import (
 )
 from applications.regions import Region, region_from_address
 from applications.selectors import call_points
-from dashboard import selectors as dashboard
+from dashboard.selectors import capacity as dashboard
 from demo.accounts import DEMO_ACCOUNTS
 from demo.calls import (
     CURRENT_CALL_TITLE,
