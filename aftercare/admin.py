@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare import selectors
 from aftercare.models import Report, SurveyInvitation, SurveyResponse
+from portal.admin_readonly import ViewOnlyAdmin
 
 # --- Reports ------------------------------------------------------------------------------------
 
@@ -28,19 +29,6 @@ class OverdueFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(pk__in=overdue)
         return queryset
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the applicants and the beat jobs: staff read them, nobody edits them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Report)

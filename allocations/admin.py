@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allocations.models import Allocation, AllocationTransition
 from allocations.services.release import allocation_release
-from portal.admin_inlines import ReadOnlyInline
+from portal.admin_readonly import ReadOnlyInline
 from portal.errors import DomainError
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 from applications.business_number import format_business_number, validate_business_number
 from applications.regions import Region
 from applications.uploads import certificate_upload_to, evidence_upload_to, validate_evidence_file
-from portal.history import Transition
+from portal.history import SettingChange, Transition
 
 
 class Industry(models.TextChoices):
@@ -443,22 +443,15 @@ class PriorityWeight(models.Model):
         return f"{self.get_kind_display()}: {self.points}"
 
 
-class PriorityPolicyChange(models.Model):
-    """The history of a call's priority policy: who changed the points, when, from what to what."""
+class PriorityPolicyChange(SettingChange):
+    """The history of a call's priority policy: who changed the points, when, from what to what
+    (the points as "claim kind: points" lines)."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="priority_policy_changes")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # The points as "claim kind: points" lines, before and after.
-    before = models.TextField(_("before"), blank=True)
-    after = models.TextField(_("after"), blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
-    class Meta:
+    class Meta(SettingChange.Meta):
         verbose_name = _("priority policy change")
         verbose_name_plural = _("priority policy changes")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -441,13 +441,12 @@ def priority_policy_set(*, actor: User | None, call: Call, points: dict[str, int
     Application.objects.bulk_update(applications, ["priority_score", "priority_pending"], batch_size=500)
     data_version.changed()
     PriorityPolicyChange.objects.create(
-        call=call, actor=actor, before=_described_points(before), after=_described_points(resolved)
+        call=call,
+        actor=actor,
+        before=PriorityPolicyChange.described(before),
+        after=PriorityPolicyChange.described(resolved),
     )
     return True
-
-
-def _described_points(points: dict[str, int]) -> str:
-    return "\n".join(f"{kind}: {value}" for kind, value in sorted(points.items()))
 
 
 def priority_policy_defaults(call: Call) -> None:

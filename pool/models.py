@@ -5,11 +5,11 @@ The tables keep the names they had in the allocation engine's app (``db_table``)
 triggers (allocations/migrations/0003 and 0005) are written against them.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal.history import SettingChange
 
 
 class OfferingKind(models.TextChoices):
@@ -122,23 +122,16 @@ class CapacityLedger(models.Model):
         return f"{self.offering_id} {self.day}: {self.reserved}/{self.capacity}"
 
 
-class CapacityChange(models.Model):
-    """The history of an offering's capacity: who replaced its phases, when, from what to what."""
+class CapacityChange(SettingChange):
+    """The history of an offering's capacity: who replaced its phases, when, from what to what
+    (the phases as "start date: units" lines)."""
 
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="capacity_changes")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # The phases as "start date: units" lines, before and after.
-    before = models.TextField(_("before"), blank=True)
-    after = models.TextField(_("after"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
-    class Meta:
+    class Meta(SettingChange.Meta):
         verbose_name = _("capacity change")
         verbose_name_plural = _("capacity changes")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.offering_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -22,10 +22,6 @@ _UNBOUNDED = 2_147_483_647
 PhaseInput = tuple[date, int, bool, str]  # start date, units, modelled?, note
 
 
-def _described(phases: list[tuple[date, int]]) -> str:
-    return "\n".join(f"{start.isoformat()}: {units}" for start, units in sorted(phases))
-
-
 @transaction.atomic
 def capacity_phases_set(*, actor: User | None, offering: Offering, phases: list[PhaseInput], reason: str = "") -> bool:
     """Replace an offering's capacity phases: (start date, units, modelled?, note) each.
@@ -64,8 +60,8 @@ def capacity_phases_set(*, actor: User | None, offering: Offering, phases: list[
     CapacityChange.objects.create(
         offering=offering,
         actor=actor,
-        before=_described([(start, units) for start, (units, *_rest) in before.items()]),
-        after=_described([(start, units) for start, (units, *_rest) in wanted.items()]),
+        before=CapacityChange.described({start.isoformat(): units for start, (units, *_rest) in before.items()}),
+        after=CapacityChange.described({start.isoformat(): units for start, (units, *_rest) in wanted.items()}),
         reason=reason,
     )
     return True

@@ -32,7 +32,7 @@ from applications.models import (
     ClaimVerification,
     PriorityClaim,
 )
-from portal.admin_inlines import ReadOnlyInline
+from portal.admin_readonly import ReadOnlyInline
 from portal.errors import DomainError
 from review import selectors
 from review.admin.filters import ClaimKindFilter, OverdueReportsFilter
