@@ -3,8 +3,9 @@
 ``Transition`` is the abstract base of every status history (an application's, an
 allocation's, a change request's): each adds the row it records and its own from/to fields,
 with its status choices. ``SettingChange`` is the base of the history of a setting edited as a
-whole (capacity phases, a priority policy). ``portal.admin_readonly.ReadOnlyInline`` shows such rows on an admin change
-page, where they are never edited: they change only through the services.
+whole (capacity phases, a priority policy). ``portal.admin_readonly.ReadOnlyInline`` shows such
+rows on an admin change page, where they are never edited: they change only through the
+services.
 """
 
 from django.conf import settings
