@@ -60,8 +60,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth.mfa's list of security keys
     "allauth",
     "allauth.account",
+    # Second factors (TOTP with recovery codes, WebAuthn security keys): staff must have one
+    # (accounts/second_factor.py); applicants may add one.
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     # The portal's apps, in their layers' order (pyproject.toml's import contracts): an app
@@ -92,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions end after STAFF_SESSION_IDLE_MINUTES without a request.
     "accounts.staff_sessions.StaffIdleTimeoutMiddleware",
+    # Staff without a second factor are sent to set one up before any page but their account's.
+    "accounts.second_factor.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -214,6 +220,15 @@ ACCOUNT_RATE_LIMITS = {
 # Behind docker-compose's reverse proxy the client address is the proxy's; with N trusted
 # proxies allauth reads the client from X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Second factors (allauth.mfa): an authenticator app (TOTP, with recovery codes) or a security
+# key (WebAuthn, where the browser offers it). Codes are checked under the failed-login limits
+# above ("login_failed", per IP and per account). Staff must have one (accounts/second_factor.py).
+MFA_ADAPTER = "accounts.second_factor.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# The name authenticator apps show beside the account (not the request's host name).
+MFA_TOTP_ISSUER = "National AI Data Center"
+# WebAuthn needs HTTPS; on a laptop (DEBUG, http://localhost) the origin check is relaxed.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # --- Internationalisation ----------------------------------------------------------------------
 

@@ -57,13 +57,49 @@ def _clear_cache():
     cache.clear()
 
 
-def make_user(email: str, *, is_staff: bool = False, group: str | None = None, **extra):
+def make_user(email: str, *, is_staff: bool = False, group: str | None = None, second_factor=None, **extra):
+    """A user with a verified address and ``PASSWORD``; staff (and superusers) have enrolled an
+    authenticator app as the portal asks of them (``second_factor=False``: not yet)."""
     user = UserFactory(email=email, is_staff=is_staff, password=PASSWORD, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if group:
         # The staff groups exist after every migrate and every flush (accounts.roles.sync_roles).
         user.groups.add(Group.objects.get(name=group))
+    if second_factor if second_factor is not None else (user.is_staff or user.is_superuser):
+        enrol_authenticator_app(user)
     return user
+
+
+def enrol_authenticator_app(user) -> str:
+    """Give ``user`` an authenticator app (TOTP) with a random secret and its recovery codes, as
+    allauth's set-up page does; the secret, from which ``totp_code`` computes the current code."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
+
+
+def totp_code(secret: str, *, at: float | None = None) -> str:
+    """The code an authenticator app holding ``secret`` shows now (or at the Unix time ``at``),
+    computed by allauth's own TOTP functions."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    counter = int(time.time() if at is None else at) // app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def totp_secret(user) -> str:
+    """The secret of ``user``'s authenticator app."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
+
+    return decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 from django.utils import translation
 
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user, totp_code, totp_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +71,12 @@ def test_posting_credentials_to_the_admin_login_cannot_bypass_the_limit(client, 
     assert THROTTLED in through_site.content.decode()
 
 
-def test_staff_reach_the_admin_after_logging_in_on_the_site(client, reviewer):
-    response = client.post(reverse("account_login") + "?next=/admin/", {"login": reviewer.email, "password": PASSWORD})
+def test_staff_reach_the_admin_after_logging_in_on_the_site_with_their_second_factor(client, reviewer):
+    password = client.post(reverse("account_login") + "?next=/admin/", {"login": reviewer.email, "password": PASSWORD})
+    assert password["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(totp_secret(reviewer))})
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/"

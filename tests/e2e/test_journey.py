@@ -1,8 +1,10 @@
 """One journey across the three kinds of user, in a real browser against a live server and a real
 Celery worker: an applicant signs up, verifies the e-mail from the development mailbox, registers
-the organisation, applies with a priority claim and its evidence and submits; a reviewer logs into
-the admin, verifies the claim and approves in part; the worker provisions; the applicant sees the
-active allocation and the operator's dashboard shows it. A screenshot of each step is saved under
+the organisation, applies with a priority claim and its evidence and submits; a reviewer logs in
+for the first time, is sent to set up a second factor and enrols an authenticator app, then
+verifies the claim in the admin and approves in part; the worker provisions; the applicant sees the
+active allocation; the operator logs in with the password and the app's code, and the dashboard
+shows it. A screenshot of each step is saved under
 ci-artifacts/e2e/, and any JavaScript error or console error (a Content-Security-Policy violation
 is one) fails the test."""
 
@@ -19,7 +21,7 @@ from allocations.models import Allocation
 from applications.models import Application, CallOffering
 from pool.models import CapacityPhase, Offering
 from tests.applications.conftest import MINIMAL_PDF
-from tests.conftest import make_user
+from tests.conftest import make_user, totp_code, totp_secret
 from tests.factories import CallFactory, OfferingFactory, business_number
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -113,6 +115,14 @@ class Browser:
         with page.expect_navigation():
             page.locator("form[action*='/accounts/login/'] button[type=submit]").click()
 
+    def enter_code(self, code: str) -> None:
+        """The second step of a login with a second factor: the authenticator app's code."""
+        page = self.page
+        assert page.url.endswith("/accounts/2fa/authenticate/")
+        page.fill("#id_code", code)
+        with page.expect_navigation():
+            page.locator("form[action='/accounts/2fa/authenticate/'] button[type=submit]").click()
+
 
 def wait_for_active(allocation_query, timeout: float = WORKER_TIMEOUT) -> Allocation:
     deadline = time.monotonic() + timeout
@@ -140,7 +150,8 @@ def test_applicant_reviewer_and_operator_in_a_real_browser(
     start_worker(task_queue, EMAIL_BACKEND="file", EMAIL_FILE_PATH=str(mailbox))
     from accounts.roles import OPERATORS, REVIEWERS
 
-    reviewer = make_user("reviewer@nai-dc.kr", is_staff=True, group=REVIEWERS)
+    # The reviewer has not set up a second factor yet; the operator has (an authenticator app).
+    reviewer = make_user("reviewer@nai-dc.kr", is_staff=True, group=REVIEWERS, second_factor=False)
     operator = make_user("operator@nai-dc.kr", is_staff=True, group=OPERATORS)
     errors: list[str] = []
     evidence = tmp_path / "임대차계약서.pdf"
@@ -205,10 +216,31 @@ def test_applicant_reviewer_and_operator_in_a_real_browser(
     assert page.url.endswith(f"/applications/{application.pk}/")
     screenshots(page, "applicant-submitted")
 
-    # --- The reviewer verifies the claim and approves in part -----------------------------------
+    # --- The reviewer's first login: the admin opens once a second factor is set up --------------
     staff = Browser(browser, live_server.url, errors, "reviewer")
     staff.log_in(reviewer.email, STAFF_PASSWORD, "/admin/")
     page = staff.page
+    assert page.url.endswith("/accounts/2fa/")  # sent to set one up, and told why
+    assert page.locator(".alert").count() > 0
+    screenshots(page, "reviewer-sent-to-set-up-a-second-factor")
+    with page.expect_navigation():
+        page.locator("a[href='/accounts/2fa/totp/activate/']").click()
+    page.fill("#id_password", STAFF_PASSWORD)  # allauth asks for the password again first
+    with page.expect_navigation():
+        page.locator("form[action*='/accounts/reauthenticate/'] button[type=submit]").click()
+    assert page.url.endswith("/accounts/2fa/totp/activate/")
+    assert page.locator("img[src^='data:image/svg+xml']").count() == 1  # the QR code
+    secret = page.input_value("#authenticator_secret")  # what the phone would read from the QR code
+    page.fill("#id_code", totp_code(secret))
+    screenshots(page, "reviewer-enrols-an-authenticator-app")
+    with page.expect_navigation():
+        page.locator("form[action='/accounts/2fa/totp/activate/'] button[type=submit]").click()
+    assert page.url.endswith("/accounts/2fa/recovery-codes/")
+    screenshots(page, "reviewer-recovery-codes")
+    assert totp_secret(reviewer) == secret
+
+    # --- The reviewer verifies the claim and approves in part -----------------------------------
+    page = staff.go("/admin/")
     assert page.url.endswith("/admin/")
     page = staff.go(f"/admin/applications/application/?call__id__exact={open_call.pk}")
     screenshots(page, "reviewer-queue")
@@ -237,9 +269,11 @@ def test_applicant_reviewer_and_operator_in_a_real_browser(
     screenshots(page, "applicant-sees-the-active-allocation")
     applicant.context.close()
 
-    # --- The operator's dashboard shows it -------------------------------------------------------
+    # --- The operator logs in with the app's code; the dashboard shows it -------------------------
     ops = Browser(browser, live_server.url, errors, "operator")
     ops.log_in(operator.email, STAFF_PASSWORD, "/ops/")
+    screenshots(ops.page, "operator-asked-for-a-code")
+    ops.enter_code(totp_code(totp_secret(operator)))
     page = ops.page
     assert page.url.endswith("/ops/")
     assert "30.0%" in page.locator("#utilisation").inner_text()  # 3 of the 10 GPUs, today

@@ -143,6 +143,11 @@ LOGGED_IN =      (LOGIN,       OK,          OK,          OK,          OK,       
 MEMBERS =        (LOGIN,       OK,          OK,          HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)
 MEMBERS_STAFF =  (LOGIN,       OK,          OK,          HIDDEN,      OK,          OK,          OK)
 POST_ONLY =      (LOGIN,       NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD)
+LOGGED_IN_GET_ONLY = POST_ONLY
+ALWAYS_REDIRECT = (REDIRECT,   REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)
+LOGGED_IN_REDIRECT = (LOGIN,   REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)
+FACTOR_HOLDERS = (LOGIN,       REDIRECT,    REDIRECT,    REDIRECT,    OK,          OK,          OK)
+FACTOR_PAGE =    (LOGIN,       HIDDEN,      HIDDEN,      HIDDEN,      REDIRECT,    REDIRECT,    REDIRECT)
 OPERATORS =      (LOGIN,       DENIED,      DENIED,      DENIED,      DENIED,      OK,          OK)
 ALL_STAFF =      (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK,          OK,          OK)
 STAFF_GET_ONLY = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, NO_METHOD,   NO_METHOD,   NO_METHOD)
@@ -297,6 +302,34 @@ ACCESS: dict[str, Entry] = {
     "account_confirm_login_code": Entry("/accounts/login/code/confirm/",
         get=(REDIRECT,     REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
         post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)),
+    # ---- Second factors (allauth.mfa) --------------------------------------------------------------
+    #            anonymous    owner        member       outsider     reviewer     operator     superuser
+    # Everyone logged in may set one up (staff must: test_staff_second_factor.py).
+    # Adding, showing or removing a factor asks for the password (or the factor) again first
+    # (REDIRECT); what the user does not have is not found. The applicants here have none, the
+    # staff an authenticator app with its recovery codes.
+    "mfa_index": Entry("/accounts/2fa/", get=LOGGED_IN, post=LOGGED_IN_GET_ONLY),
+    # Only within a login that has passed its password: the login page otherwise.
+    "mfa_authenticate": Entry("/accounts/2fa/authenticate/", get=ALWAYS_REDIRECT, post=ALWAYS_REDIRECT),
+    # Logging in again with a factor, for those who have one; the others with their password.
+    "mfa_reauthenticate": Entry("/accounts/2fa/reauthenticate/", get=FACTOR_HOLDERS, post=FACTOR_HOLDERS),
+    "mfa_activate_totp": Entry("/accounts/2fa/totp/activate/", data=lambda w: {"code": "123456"},
+        get=LOGGED_IN_REDIRECT, post=LOGGED_IN_REDIRECT),
+    "mfa_deactivate_totp": Entry("/accounts/2fa/totp/deactivate/", get=FACTOR_PAGE, post=FACTOR_PAGE),
+    "mfa_view_recovery_codes": Entry("/accounts/2fa/recovery-codes/", get=FACTOR_PAGE, post=LOGGED_IN_GET_ONLY),
+    "mfa_generate_recovery_codes": Entry("/accounts/2fa/recovery-codes/generate/",
+        get=LOGGED_IN_REDIRECT, post=LOGGED_IN_REDIRECT),
+    "mfa_download_recovery_codes": Entry("/accounts/2fa/recovery-codes/download/", get=FACTOR_PAGE, post=FACTOR_PAGE),
+    "mfa_list_webauthn": Entry("/accounts/2fa/webauthn/", get=LOGGED_IN, post=LOGGED_IN_GET_ONLY),
+    "mfa_add_webauthn": Entry("/accounts/2fa/webauthn/add/", get=LOGGED_IN_REDIRECT, post=LOGGED_IN_REDIRECT),
+    "mfa_reauthenticate_webauthn": Entry("/accounts/2fa/webauthn/reauthenticate/",
+        get=LOGGED_IN_REDIRECT, post=LOGGED_IN_REDIRECT),
+    # A security key is its owner's alone (here: the reviewer's authenticator app, no key at all).
+    "mfa_remove_webauthn": Entry("/accounts/2fa/webauthn/keys/{authenticator.pk}/remove/",
+        get=LOGGED_IN_REDIRECT, post=LOGGED_IN_REDIRECT),
+    "mfa_edit_webauthn": Entry("/accounts/2fa/webauthn/keys/{authenticator.pk}/edit/",
+        data=lambda w: {"name": "바뀐 이름"}, get=LOGGED_IN_REDIRECT, post=LOGGED_IN_REDIRECT),
+
     # A logged-in user's choice is saved on their profile (their e-mails and other browsers follow).
     "set_language": Entry("/i18n/setlang/", data=lambda w: {"language": "en"},
         get=(REDIRECT,     REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT),
@@ -336,6 +369,11 @@ ACCESS: dict[str, Entry] = {
     **model_admin("accounts.user", "owner", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
                   change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
                   action=SUPERUSER_DOES, action_data=selected("owner", "delete_selected")),
+    # Second factors: the superuser's alone; listed without their secrets, never added or edited
+    # there, deleted when a staff member lost the device (they enrol again at the next login).
+    **model_admin("mfa.authenticator", "authenticator", view=SUPERUSER, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=SUPERUSER, change_post=NOBODY_ADMIN, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
+                  action=SUPERUSER_DOES, action_data=selected("authenticator", "delete_selected")),
     "admin:auth_user_password_change": Entry("/admin/accounts/user/{owner.pk}/password/",
         data=lambda w: {"password1": "a-new-long-passphrase-42", "password2": "a-new-long-passphrase-42"},
         get=SUPERUSER, post=SUPERUSER_DOES),

@@ -13,6 +13,7 @@ import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -163,6 +164,9 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False, primary=True)
     )
 
+    # The reviewer's authenticator app (staff have one: tests/conftest.py).
+    authenticator = Authenticator.objects.get(user=reviewer, type=Authenticator.Type.TOTP)
+
     objects = {
         "organization": organization,
         "other_organization": other_organization,
@@ -193,6 +197,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "notification": Notification.objects.filter(kind="invitation").latest("pk"),
         # A task the broker did not take (an outage): the outbox relay would publish it.
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
+        "authenticator": authenticator,
     }
     users = {
         "anonymous": None,
