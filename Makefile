@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-fast install lint fmt messages check-deploy bench clean
+.PHONY: run totp test test-fast install lint fmt messages check-deploy bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -31,9 +31,14 @@ run: install
 	@echo "  Portal:   http://127.0.0.1:$(PORT)/"
 	@echo "  Admin:    http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Mailbox:  var/mail/ (every e-mail the portal sends lands there as a file)"
+	@echo "  Staff's code after the password: an authenticator app with the secret above, or make totp"
 	@echo "  Stop with Ctrl-C."
 	@echo ""
 	DEBUG=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
+
+# The code the demo reviewer's and operator's authenticator app shows now (their second factor).
+totp: install
+	DEBUG=1 $(PY) manage.py demo_totp
 
 # The whole suite, with the coverage of the portal's code (a figure to read, not a threshold).
 test: install

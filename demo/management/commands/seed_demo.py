@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_totp_uri
 from demo.seed import DemoDataError, seed_demo
 
 
@@ -28,6 +28,14 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {account.role:<10} {account.email}")
+            second_factor = f"  then a code: TOTP secret {DEMO_TOTP_SECRET}" if account.is_staff else ""
+            self.stdout.write(f"  {account.role:<10} {account.email:<22}{second_factor}".rstrip())
+        self.stdout.write(
+            "Staff type a 6-digit code after the password: from an authenticator app given the secret (or its\n"
+            "otpauth URI below), or from `make totp` (python manage.py demo_totp), which prints the current code."
+        )
+        for account in DEMO_ACCOUNTS:
+            if account.is_staff:
+                self.stdout.write(f"  {account.role:<10} {demo_totp_uri(account)}")
         for line in summary.lines():
             self.stdout.write(line)
