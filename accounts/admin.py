@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accesslog.admin import RecordsChangePageViews
+from accesslog.models import AccessPage
 from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RecordsChangePageViews, DjangoUserAdmin):
+    access_page = AccessPage.USER_ADMIN
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
     ordering = ["email"]

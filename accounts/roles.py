@@ -89,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "aftercare.view_report",
         "aftercare.view_surveyinvitation",
         "aftercare.view_surveyresponse",
+        # The personal-data access log: read in the admin and exported for an audit (never edited).
+        "accesslog.view_accessrecord",
     ),
 }
 

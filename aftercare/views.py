@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accesslog.http import record_access
+from accesslog.models import AccessPage
 from accounts.http import AuthenticatedRequest
 from aftercare import selectors, services
 from aftercare.forms import ChangeRequestForm, ReportForm, SurveyForm
@@ -101,6 +103,7 @@ def report_attachment(request: AuthenticatedRequest, pk: int) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    record_access(request, page=AccessPage.REPORT_ATTACHMENT, subject=report)
     return response
 
 

@@ -3,6 +3,8 @@ calls' admin are the reviewer's workbench (``review.admin``)."""
 
 from django.contrib import admin
 
+from accesslog.admin import RecordsChangePageViews
+from accesslog.models import AccessPage
 from applications.models import Invitation, Membership, Organization
 from portal import data_version
 
@@ -14,7 +16,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(RecordsChangePageViews, admin.ModelAdmin):
+    access_page = AccessPage.ORGANIZATION_ADMIN  # its identity and its members' e-mail addresses
     list_display = ["legal_name", "registration_number", "org_type", "region", "industry", "employees"]
     list_filter = ["org_type", "region", "industry"]
     search_fields = ["legal_name", "registration_number"]

@@ -6,6 +6,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accesslog.http import record_access
+from accesslog.models import AccessPage
 from accounts.http import AuthenticatedRequest
 from applications import pages, selectors, services
 from applications.forms import (
@@ -167,11 +169,13 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     score = selectors.priority_score(application)
     # What the apps built on this one add (after the award: requests, reports, the survey).
     sections = pages.sections_of(application, can_act=can_act)
-    return render(
+    response = render(
         request,
         "applications/application_detail.html",
         {"application": application, "problems": problems, "can_act": can_act, "score": score, "sections": sections},
     )
+    record_access(request, page=AccessPage.APPLICATION_PAGE, subject=application)
+    return response
 
 
 @login_required
@@ -261,10 +265,14 @@ def _extension(file_field) -> str:
 def application_certificate(request: AuthenticatedRequest, pk: int) -> FileResponse:
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     file = application.business_certificate
-    return _attachment(file, f"business-certificate-{application.pk}{_extension(file)}")
+    response = _attachment(file, f"business-certificate-{application.pk}{_extension(file)}")
+    record_access(request, page=AccessPage.CERTIFICATE, subject=application)
+    return response
 
 
 @login_required
 def claim_evidence(request: AuthenticatedRequest, pk: int) -> FileResponse:
     claim = get_object_or_404(selectors.claims_visible_to(request.user), pk=pk)
-    return _attachment(claim.evidence, f"evidence-{claim.application_id}-{claim.kind}{_extension(claim.evidence)}")
+    response = _attachment(claim.evidence, f"evidence-{claim.application_id}-{claim.kind}{_extension(claim.evidence)}")
+    record_access(request, page=AccessPage.EVIDENCE, subject=claim)
+    return response

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accesslog.models import AccessRecord
 from aftercare.selectors import survey_summary
 from applications.models import Call
 from dashboard.selectors.breakdowns import call_breakdowns
@@ -180,6 +181,36 @@ def survey_rows(call: Call | None, start: date, end: date) -> Table:
     return header, rows
 
 
+def access_log_rows(records: Iterable[AccessRecord]) -> Table:
+    """The personal-data access log, one row per record, for an audit."""
+    header = [
+        _("When"),
+        _("Staff member"),
+        _("Access"),
+        _("Page or file"),
+        _("Kind of record"),
+        _("Record id"),
+        _("What"),
+        _("From (IP address)"),
+        _("Address requested"),
+    ]
+    rows = (
+        [
+            timezone.localtime(record.at).strftime("%Y-%m-%d %H:%M:%S"),
+            record.actor_email,
+            record.get_kind_display(),
+            record.get_page_display(),
+            record.content_type.name if record.content_type else "",
+            record.object_id,
+            record.object_repr,
+            record.ip_address,
+            record.path,
+        ]
+        for record in records
+    )
+    return header, rows
+
+
 TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
     "capacity": capacity_rows,
     "utilisation": utilisation_rows,
@@ -190,6 +221,8 @@ TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
     "waitlist": waitlist_rows,
     "surveys": survey_rows,
 }
+# The tables that name organisations: exporting one is recorded in the personal-data access log.
+NAMING_ORGANISATIONS = frozenset({"expiring", "waitlist"})
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(…), +cmd|…,

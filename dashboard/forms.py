@@ -58,3 +58,17 @@ class DashboardFilterForm(forms.Form):
         if self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
         return self.today - timedelta(days=DEFAULT_DAYS_BACK), self.today + timedelta(days=DEFAULT_DAYS_AHEAD)
+
+
+class AccessLogPeriodForm(forms.Form):
+    """The days of the personal-data access log to export for an audit (both included)."""
+
+    start = forms.DateField(label=_("From"))
+    end = forms.DateField(label=_("Until"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start of the period must not be after its end."))
+        return cleaned

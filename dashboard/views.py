@@ -1,13 +1,19 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accesslog.http import record_access
+from accesslog.models import AccessPage
+from accesslog.selectors import access_records_between
 from dashboard import exports
 from dashboard.figures import LIST_LIMIT, DashboardFigures, PublicFigures
-from dashboard.forms import DashboardFilterForm
+from dashboard.forms import AccessLogPeriodForm, DashboardFilterForm
 from dashboard.selectors.calls import calls_for_filter
 from dashboard.selectors.capacity import EXPIRING_WITHIN_DAYS
 from portal import data_version
@@ -57,7 +63,35 @@ def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
     if table not in exports.TABLES:
         raise Http404
     form = _filters(request)
-    return exports.csv_response(table, exports.TABLES[table](form.selected_call, *form.period()))
+    call = form.selected_call
+    response = exports.csv_response(table, exports.TABLES[table](call, *form.period()))
+    if table in exports.NAMING_ORGANISATIONS:
+        name = f"{table}.csv"
+        record_access(request, page=AccessPage.DASHBOARD_EXPORT, description=f"{name} · {call}" if call else name)
+    return response
+
+
+@require_GET
+@login_required
+@permission_required("accesslog.view_accessrecord", raise_exception=True)
+def access_log_export(request: HttpRequest) -> HttpResponse:
+    """A period of the personal-data access log as CSV, for an audit (the form is on the log's list
+    in the admin); the export is itself recorded in the log."""
+    form = AccessLogPeriodForm(request.GET)
+    if not form.is_valid():
+        reversed_period = form.has_error(NON_FIELD_ERRORS)
+        messages.error(
+            request,
+            _("The start of the period must not be after its end.")
+            if reversed_period
+            else _("Enter the first and the last day of the period."),
+        )
+        return redirect("admin:accesslog_accessrecord_changelist")
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    name = f"access-log-{start:%Y%m%d}-{end:%Y%m%d}"
+    response = exports.csv_response(name, exports.access_log_rows(access_records_between(start, end).iterator()))
+    record_access(request, page=AccessPage.ACCESS_LOG_EXPORT, description=f"{name}.csv")
+    return response
 
 
 @require_GET

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     # The portal's apps, in their layers' order (pyproject.toml's import contracts): an app
     # imports only the apps listed before it.
     "outbox",
+    "accesslog",
     "accounts",
     "notifications",
     "pool",

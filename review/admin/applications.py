@@ -17,6 +17,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accesslog.admin import RecordsChangePageViews
+from accesslog.http import record_access
+from accesslog.models import AccessPage
 from accounts.http import AuthenticatedRequest
 from aftercare.selectors import overdue_reports_of
 from allocations.models import Allocation, AllocationTransition
@@ -97,9 +100,12 @@ class QueueChangeList(ChangeList):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReviewerQueueAdmin):
+class ApplicationAdmin(RecordsChangePageViews, ReviewerQueueAdmin):
     """The review queue. Read-only: decisions go through the allocation engine's services, from
-    the decision page (``<pk>/decide/``), the bulk actions and the call's fill by priority."""
+    the decision page (``<pk>/decide/``), the bulk actions and the call's fill by priority. The
+    change page and the decision page are recorded in the personal-data access log."""
+
+    access_page = AccessPage.APPLICATION_ADMIN
 
     QUEUE_ORDER = selectors.APPLICATION_QUEUE_ORDER
     confirm_template = "admin/applications/application/confirm_action.html"
@@ -415,7 +421,9 @@ class ApplicationAdmin(ReviewerQueueAdmin):
             "change_url": reverse("admin:applications_application_change", args=[application.pk]) + suffix,
             "preserved_filters": self.get_preserved_filters(request),
         }
-        return TemplateResponse(request, "admin/applications/application/decide.html", context)
+        response = TemplateResponse(request, "admin/applications/application/decide.html", context)
+        record_access(request, page=AccessPage.DECISION_PAGE, subject=application)
+        return response
 
     def claim_review_view(self, request: AuthenticatedRequest, object_id: int, claim_id: int) -> HttpResponse:
         if not self.has_decide_permission(request):

@@ -19,6 +19,8 @@ The answers ("wrote nothing": not a row inserted, updated or deleted, even if ro
 test keeps sessions in cookies, so logging in and out is not a write):
 
     OK           200, and wrote nothing
+    LOGGED       200, and wrote only the personal-data access log's record of it (staff were shown
+                 or downloaded an applicant's data: ``accesslog``)
     DONE         a redirect after the request wrote to the database (the action was carried out)
     REDIRECT     a redirect (not one asking to log in for this URL), and wrote nothing
     LOGIN        a redirect to the site's login page with this URL as ``next``; wrote nothing
@@ -39,6 +41,7 @@ from tests.factories import business_number
 ROLES = ("anonymous", "owner", "member", "outsider", "reviewer", "operator", "superuser")
 
 OK = "OK"
+LOGGED = "LOGGED"
 DONE = "DONE"
 REDIRECT = "REDIRECT"
 LOGIN = "LOGIN"
@@ -142,6 +145,8 @@ NOBODY_POSTS =   (NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,
 LOGGED_IN =      (LOGIN,       OK,          OK,          OK,          OK,          OK,          OK)
 MEMBERS =        (LOGIN,       OK,          OK,          HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)
 MEMBERS_STAFF =  (LOGIN,       OK,          OK,          HIDDEN,      OK,          OK,          OK)
+# Staff reading an applicant's data: each time is recorded in the personal-data access log.
+MEMBERS_STAFF_LOGGED = (LOGIN, OK,          OK,          HIDDEN,      LOGGED,      LOGGED,      LOGGED)
 POST_ONLY =      (LOGIN,       NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD)
 LOGGED_IN_GET_ONLY = POST_ONLY
 ALWAYS_REDIRECT = (REDIRECT,   REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT)
@@ -149,6 +154,7 @@ LOGGED_IN_REDIRECT = (LOGIN,   REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT, 
 FACTOR_HOLDERS = (LOGIN,       REDIRECT,    REDIRECT,    REDIRECT,    OK,          OK,          OK)
 FACTOR_PAGE =    (LOGIN,       HIDDEN,      HIDDEN,      HIDDEN,      REDIRECT,    REDIRECT,    REDIRECT)
 OPERATORS =      (LOGIN,       DENIED,      DENIED,      DENIED,      DENIED,      OK,          OK)
+OPERATORS_LOGGED = (LOGIN,     DENIED,      DENIED,      DENIED,      DENIED,      LOGGED,      LOGGED)
 ALL_STAFF =      (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK,          OK,          OK)
 STAFF_GET_ONLY = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, NO_METHOD,   NO_METHOD,   NO_METHOD)
 STAFF_REDIRECT = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, REDIRECT,    REDIRECT,    REDIRECT)
@@ -157,6 +163,9 @@ SUPERUSER =      (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,   
 SUPERUSER_DOES = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,      DENIED,      DONE)
 NOBODY_ADMIN =   (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,      DENIED,      DENIED)
 REVIEWERS =      (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK,          DENIED,      OK)
+REVIEWERS_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, LOGGED,    DENIED,      LOGGED)
+ALL_STAFF_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, LOGGED,    LOGGED,      LOGGED)
+SUPERUSER_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,    DENIED,      LOGGED)
 REVIEWERS_DO =   (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE,        DENIED,      DONE)
 OPERATORS_ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,     OK,          OK)
 # fmt: on
@@ -226,7 +235,7 @@ ACCESS: dict[str, Entry] = {
         post=(LOGIN,       REDIRECT,    REDIRECT,    DONE,        REDIRECT,    REDIRECT,    REDIRECT)),
     "application_list": Entry("/applications/", get=LOGGED_IN, post=LOGGED_IN),
     # Staff read any application; only its organisation's members change it.
-    "application_detail": Entry("/applications/{draft.pk}/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
+    "application_detail": Entry("/applications/{draft.pk}/", get=MEMBERS_STAFF_LOGGED, post=MEMBERS_STAFF_LOGGED),
     "application_edit": Entry("/applications/{draft.pk}/edit/", data=draft_data,
         get=MEMBERS,
         post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
@@ -236,8 +245,9 @@ ACCESS: dict[str, Entry] = {
     "application_withdraw": Entry("/applications/{draft.pk}/withdraw/", data=lambda w: {"reason": "바꿔치기"},
         get=POST_ONLY,
         post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
-    "application_certificate": Entry("/applications/{draft.pk}/certificate/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
-    "claim_evidence": Entry("/claims/{claim.pk}/evidence/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
+    "application_certificate": Entry("/applications/{draft.pk}/certificate/",
+        get=MEMBERS_STAFF_LOGGED, post=MEMBERS_STAFF_LOGGED),
+    "claim_evidence": Entry("/claims/{claim.pk}/evidence/", get=MEMBERS_STAFF_LOGGED, post=MEMBERS_STAFF_LOGGED),
 
     # ---- After the award: requests, reports, surveys; each user's e-mails ------------------------
     #            anonymous    owner        member       outsider     reviewer     operator     superuser
@@ -253,7 +263,8 @@ ACCESS: dict[str, Entry] = {
     "report_detail": Entry("/reports/{report.pk}/", data=report_data,
         get=MEMBERS_STAFF,
         post=(LOGIN,       DONE,        DONE,        HIDDEN,      REDIRECT,    REDIRECT,    REDIRECT)),
-    "report_attachment": Entry("/reports/{filed_report.pk}/attachment/", get=MEMBERS_STAFF, post=MEMBERS_STAFF),
+    "report_attachment": Entry("/reports/{filed_report.pk}/attachment/",
+        get=MEMBERS_STAFF_LOGGED, post=MEMBERS_STAFF_LOGGED),
     "survey_answer": Entry("/surveys/{survey.pk}/", data=survey_data,
         get=MEMBERS,
         post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
@@ -264,6 +275,9 @@ ACCESS: dict[str, Entry] = {
     # ---- The operator's dashboard and the public statistics --------------------------------------
     "dashboard": Entry("/ops/", get=OPERATORS, post=NOBODY_POSTS),
     "dashboard_export": Entry("/ops/export/capacity.csv", get=OPERATORS, post=NOBODY_POSTS),
+    # The personal-data access log for an audit: those who may read it (operators); itself recorded.
+    "access_log_export": Entry("/ops/access-log.csv?start=2026-01-01&end=2026-12-31",
+        get=OPERATORS_LOGGED, post=NOBODY_POSTS),
     "public_statistics": Entry("/statistics/", get=EVERYONE, post=NOBODY_POSTS),
 
     # ---- Accounts (allauth) and the language switch ----------------------------------------------
@@ -366,9 +380,16 @@ ACCESS: dict[str, Entry] = {
     **model_admin("account.emailaddress", "email_address", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
                   change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
                   action=SUPERUSER_DOES, action_data=selected("email_address", "delete_selected")),
-    **model_admin("accounts.user", "owner", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
-                  change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
+    # A user's page (their name and address) is recorded in the personal-data access log.
+    **model_admin("accounts.user", "owner", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER, history=SUPERUSER,
+                  change=SUPERUSER_LOGGED, change_post=SUPERUSER_LOGGED, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
                   action=SUPERUSER_DOES, action_data=selected("owner", "delete_selected")),
+    # The personal-data access log: operators (and the superuser) read it; nobody adds, changes or
+    # deletes a record, the superuser included.
+    **model_admin("accesslog.accessrecord", "access_record", view=OPERATORS_ADMIN, add=NOBODY_ADMIN,
+                  add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN, action=OPERATORS_ADMIN,
+                  action_data=selected("access_record", "delete_selected")),
     # Second factors: the superuser's alone; listed without their secrets, never added or edited
     # there, deleted when a staff member lost the device (they enrol again at the next login).
     **model_admin("mfa.authenticator", "authenticator", view=SUPERUSER, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
@@ -386,22 +407,26 @@ ACCESS: dict[str, Entry] = {
         get=REVIEWERS, post=REVIEWERS_DO),
 
     # Organisations: staff read them (reviewers must know whom they decide for); the superuser edits.
+    # Each page shown (the organisation's identity, its members' addresses) is recorded.
     **model_admin("applications.organization", "organization", view=ALL_STAFF, add=SUPERUSER, add_post=SUPERUSER,
-                  change=ALL_STAFF, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER,
+                  change=ALL_STAFF_LOGGED, change_post=SUPERUSER_LOGGED, history=ALL_STAFF,
+                  delete=SUPERUSER, delete_post=SUPERUSER,
                   action=PROTECTED, action_data=selected("organization", "delete_selected")),
     **model_admin("applications.invitation", "invitation", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
                   change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
                   action=SUPERUSER_DOES, action_data=selected("invitation", "delete_selected")),
 
     # Applications: read-only in the admin; decided through the decision page and the actions,
-    # by reviewers (and the superuser), never added or deleted.
+    # by reviewers (and the superuser), never added or deleted. The change page and the decision
+    # page shown are recorded in the personal-data access log.
     **model_admin("applications.application", "submitted", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
-                  change=ALL_STAFF, change_post=SUPERUSER, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  change=ALL_STAFF_LOGGED, change_post=SUPERUSER_LOGGED, history=ALL_STAFF,
+                  delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
                   action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE, OK, DONE),
                   action_data=selected("submitted", "reject_selected", reason="중복 신청")),
     "admin:applications_application_decide": Entry("/admin/applications/application/{submitted.pk}/decide/",
         data=lambda w: {"decision": "reject", "reason": "요건 미충족"},
-        get=REVIEWERS, post=REVIEWERS_DO),
+        get=REVIEWERS_LOGGED, post=REVIEWERS_DO),
     "admin:applications_application_claim_review": Entry(
         "/admin/applications/application/{submitted.pk}/claims/{claim.pk}/review/",
         data=lambda w: {"verdict": "verified"},

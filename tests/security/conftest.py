@@ -19,6 +19,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accesslog import services as access_services
+from accesslog.models import AccessPage
 from accounts.roles import REVIEWERS
 from aftercare import services as aftercare_services
 from aftercare.models import ChangeRequest, Report, SurveyInvitation
@@ -164,8 +166,12 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False, primary=True)
     )
 
-    # The reviewer's authenticator app (staff have one: tests/conftest.py).
+    # The reviewer's authenticator app (staff have one: tests/conftest.py), and the record of the
+    # reviewer having downloaded the submitted application's certificate.
     authenticator = Authenticator.objects.get(user=reviewer, type=Authenticator.Type.TOTP)
+    access_record = access_services.access_record(
+        actor=reviewer, address="192.0.2.10", page=AccessPage.CERTIFICATE, path="/", subject=submitted
+    )
 
     objects = {
         "organization": organization,
@@ -198,6 +204,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         # A task the broker did not take (an outage): the outbox relay would publish it.
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
         "authenticator": authenticator,
+        "access_record": access_record,
     }
     users = {
         "anonymous": None,

@@ -49,3 +49,16 @@ def database_writes() -> int:
         else:
             cursor.execute("SELECT total_changes()")
         return int(cursor.fetchone()[0])
+
+
+def access_log_rows() -> int:
+    from accesslog.models import AccessRecord
+
+    return AccessRecord.objects.count()
+
+
+def writes_besides_the_access_log() -> int:
+    """``database_writes()`` less the rows of the personal-data access log: a page that shows staff
+    an applicant's data records it, and that is not a change. The log is only ever added to, so
+    its count grows by exactly the rows written to it."""
+    return database_writes() - access_log_rows()

@@ -2,7 +2,9 @@
 POST, answers as ``access_table.py`` says; a pattern that is not in the table fails.
 
 Each request runs in a savepoint that is rolled back, so every request meets the same world, and
-the rows written to the database are counted: a refused request must write nothing.
+the rows written to the database are counted: a refused request must write nothing. A row of the
+personal-data access log (``accesslog``) is counted apart: a page that shows staff an applicant's
+data records it (LOGGED), and nothing else may.
 """
 
 from urllib.parse import parse_qs, urlsplit
@@ -18,13 +20,14 @@ from tests.security.access_table import (
     DENIED,
     DONE,
     HIDDEN,
+    LOGGED,
     LOGIN,
     NO_METHOD,
     OK,
     REDIRECT,
     ROLES,
 )
-from tests.security.patterns import database_writes, key_of, project_url_patterns
+from tests.security.patterns import access_log_rows, key_of, project_url_patterns, writes_besides_the_access_log
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +35,9 @@ PATTERNS = project_url_patterns()
 METHODS = ("GET", "POST")
 
 
-def classify(response, path: str, changed: bool) -> str:
-    """The access table's name for what happened."""
+def classify(response, path: str, changed: bool, logged: bool = False) -> str:
+    """The access table's name for what happened (``logged``: it wrote access-log rows, and
+    ``changed``: it wrote anything else)."""
     status = response.status_code
     if status in (301, 302, 303, 307, 308):
         location = urlsplit(response["Location"])
@@ -46,6 +50,10 @@ def classify(response, path: str, changed: bool) -> str:
             answer = DONE if changed else REDIRECT
     else:
         answer = {200: OK, 403: DENIED, 404: HIDDEN, 405: NO_METHOD}.get(status, str(status))
+    if logged and answer == OK:
+        answer = LOGGED
+    elif logged and answer != DONE:
+        answer += " and recorded a personal-data access"
     if changed and answer != DONE:
         answer += " and changed the database"
     return answer
@@ -60,16 +68,17 @@ def perform(world, key: str, role: str, method: str) -> str:
             client = Client()
             if (user := world.user(role)) is not None:
                 client.force_login(user)
-            before = database_writes()
+            before, records_before = writes_besides_the_access_log(), access_log_rows()
             if method == "GET":
                 response = client.get(path)
             else:
                 response = client.post(path, entry.data(world) if entry.data else {})
-            changed = database_writes() != before
+            recorded = access_log_rows() - records_before
+            changed = writes_besides_the_access_log() != before
             transaction.set_rollback(True)
     except Exception as error:  # a server error is an answer too, and the table never expects it
         return f"500 ({type(error).__name__}: {error})"
-    return classify(response, path, changed)
+    return classify(response, path, changed, logged=recorded > 0)
 
 
 def test_every_url_pattern_of_the_project_has_an_entry_in_the_access_table():
@@ -123,3 +132,6 @@ def test_the_classification_tells_a_refusal_from_a_change(world, client):
     assert perform(world, "application_submit", "owner", "GET") == NO_METHOD
     assert perform(world, "home", "anonymous", "GET") == OK
     assert perform(world, "account_login", "owner", "GET") == REDIRECT
+    # Staff downloading an applicant's certificate is recorded; its owner downloading it is not.
+    assert perform(world, "application_certificate", "reviewer", "GET") == LOGGED
+    assert perform(world, "application_certificate", "owner", "GET") == OK
