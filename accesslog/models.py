@@ -49,6 +49,8 @@ class AccessPage(models.TextChoices):
     APPLICATION_ADMIN = "application_admin", _("application (admin)")
     DECISION_PAGE = "decision_page", _("decision page")
     APPLICATION_PAGE = "application_page", _("application page")
+    REPORT_ADMIN = "report_admin", _("report (admin)")
+    EMAIL_ADMIN = "email_admin", _("e-mail sent (admin)")
     CERTIFICATE = "certificate", _("business registration certificate")
     EVIDENCE = "evidence", _("evidence of a priority claim")
     REPORT_ATTACHMENT = "report_attachment", _("report attachment")
@@ -62,6 +64,8 @@ KIND_OF_PAGE: dict[AccessPage, AccessKind] = {
     AccessPage.APPLICATION_ADMIN: AccessKind.VIEW,
     AccessPage.DECISION_PAGE: AccessKind.VIEW,
     AccessPage.APPLICATION_PAGE: AccessKind.VIEW,
+    AccessPage.REPORT_ADMIN: AccessKind.VIEW,
+    AccessPage.EMAIL_ADMIN: AccessKind.VIEW,
     AccessPage.CERTIFICATE: AccessKind.DOWNLOAD,
     AccessPage.EVIDENCE: AccessKind.DOWNLOAD,
     AccessPage.REPORT_ATTACHMENT: AccessKind.DOWNLOAD,

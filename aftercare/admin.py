@@ -8,6 +8,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accesslog.admin import RecordsChangePageViews
+from accesslog.models import AccessPage
 from aftercare import selectors
 from aftercare.models import Report, SurveyInvitation, SurveyResponse
 from portal.admin_readonly import ViewOnlyAdmin
@@ -32,7 +34,8 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Report)
-class ReportAdmin(ViewOnlyAdmin):
+class ReportAdmin(RecordsChangePageViews, ViewOnlyAdmin):
+    access_page = AccessPage.REPORT_ADMIN  # what the organisation did, who filed it
     list_display = ["organization", "call", "kind", "due_on", "state", "submitted_at"]
     list_filter = [OverdueFilter, "kind", "status", "application__call"]
     list_select_related = ["organization", "application__call"]

@@ -2,14 +2,19 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accesslog.admin import RecordsChangePageViews
+from accesslog.models import AccessPage
 from notifications import services
 from notifications.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(RecordsChangePageViews, admin.ModelAdmin):
     """The e-mail log. Read-only: e-mails are recorded by the services that send them; a failed
-    one can be queued again."""
+    one can be queued again. An e-mail's page (its recipient and text) is recorded in the
+    personal-data access log."""
+
+    access_page = AccessPage.EMAIL_ADMIN
 
     list_display = ["created_at", "recipient", "kind", "subject", "language", "state", "attempts", "sent_at"]
     list_filter = ["state", "kind", "language"]

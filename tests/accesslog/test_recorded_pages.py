@@ -112,6 +112,36 @@ def test_an_applications_decision_page_is_recorded(world):
     )
 
 
+def test_a_reports_admin_page_is_recorded(world):
+    path = reverse("admin:aftercare_report_change", args=[world.filed_report.pk])
+
+    assert visit(world.user("reviewer"), path).status_code == 200
+
+    assert_recorded(
+        only_record(world),
+        actor=world.user("reviewer"),
+        page=AccessPage.REPORT_ADMIN,
+        kind=AccessKind.VIEW,
+        subject=world.filed_report,
+        path=path,
+    )
+
+
+def test_an_emails_admin_page_is_recorded(world):
+    path = reverse("admin:notifications_notification_change", args=[world.notification.pk])
+
+    assert visit(world.user("operator"), path).status_code == 200
+
+    assert_recorded(
+        only_record(world),
+        actor=world.user("operator"),
+        page=AccessPage.EMAIL_ADMIN,
+        kind=AccessKind.VIEW,
+        subject=world.notification,
+        path=path,
+    )
+
+
 def test_lists_and_pages_without_an_applicants_data_are_not_recorded(world):
     reviewer = world.user("reviewer")
     for path in (

@@ -168,6 +168,7 @@ ALL_STAFF_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, LOGGED, 
 SUPERUSER_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,    DENIED,      LOGGED)
 REVIEWERS_DO =   (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE,        DENIED,      DONE)
 OPERATORS_ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,     OK,          OK)
+OPERATORS_ADMIN_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, LOGGED,  LOGGED)
 # fmt: on
 # A changelist action the role may not run is not offered: the changelist is shown again and
 # nothing changes (SUPERUSER_DOES for the models only the superuser sees at all).
@@ -452,8 +453,10 @@ ACCESS: dict[str, Entry] = {
     "admin:aftercare_changerequest_decide": Entry("/admin/aftercare/changerequest/{change_request.pk}/decide/",
         data=lambda w: {"decision": "reject", "reason": "자원 부족"},
         get=REVIEWERS, post=REVIEWERS_DO),
+    # A report's page (what the organisation did, who filed it) is recorded in the access log.
     **model_admin("aftercare.report", "report", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
-                  change=ALL_STAFF, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  change=ALL_STAFF_LOGGED, history=ALL_STAFF, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN,
                   action=ALL_STAFF, action_data=selected("report", "delete_selected")),
     # The survey's invitations and answers (free text included) are the operators'.
     **model_admin("aftercare.surveyinvitation", "survey", view=OPERATORS_ADMIN, add=NOBODY_ADMIN,
@@ -465,8 +468,9 @@ ACCESS: dict[str, Entry] = {
                   action_data=selected("survey_response", "delete_selected")),
     # Saving a notification's (read-only) page writes the admin's log entry and nothing else; the
     # "queue again" action leaves an e-mail that was not refused as it is.
+    # An e-mail's page (its recipient and text) is recorded in the personal-data access log.
     **model_admin("notifications.notification", "notification", view=OPERATORS_ADMIN, add=NOBODY_ADMIN,
-                  add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN,
+                  add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN_LOGGED, history=OPERATORS_ADMIN,
                   change_post=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, DONE, DONE),
                   delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
                   action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, REDIRECT, REDIRECT),
