@@ -225,6 +225,10 @@ RANKED_STATUSES = (
 )
 
 
+# The operator's decisions.
+DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.WAITLISTED, ApplicationStatus.REJECTED)
+
+
 class ApplicationPurpose(models.TextChoices):
     TRAINING = "training", _("Training")
     INFERENCE = "inference", _("Inference")
@@ -404,6 +408,11 @@ class PriorityClaim(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    @property
+    def is_rejected(self) -> bool:
+        """A reviewer found the evidence wanting: the claim earns nothing, and its note says why."""
+        return self.verification == ClaimVerification.REJECTED
 
 
 class ApplicationTransition(Transition):

@@ -170,7 +170,14 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "applications/application_detail.html",
-        {"application": application, "problems": problems, "can_act": can_act, "score": score, "sections": sections},
+        {
+            "application": application,
+            "history": selectors.application_history(application, request.user),
+            "problems": problems,
+            "can_act": can_act,
+            "score": score,
+            "sections": sections,
+        },
     )
 
 
