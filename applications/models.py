@@ -418,7 +418,8 @@ class PriorityClaim(models.Model):
 class ApplicationTransition(Transition):
     """The history of an application: who moved it from which status to which, when and why."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="transitions")
+    # PROTECT: a decision's record outlives any attempt to delete what it decided.
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="transitions")
     # Blank for the row that records the draft's creation.
     from_status = models.CharField(_("from"), max_length=20, choices=Application.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Application.Status.choices)
@@ -469,7 +470,7 @@ class PriorityPolicyChange(SettingChange):
 class ClaimReview(models.Model):
     """A reviewer's verdict on a priority claim, kept as history."""
 
-    claim = models.ForeignKey(PriorityClaim, on_delete=models.CASCADE, related_name="reviews")
+    claim = models.ForeignKey(PriorityClaim, on_delete=models.PROTECT, related_name="reviews")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
