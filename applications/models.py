@@ -322,15 +322,30 @@ class Application(models.Model):
 
     @property
     def next_step(self) -> str:
+        """What the applicant does or waits for now. Once approved, it follows the allocations,
+        read from ``items`` and their ``allocation``: prefetch them (``application_for_detail``
+        and ``my_applications`` do), or each application costs a query."""
+        if self.status == self.Status.APPROVED:
+            return self._after_approval()
         steps = {
             self.Status.DRAFT: _("Complete the draft and submit it before the deadline."),
             self.Status.SUBMITTED: _("Under review. You will be told the decision by e-mail."),
-            self.Status.APPROVED: _("Selected. Your resources are being provisioned."),
             self.Status.WAITLISTED: _("On the wait-list: you may be selected when capacity frees up."),
             self.Status.REJECTED: _("Not selected this time. The reason is in the history below."),
             self.Status.WITHDRAWN: _("Withdrawn. Nothing more to do."),
         }
         return str(steps[self.Status(self.status)])
+
+    def _after_approval(self) -> str:
+        # getattr: an item not granted has no allocation (the reverse one-to-one raises).
+        allocations = [
+            allocation for item in self.items.all() if (allocation := getattr(item, "allocation", None)) is not None
+        ]
+        if not allocations or any(allocation.is_provisionable for allocation in allocations):
+            return str(_("Selected. Your resources are being provisioned."))
+        if any(allocation.is_active for allocation in allocations):
+            return str(_("Selected. Your resources are active."))
+        return str(_("Selected. None of your allocations is active any more."))
 
 
 class ApplicationItem(models.Model):

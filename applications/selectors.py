@@ -153,6 +153,8 @@ def my_applications(user: User) -> QuerySet[Application]:
         applications_visible_to(user)
         .filter(organization__memberships__user=user)
         .annotate(item_count=Count("items", distinct=True), claim_count=Count("claims", distinct=True))
+        # What ``Application.next_step`` reads once an application is approved.
+        .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.select_related("allocation")))
         .order_by("-created_at")
     )
 
