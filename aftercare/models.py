@@ -128,7 +128,7 @@ class ChangeRequest(models.Model):
 class ChangeRequestTransition(Transition):
     """The history of a change request: who moved it from which status to which, when and why."""
 
-    change_request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="transitions")
+    change_request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="transitions")
     from_status = models.CharField(_("from"), max_length=20, choices=ChangeStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=ChangeStatus.choices)
 

@@ -74,7 +74,7 @@ class Allocation(models.Model):
 class AllocationTransition(Transition):
     """The history of an allocation: who moved it from which state to which, when and why."""
 
-    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="transitions")
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="transitions")
     from_state = models.CharField(_("from"), max_length=20, choices=AllocationState.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=AllocationState.choices)
 

@@ -225,6 +225,10 @@ RANKED_STATUSES = (
 )
 
 
+# The operator's decisions.
+DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.WAITLISTED, ApplicationStatus.REJECTED)
+
+
 class ApplicationPurpose(models.TextChoices):
     TRAINING = "training", _("Training")
     INFERENCE = "inference", _("Inference")
@@ -318,15 +322,30 @@ class Application(models.Model):
 
     @property
     def next_step(self) -> str:
+        """What the applicant does or waits for now. Once approved, it follows the allocations,
+        read from ``items`` and their ``allocation``: prefetch them (``application_for_detail``
+        and ``my_applications`` do), or each application costs a query."""
+        if self.status == self.Status.APPROVED:
+            return self._after_approval()
         steps = {
             self.Status.DRAFT: _("Complete the draft and submit it before the deadline."),
             self.Status.SUBMITTED: _("Under review. You will be told the decision by e-mail."),
-            self.Status.APPROVED: _("Selected. Your resources are being provisioned."),
             self.Status.WAITLISTED: _("On the wait-list: you may be selected when capacity frees up."),
             self.Status.REJECTED: _("Not selected this time. The reason is in the history below."),
             self.Status.WITHDRAWN: _("Withdrawn. Nothing more to do."),
         }
         return str(steps[self.Status(self.status)])
+
+    def _after_approval(self) -> str:
+        # getattr: an item not granted has no allocation (the reverse one-to-one raises).
+        allocations = [
+            allocation for item in self.items.all() if (allocation := getattr(item, "allocation", None)) is not None
+        ]
+        if not allocations or any(allocation.is_provisionable for allocation in allocations):
+            return str(_("Selected. Your resources are being provisioned."))
+        if any(allocation.is_active for allocation in allocations):
+            return str(_("Selected. Your resources are active."))
+        return str(_("Selected. None of your allocations is active any more."))
 
 
 class ApplicationItem(models.Model):
@@ -405,11 +424,17 @@ class PriorityClaim(models.Model):
     def __str__(self) -> str:
         return self.get_kind_display()
 
+    @property
+    def is_rejected(self) -> bool:
+        """A reviewer found the evidence wanting: the claim earns nothing, and its note says why."""
+        return self.verification == ClaimVerification.REJECTED
+
 
 class ApplicationTransition(Transition):
     """The history of an application: who moved it from which status to which, when and why."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="transitions")
+    # PROTECT: a decision's record outlives any attempt to delete what it decided.
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="transitions")
     # Blank for the row that records the draft's creation.
     from_status = models.CharField(_("from"), max_length=20, choices=Application.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Application.Status.choices)
@@ -460,7 +485,7 @@ class PriorityPolicyChange(SettingChange):
 class ClaimReview(models.Model):
     """A reviewer's verdict on a priority claim, kept as history."""
 
-    claim = models.ForeignKey(PriorityClaim, on_delete=models.CASCADE, related_name="reviews")
+    claim = models.ForeignKey(PriorityClaim, on_delete=models.PROTECT, related_name="reviews")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

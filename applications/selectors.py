@@ -2,17 +2,20 @@
 organisation's data by forgetting a check."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.http import Viewer
 from accounts.models import User
 from applications import priority
 from applications.models import (
+    DECIDED_STATUSES,
     RANKED_STATUSES,
     Application,
     ApplicationItem,
@@ -116,11 +119,42 @@ def application_for_edit(user: User) -> QuerySet[Application]:
     return _with_details(applications_of_member(user))
 
 
+@dataclass(frozen=True)
+class HistoryLine:
+    """One step of an application's history as a viewer sees it: the transition, and who made it."""
+
+    transition: ApplicationTransition
+    by: str
+
+
+def application_history(application: Application, viewer: User) -> list[HistoryLine]:
+    """The application's transitions (prefetched by ``application_for_detail``), each with who
+    made it as ``viewer`` may see it. Staff see the account. Applicants see their own members'
+    steps (drafted, submitted, withdrawn) by e-mail, but what the operator's staff did (every
+    decision) under the operator's name, never a staff account; the portal's own steps as the
+    portal's."""
+    lines = []
+    for transition in application.transitions.all():
+        actor = transition.actor
+        if actor is not None and viewer.is_staff:
+            by = actor.email
+        elif actor is not None and (actor.is_staff or transition.to_status in DECIDED_STATUSES):
+            by = _("AI Industry Convergence Business Group")
+        elif actor is not None:
+            by = actor.email
+        else:
+            by = _("the portal")
+        lines.append(HistoryLine(transition, by))
+    return lines
+
+
 def my_applications(user: User) -> QuerySet[Application]:
     return (
         applications_visible_to(user)
         .filter(organization__memberships__user=user)
         .annotate(item_count=Count("items", distinct=True), claim_count=Count("claims", distinct=True))
+        # What ``Application.next_step`` reads once an application is approved.
+        .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.select_related("allocation")))
         .order_by("-created_at")
     )
 

@@ -5,12 +5,14 @@ refuses with an ``ApplicationError`` (whose message is for the user) when a rule
 records a history row for status changes and sends e-mail only after the commit.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -362,33 +364,46 @@ def ensure_may_decide(actor: User | None, application: Application) -> None:
         raise refusal
 
 
-def decision_refusals(actor: User | None, applications: list[Application]) -> dict[int, NotAllowed]:
-    """``ensure_may_decide`` for many applications at once: application id -> why ``actor``
-    may not decide it (absent when it may). Two queries, whatever the number of applications."""
-    if actor is None or not applications:
+class Decided(Protocol):
+    """What a reviewer decides on behalf of an organisation: an application, or a change to
+    one of its allocations (``aftercare.ChangeRequest``)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def organization_id(self) -> int: ...
+
+
+def decision_refusals(actor: User | None, decided: Sequence[Decided]) -> dict[Any, NotAllowed]:
+    """``ensure_may_decide`` for many at once: the primary key of each of ``decided`` that
+    ``actor`` may not decide -> why (absent when it may). One query, whatever their number, so a
+    page or a preview asks once for all its rows."""
+    if actor is None or not decided:
         return {}
     if not actor.has_perm("applications.decide_application"):
         refusal = NotAllowed(_("You do not have the right to decide applications."))
-        return {application.pk: refusal for application in applications}
-    organization_ids = {application.organization_id for application in applications}
-    members = set(
-        Membership.objects.filter(organization_id__in=organization_ids, user=actor).values_list(
-            "organization_id", flat=True
+        return {each.pk: refusal for each in decided}
+    flagged = (
+        Organization.objects.filter(pk__in={each.organization_id for each in decided})
+        .annotate(
+            member=Exists(Membership.objects.filter(organization=OuterRef("pk"), user=actor)),
+            conflicted=Exists(ConflictOfInterest.objects.filter(organization=OuterRef("pk"), reviewer=actor)),
         )
+        .filter(Q(member=True) | Q(conflicted=True))
+        .values_list("pk", "member")
     )
-    conflicts = set(
-        ConflictOfInterest.objects.filter(organization_id__in=organization_ids, reviewer=actor).values_list(
-            "organization_id", flat=True
-        )
-    )
+    member_of = {organization_id: member for organization_id, member in flagged}
     refusals = {}
-    for application in applications:
-        if application.organization_id in members:
-            refusals[application.pk] = NotAllowed(
+    for each in decided:
+        if each.organization_id not in member_of:
+            continue
+        if member_of[each.organization_id]:
+            refusals[each.pk] = NotAllowed(
                 _("You are a member of the applicant organisation and cannot decide its application.")
             )
-        elif application.organization_id in conflicts:
-            refusals[application.pk] = NotAllowed(_("You declared a conflict of interest with this organisation."))
+        else:
+            refusals[each.pk] = NotAllowed(_("You declared a conflict of interest with this organisation."))
     return refusals
 
 

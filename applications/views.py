@@ -172,7 +172,14 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     response = render(
         request,
         "applications/application_detail.html",
-        {"application": application, "problems": problems, "can_act": can_act, "score": score, "sections": sections},
+        {
+            "application": application,
+            "history": selectors.application_history(application, request.user),
+            "problems": problems,
+            "can_act": can_act,
+            "score": score,
+            "sections": sections,
+        },
     )
     record_access(request, page=AccessPage.APPLICATION_PAGE, subject=application)
     return response

@@ -105,12 +105,17 @@ def demand_rows(call: Call | None, start: date, end: date) -> Table:
 
 
 def funnel_rows(call: Call | None, start: date, end: date) -> Table:
-    header = [_("Stage"), _("Applications")]
+    """The page's two funnel tables in one file, each row saying which it belongs to: how far
+    the applications went (a stage counts every application that reached it) and their status
+    now (each application once). "Submitted" is a row of both, with different figures."""
+    header = [_("Counted by"), _("Stage or status"), _("Applications")]
     if call is None:
         return header, []
     funnel = call_funnel(call)
-    rows = [[label, value] for _key, label, value in funnel.stages]
-    rows += [[label, count] for _status, label, count in funnel.statuses]
+    stage, status_now = _("Stage"), _("Status now")
+    rows: list[list] = [[stage, label, value] for _key, label, value in funnel.stages]
+    rows += [[status_now, label, count] for _status, label, count in funnel.statuses]
+    rows.append([status_now, _("Submitted without a priority claim"), funnel.without_claim])
     return header, rows
 
 

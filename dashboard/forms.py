@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 from django import forms
@@ -6,11 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Call
-from dashboard.selectors.calls import default_call
+from dashboard.selectors.calls import default_call, default_period
 from dashboard.selectors.capacity import MAX_RANGE_DAYS
-
-DEFAULT_DAYS_BACK = 180
-DEFAULT_DAYS_AHEAD = 180
 
 
 class DashboardFilterForm(forms.Form):
@@ -35,8 +32,9 @@ class DashboardFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start = cleaned.get("start") or self.today - timedelta(days=DEFAULT_DAYS_BACK)
-        end = cleaned.get("end") or self.today + timedelta(days=DEFAULT_DAYS_AHEAD)
+        default_start, default_end = default_period(self.selected_call, self.today)
+        start = cleaned.get("start") or default_start
+        end = cleaned.get("end") or default_end
         if start > end:
             raise forms.ValidationError(_("The start of the period must not be after its end."))
         if (end - start).days + 1 > MAX_RANGE_DAYS:
@@ -57,7 +55,7 @@ class DashboardFilterForm(forms.Form):
     def period(self) -> tuple[date, date]:
         if self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
-        return self.today - timedelta(days=DEFAULT_DAYS_BACK), self.today + timedelta(days=DEFAULT_DAYS_AHEAD)
+        return default_period(self.selected_call, self.today)
 
 
 class AccessLogPeriodForm(forms.Form):

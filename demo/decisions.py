@@ -35,7 +35,7 @@ def decide(*, call: Call, reviewer: User) -> Decided:
         claim_review(actor=reviewer, claim=claim, verdict=PriorityClaim.Verification.VERIFIED, note=VERIFIED_NOTE)
     approved, _refused = filling.fill_by_priority_apply(actor=reviewer, call=call)
     # What kept the others out, as the fill preview shows it to the reviewer.
-    plan = filling.fill_by_priority_plan(call=call)
+    plan = filling.fill_by_priority_plan(actor=reviewer, call=call)
     shortfalls = {
         application.pk: " ".join(shortfall.message for shortfall in application_shortfalls)
         for application, application_shortfalls in plan.skipped

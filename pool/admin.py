@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pool import capacity, services
@@ -33,6 +35,12 @@ class CapacityPhaseFormSet(forms.BaseInlineFormSet):
             raise ValidationError(services.phase_conflict_message(self.instance, conflicts))
 
 
+class PhasesRefused(Exception):
+    """The service refused the phases the form had accepted: a grant took the capacity between
+    the form's check and the write. Raised out of the admin's transaction, so nothing of the
+    save stands (the offering's other fields neither)."""
+
+
 class CapacityPhaseInline(admin.TabularInline):
     model = CapacityPhase
     formset = CapacityPhaseFormSet
@@ -57,14 +65,23 @@ class OfferingAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         data_version.changed()  # its name and performance are on the dashboards
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PhasesRefused as refused:
+            # The admin's transaction has rolled back: one message, and the page as it stands.
+            self.message_user(request, str(refused), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not CapacityPhase:
             return super().save_formset(request, form, formset, change)
-        # Phases change through the pool's service, in an order the ledger's CHECK accepts.
+        # Phases change through the pool's service, in an order the ledger's CHECK accepts. The
+        # form checked them a moment ago, unlocked; the service checks again on the locked rows.
         try:
             services.capacity_phases_set(actor=request.user, offering=form.instance, phases=formset.final_phases())
         except services.PhaseConflictError as error:
-            messages.error(request, str(error))
-        except IntegrityError:  # a grant took the capacity between the form's check and the write
-            messages.error(request, _("The capacity changed meanwhile; check the phases and save again."))
+            raise PhasesRefused(str(error)) from error
+        except IntegrityError as error:  # the ledger's CHECK has the last word
+            raise PhasesRefused(gettext("The capacity changed meanwhile; check the phases and save again.")) from error
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

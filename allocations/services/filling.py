@@ -10,7 +10,9 @@ from accounts.models import User
 from allocations.services.decisions import applications_approve
 from applications.models import Application, Call
 from applications.selectors import ranked
+from applications.services import decision_refusals
 from pool.capacity import Need, Shortfall, fit, free_units
+from portal.errors import NotAllowed
 
 
 def waitlist_offer_freed_capacity(*, call: Call) -> list[Application]:
@@ -39,23 +41,30 @@ def calls_with_waitlist_offers() -> list[Call]:
 
 @dataclass(frozen=True)
 class FillPlan:
-    """Who filling a call by priority would approve now, and what would remain free."""
+    """Who filling a call by priority would approve now, who would be refused to this reviewer
+    (and why), and what would remain free."""
 
     approve: list[Application]
     skipped: list[tuple[Application, list[Shortfall]]]
+    # Fit in rank order, but the reviewer may not decide them (a member of the organisation, a
+    # declared conflict): refused, keeping their place, capacity and selection for another.
+    refused: list[tuple[Application, NotAllowed]]
     remaining: dict[int, int]  # offering id -> least free units over the call's service period
     selection_left: int
 
 
-def fill_by_priority_plan(*, call: Call) -> FillPlan:
+def fill_by_priority_plan(*, actor: User | None, call: Call) -> FillPlan:
     """Walk the submitted applications of ``call`` in rank order and approve, on paper, those
-    that fit, until the call's selection target or the capacity runs out. Writes nothing."""
+    that fit, until the call's selection target or the capacity runs out. Those ``actor`` may
+    not decide (``decision_refusals``) are refused, still holding their place: their capacity
+    and their selection are not handed to the applications after them. Writes nothing."""
     selected = Application.objects.filter(call=call, status=Application.Status.APPROVED).count()
     candidates = list(
         ranked(Application.objects.filter(call=call, status=Application.Status.SUBMITTED)).prefetch_related(
             "items__offering"
         )
     )
+    refusals = decision_refusals(actor, candidates)
     offerings = {item.offering_id for application in candidates for item in application.items.all()}
     service_period = (call.service_starts_on, call.service_ends_on)
     free = free_units(
@@ -68,27 +77,32 @@ def fill_by_priority_plan(*, call: Call) -> FillPlan:
     )
     approve: list[Application] = []
     skipped: list[tuple[Application, list[Shortfall]]] = []
+    refused: list[tuple[Application, NotAllowed]] = []
     left = max(call.selection_target - selected, 0)
     for application in candidates:
-        if len(approve) >= left:
+        if len(approve) + len(refused) >= left:
             break
         needs = [Need(item.offering, item.quantity, item.starts_on, item.ends_on) for item in application.items.all()]
         shortfalls = fit(free, needs, take=True)
         if shortfalls:
             skipped.append((application, shortfalls))
+        elif application.pk in refusals:
+            refused.append((application, refusals[application.pk]))
         else:
             approve.append(application)
     remaining = {offering_id: free.tightest(offering_id, *service_period)[0] for offering_id in offerings}
-    return FillPlan(approve, skipped, remaining, left - len(approve))
+    return FillPlan(approve, skipped, refused, remaining, left - len(approve))
 
 
 def fill_by_priority_apply(*, actor: User, call: Call) -> tuple[list[Application], list[tuple[Application, str]]]:
     """Approve in rank order what fits, as one batch (``applications_approve``: one
     transaction), until the selection target or the capacity is reached. Returns the approved
-    applications and those refused with the reason."""
-    plan = fill_by_priority_plan(call=call)
+    applications and those refused with the reason: the plan's refusals (what ``actor`` may not
+    decide), then what the batch refused."""
+    plan = fill_by_priority_plan(actor=actor, call=call)
+    refused = [(application, str(error)) for application, error in plan.refused]
     if not plan.approve:
-        return [], []
+        return [], refused
     result = applications_approve(actor=actor, applications=plan.approve, reason=_("Filled by priority."))
     # The pool may have changed since the plan: what no longer fits is refused and keeps its place.
-    return result.approved, [(application, str(error)) for application, error in result.refused]
+    return result.approved, refused + [(application, str(error)) for application, error in result.refused]

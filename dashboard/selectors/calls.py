@@ -2,7 +2,7 @@
 supply of its service period, how far they went (the funnel), and its wait-list."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from allocations.models import Allocation, AllocationState
 from applications.models import Application, ApplicationItem, Call, PriorityClaim
 from applications.selectors import with_rank
-from dashboard.selectors.capacity import BEING_PROVISIONED_STATES, IN_SERVICE_STATES, phases_by_offering
+from dashboard.selectors.capacity import (
+    BEING_PROVISIONED_STATES,
+    IN_SERVICE_STATES,
+    MAX_RANGE_DAYS,
+    phases_by_offering,
+)
 from pool.capacity import Phases, capacity_on
 from pool.models import CapacityLedger, Offering
 
@@ -34,6 +39,26 @@ def default_call(calls: list[Call], now: datetime | None = None) -> Call | None:
     if open_calls:
         return max(open_calls, key=lambda call: (call.deadline, call.pk))
     return calls[0] if calls else None
+
+
+# Without a period asked for, the capacity sections show half a year either side of today…
+DEFAULT_DAYS_BACK = 180
+DEFAULT_DAYS_AHEAD = 180
+
+
+def default_period(call: Call | None, today: date) -> tuple[date, date]:
+    """The days the dashboard shows when none are asked for: half a year either side of today,
+    widened to the chosen call's whole service period, so that its demand, grants and expiries
+    fall inside the charts. When both together exceed the longest period the dashboard shows
+    (an old call), the call's service period alone."""
+    start, end = today - timedelta(days=DEFAULT_DAYS_BACK), today + timedelta(days=DEFAULT_DAYS_AHEAD)
+    if call is None:
+        return start, end
+    start, end = min(start, call.service_starts_on), max(end, call.service_ends_on)
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        start = call.service_starts_on
+        end = min(call.service_ends_on, start + timedelta(days=MAX_RANGE_DAYS - 1))
+    return start, end
 
 
 # --- Demand and free supply ----------------------------------------------------------------------

@@ -158,8 +158,12 @@ class CallAdmin(admin.ModelAdmin):
             queue = reverse("admin:applications_application_changelist")
             return HttpResponseRedirect(f"{queue}?{urlencode({'call__id__exact': call.pk})}")
 
-        plan = filling.fill_by_priority_plan(call=call)
-        ids = [application.pk for application in plan.approve] + [application.pk for application, _ in plan.skipped]
+        plan = filling.fill_by_priority_plan(actor=request.user, call=call)
+        ids = [
+            *(application.pk for application in plan.approve),
+            *(application.pk for application, _shortfalls in plan.skipped),
+            *(application.pk for application, _error in plan.refused),
+        ]
         ranked = {
             application.pk: application
             for application in with_rank(Application.objects.filter(pk__in=ids)).select_related("organization")
@@ -172,6 +176,7 @@ class CallAdmin(admin.ModelAdmin):
             "call": call,
             "approve": [ranked[application.pk] for application in plan.approve],
             "skipped": [(ranked[application.pk], shortfalls) for application, shortfalls in plan.skipped],
+            "refused": [(ranked[application.pk], str(error)) for application, error in plan.refused],
             "remaining": [
                 (offerings[offering_id], free)
                 for offering_id, free in sorted(plan.remaining.items(), key=lambda pair: offerings[pair[0]].name)

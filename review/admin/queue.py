@@ -1,5 +1,5 @@
 """What the reviewer's two queues share (applications, and extension and supplement requests):
-read-only rows, a "Decide" link on what can still be decided, a decision page at
+read-only rows, a "Decide" link on what the reviewer can still decide, a decision page at
 ``<pk>/decide/`` that keeps the queue's filters, and bulk decisions confirmed on a page of their
 own (with a reason) and then made through the services in queue order, a refusal reported and
 the others going on."""
@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from applications.services import decision_refusals
 from portal.errors import DomainError
 from review.admin.forms import BulkDecisionForm
 
@@ -56,6 +57,41 @@ def one_by_one(service: Callable[..., Any], argument: str) -> Callable[[Any, lis
     return decide
 
 
+def refusal_reasons(actor, objects: Sequence[Any]) -> dict[Any, str]:
+    """Why ``actor`` may not decide each of ``objects`` that it may not (a member of the
+    organisation, a declared conflict of interest): the services' own rule, asked once."""
+    return {pk: str(error) for pk, error in decision_refusals(actor, objects).items()}
+
+
+class DecideColumn:
+    """The queue's last column: a "Decide" link on what the reviewer may still decide; on what
+    they may not (``refusals``, filled for the page's rows), "Conflict of interest" with the
+    services' reason as its title, never a link to a decision the services would refuse."""
+
+    __name__ = "decide"
+    short_description = _("decision")
+
+    def __init__(self, queue: "ReviewerQueueAdmin", preserved_filters: str):
+        self.queue = queue
+        self.preserved_filters = preserved_filters
+        self.refusals: dict[Any, str] = {}
+
+    def __call__(self, obj: Model) -> str:
+        if not self.queue.is_decidable(obj):
+            return "—"
+        if obj.pk in self.refusals:
+            return format_html(
+                '<span class="decision-refused" title="{}">{}</span>',
+                self.refusals[obj.pk],
+                gettext("Conflict of interest"),
+            )
+        opts = self.queue.opts
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_decide", args=[obj.pk])
+        if self.preserved_filters:
+            url = f"{url}?{self.preserved_filters}"
+        return format_html('<a href="{}">{}</a>', url, gettext("Decide"))
+
+
 class ReviewerQueueAdmin(admin.ModelAdmin):
     """A reviewer's queue of ``model``: subclasses say what is decidable, the queue's order, the
     bulk decisions, and render the decision page (``decide_view``)."""
@@ -87,20 +123,17 @@ class ReviewerQueueAdmin(admin.ModelAdmin):
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
         if self.has_decide_permission(request):
-            columns.append(self._decide_column(self.get_preserved_filters(request)))
+            columns.append(DecideColumn(self, self.get_preserved_filters(request)))
         return columns
 
-    def _decide_column(self, preserved_filters: str):
-        @admin.display(description=_("decision"))
-        def decide(obj: Model):
-            if not self.is_decidable(obj):
-                return "—"
-            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_decide", args=[obj.pk])
-            if preserved_filters:
-                url = f"{url}?{preserved_filters}"
-            return format_html('<a href="{}">{}</a>', url, gettext("Decide"))
-
-        return decide
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        for column in changelist.list_display:
+            if isinstance(column, DecideColumn):
+                # The page's rows, fetched here once (the template reuses them): who may not
+                # decide which, in one query for the page.
+                column.refusals = refusal_reasons(request.user, list(changelist.result_list))
+        return changelist
 
     def get_urls(self) -> list[URLPattern]:
         app_label, model_name = self.opts.app_label, self.opts.model_name
@@ -154,12 +187,15 @@ class ReviewerQueueAdmin(admin.ModelAdmin):
             return None
         if form.is_bound:
             self.message_user(request, gettext("Give a reason."), messages.ERROR)
+        refusals = refusal_reasons(request.user, selected)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Confirm the decision"),
             "question": str(bulk.question),
             "selected": selected,
+            # What the services will refuse, named before anything is decided.
+            "refused": [(obj, refusals[obj.pk]) for obj in selected if obj.pk in refusals],
             "form": form,
             "action": f"{decision}_selected",
             "action_checkbox_name": ACTION_CHECKBOX_NAME,

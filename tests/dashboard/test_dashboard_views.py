@@ -17,6 +17,7 @@ from applications.models import (
     PriorityClaim,
 )
 from dashboard import exports
+from dashboard.selectors.calls import default_period
 from pool.capacity import lock_ledger
 from pool.models import CapacityPhase
 from tests.allocations.conftest import make_pool
@@ -138,8 +139,8 @@ def test_a_bad_period_is_explained_and_the_default_period_shown(client, operator
 
     assert response.status_code == 200
     assert response.context["form"].errors
-    today = timezone.localdate()
-    assert response.context["start"] < today < response.context["end"]
+    default = default_period(response.context["call"], timezone.localdate())
+    assert (response.context["start"], response.context["end"]) == default
 
 
 def test_a_period_longer_than_three_years_is_refused(client, operator, world):
@@ -190,6 +191,24 @@ def test_every_table_downloads_as_csv(client, operator, world, table):
     rows = csv_rows(response)
     assert len(rows) >= (1 if table == "expiring" else 2)  # nothing of the worked example ends soon
     assert all(len(row) == len(rows[0]) for row in rows)
+
+
+def test_the_funnel_csv_says_which_table_each_row_belongs_to(client, operator, world):
+    client.force_login(operator)
+
+    rows = csv_rows(
+        client.get(reverse("dashboard_export", args=["funnel"]), {"call": world.call.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    )
+
+    header, *body = rows
+    assert header == ["Counted by", "Stage or status", "Applications"]
+    labels = [(counted_by, label) for counted_by, label, _count in body]
+    assert len(labels) == len(set(labels))  # no row twice under one heading
+    figures = {(counted_by, label): int(count) for counted_by, label, count in body}
+    # Every application that reached "submitted" (all but the draft H), and those awaiting a decision now (F).
+    assert figures[("Stage", "Submitted")] == 9
+    assert figures[("Status now", "Submitted")] == 1
+    assert ("Status now", "Submitted without a priority claim") in figures  # as on the page
 
 
 def test_csv_keeps_korean_text_intact(client, operator, world):

@@ -172,9 +172,16 @@ OPERATORS_ADMIN_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DE
 # fmt: on
 # A changelist action the role may not run is not offered: the changelist is shown again and
 # nothing changes (SUPERUSER_DOES for the models only the superuser sees at all).
-# Objects that others refer to are never deleted: whoever may delete gets the page that says what
-# protects them, and nothing changes.
-PROTECTED = ALL_STAFF
+# Objects that decided records depend on are never deleted: whoever may delete them is sent back
+# with one message naming what protects them (portal/admin_deletes.py), and nothing changes; the
+# bulk delete is not offered to the others, who see the changelist again.
+# fmt: off
+#                          anonymous    owner        member       outsider     reviewer     operator     superuser
+PROTECTED_DELETE =        (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,      REDIRECT,    REDIRECT)
+PROTECTED =               (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK,          REDIRECT,    REDIRECT)
+PROTECTED_DELETE_SUPERUSER = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,   DENIED,      REDIRECT)
+PROTECTED_SUPERUSER =     (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK,          OK,          REDIRECT)
+# fmt: on
 
 
 def model_admin(
@@ -402,7 +409,7 @@ ACCESS: dict[str, Entry] = {
 
     # Calls and their priority policy: operators edit, reviewers read and fill by priority.
     **model_admin("applications.call", "call", view=ALL_STAFF, add=OPERATORS_ADMIN, add_post=OPERATORS_ADMIN,
-                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=OPERATORS_ADMIN, delete_post=OPERATORS_ADMIN,
+                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=PROTECTED_DELETE, delete_post=PROTECTED_DELETE,
                   action=PROTECTED, action_data=selected("call", "delete_selected")),
     "admin:applications_call_fill_by_priority": Entry("/admin/applications/call/{decided_call.pk}/fill-by-priority/",
         get=REVIEWERS, post=REVIEWERS_DO),
@@ -411,8 +418,8 @@ ACCESS: dict[str, Entry] = {
     # Each page shown (the organisation's identity, its members' addresses) is recorded.
     **model_admin("applications.organization", "organization", view=ALL_STAFF, add=SUPERUSER, add_post=SUPERUSER,
                   change=ALL_STAFF_LOGGED, change_post=SUPERUSER_LOGGED, history=ALL_STAFF,
-                  delete=SUPERUSER, delete_post=SUPERUSER,
-                  action=PROTECTED, action_data=selected("organization", "delete_selected")),
+                  delete=PROTECTED_DELETE_SUPERUSER, delete_post=PROTECTED_DELETE_SUPERUSER,
+                  action=PROTECTED_SUPERUSER, action_data=selected("organization", "delete_selected")),
     **model_admin("applications.invitation", "invitation", view=SUPERUSER, add=SUPERUSER, add_post=SUPERUSER,
                   change=SUPERUSER, change_post=SUPERUSER, delete=SUPERUSER, delete_post=SUPERUSER_DOES,
                   action=SUPERUSER_DOES, action_data=selected("invitation", "delete_selected")),
@@ -435,7 +442,7 @@ ACCESS: dict[str, Entry] = {
 
     # Offerings and their capacity phases: operators edit, reviewers read.
     **model_admin("pool.offering", "offering", view=ALL_STAFF, add=OPERATORS_ADMIN, add_post=OPERATORS_ADMIN,
-                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=OPERATORS_ADMIN, delete_post=OPERATORS_ADMIN,
+                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=PROTECTED_DELETE, delete_post=PROTECTED_DELETE,
                   action=PROTECTED, action_data=selected("offering", "delete_selected")),
 
     # Allocations: made and released by the engine; operators may revoke one.
