@@ -434,3 +434,9 @@ def test_every_admin_the_libraries_included_drops_malformed_ids_before_an_action
     assert response.status_code == 200
     if actions:
         assert list(response.context["messages"])  # "No items selected" or the action's own answer
+
+
+@pytest.mark.parametrize("parameter", ["status__exact", "organization__region__exact", "purpose__exact", "q"])
+def test_a_nul_character_in_a_query_string_is_refused_not_a_server_error(world, parameter):
+    # Found by the fuzzing above on PostgreSQL: a list filter compared a text column with NUL.
+    assert send(world, "reviewer", "GET", "/admin/applications/application/", {parameter: "a\x00b"}) == 400
