@@ -67,7 +67,7 @@ def sweep_stuck_allocations() -> int:
     return len(stuck)
 
 
-@shared_task(name=release.OFFER_FREED_CAPACITY, ignore_result=False)
+@shared_task(name=release.OFFER_FREED_CAPACITY, ignore_result=True)
 def offer_freed_capacity() -> int:
     return sum(len(filling.waitlist_offer_freed_capacity(call=call)) for call in filling.calls_with_waitlist_offers())
 

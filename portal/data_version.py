@@ -6,7 +6,12 @@ provisioning step, a release, a capacity or policy edit, an organisation's detai
 answer) calls ``changed()`` inside its transaction; the version moves after the commit, so a page
 computed while the change was in flight is cached under the old version and never served again.
 A version is a number in the shared cache (the one the web processes share); the cache being
-unreachable costs only the cache's benefit (``current()`` then answers a fresh value).
+unreachable costs only the cache's benefit (``current()`` then answers a fresh value). While Redis
+is down the cache is a database table (portal/cache.py) with a version of its own; changes made
+then move only that one, so a process moves Redis's version on when it finds Redis back, before
+it reads anything there. (A process that saw no outage may serve a section cached before it
+until one that did uses the cache again, at most ``DASHBOARD_CACHE_SECONDS``; a Redis that was
+restarted empty has no such sections.)
 """
 
 import logging
@@ -14,6 +19,8 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+
+from portal.cache import on_recovery
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +39,10 @@ def _bump() -> None:
         cache.add(KEY, time.time_ns(), timeout=None)
     except Exception as error:  # the cache is unreachable; pages are computed afresh meanwhile
         logger.warning("could not move the data version: %s", error)
+
+
+# Changes made while the database stood in for Redis moved the database's version only.
+on_recovery(_bump)
 
 
 def current() -> str:

@@ -177,7 +177,22 @@ _cache = urlsplit(CACHE_URL)
 
 if _cache.scheme in ("redis", "rediss"):
     check_port("CACHE_URL", CACHE_URL)
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Redis, and a table of the database while Redis does not answer (portal/cache.py): logins,
+    # second factors and dashboards keep working through a Redis outage. A call waits at most
+    # the socket timeouts below for a Redis that is down; after a failure the process skips Redis
+    # for CACHE_RETRY_SECONDS.
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.RedisWithDatabaseFallback",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                "retry_seconds": env_int("CACHE_RETRY_SECONDS", 5, 1),
+            },
+        },
+        "fallback": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portal_cache_fallback"},
+    }
 elif _cache.scheme == "file" and _cache.path:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _cache.path}}
 elif _cache.scheme == "locmem":
@@ -388,6 +403,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost the broker tries again every one to two seconds, for as long as it takes
+# (Celery's default gives up after 100 tries and exits).
+CELERY_WORKER_CONSUMER = "portal.celery:PromptlyReconnectingConsumer"
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A web request hands its tasks to the broker after the commit (outbox/services.py): it must
 # never wait long for a broker that is down. The message waits in the outbox table instead.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1

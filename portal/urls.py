@@ -23,3 +23,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# A database that cannot be reached answers a 503 page, not a 500 (portal/views.py).
+handler500 = "portal.views.server_error"

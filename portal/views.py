@@ -1,8 +1,13 @@
+import logging
+import sys
 from functools import wraps
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
+from django.views import defaults
 
 from applications import selectors
 
@@ -24,3 +29,26 @@ def admin_login_takes_no_credentials(admin_login):
         return admin_login(request, extra_context)
 
     return view
+
+
+logger = logging.getLogger(__name__)
+
+# What the 503 page asks the visitor to wait, and the Retry-After header it sends.
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 handler: a database that cannot be reached (restarting, failing over, the network)
+    answers 503 with a page that says so and when to try again; anything else is Django's 500.
+
+    Called while the exception is being handled (``sys.exc_info()`` names it). The 503 page is
+    rendered without the request's context processors: they would ask the database again.
+    """
+    error = sys.exc_info()[1]
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return defaults.server_error(request)
+    logger.error("the database is unreachable; answering 503: %s", error)
+    page = loader.get_template("503.html").render({"retry_after": RETRY_AFTER_SECONDS})
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

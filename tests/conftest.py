@@ -50,6 +50,16 @@ def _broker_not_paused():
 
 
 @pytest.fixture(autouse=True)
+def _cache_not_skipping_redis():
+    # A test that made Redis unreachable leaves this process skipping it for a few seconds.
+    from portal import cache as portal_cache
+
+    portal_cache._unreachable_until.clear()
+    yield
+    portal_cache._unreachable_until.clear()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Failed-login counters live in the cache; one test's lockout must not leak into another.
     cache.clear()

@@ -33,9 +33,22 @@ def interpolate(value: str, variables: dict[str, str]) -> str:
 
 
 def test_compose_has_the_production_services():
-    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "beat"}
+    assert set(SERVICES) == {"db", "redis", "cache", "migrate", "web", "worker", "beat"}
     assert SERVICES["db"]["image"] == "postgres:16"
     assert SERVICES["redis"]["image"].startswith("redis:")
+    assert SERVICES["cache"]["image"].startswith("redis:")
+
+
+def test_the_broker_and_the_cache_are_separate_redis_servers():
+    # The broker keeps its queue on disk and never evicts; the cache evicts and keeps nothing.
+    for name in PORTAL_SERVICES:
+        environment = SERVICES[name]["environment"]
+        assert urlsplit(environment["CELERY_BROKER_URL"]).hostname == "redis"
+        assert urlsplit(environment["CACHE_URL"]).hostname == "cache"
+    broker = " ".join(SERVICES["redis"]["command"])
+    assert "--appendonly yes" in broker and "noeviction" in broker
+    cache = " ".join(SERVICES["cache"]["command"])
+    assert "allkeys-lru" in cache and "--maxmemory" in cache
 
 
 def test_data_lives_in_named_volumes():
@@ -46,7 +59,7 @@ def test_data_lives_in_named_volumes():
         assert f"media:{media_root}" in SERVICES[name]["volumes"]
 
 
-@pytest.mark.parametrize("name", ["db", "redis", "web", "worker"])
+@pytest.mark.parametrize("name", ["db", "redis", "cache", "web", "worker"])
 def test_long_running_services_have_health_checks(name):
     assert SERVICES[name]["healthcheck"]["test"]
 
