@@ -1,10 +1,12 @@
 """The Celery application: worker and beat load the Django settings under the CELERY_ prefix."""
 
+import logging
 import os
 from functools import partial
 from typing import Any
 
 from celery import Celery, Task
+from celery.beat import PersistentScheduler
 from celery.worker.consumer import Consumer
 from django.db import InterfaceError, OperationalError
 
@@ -32,6 +34,21 @@ class PromptlyReconnectingConsumer(Consumer):
         conn.ensure_connection = partial(conn.ensure_connection, interval_start=0, interval_step=1, interval_max=2)
         return super().ensure_connected(conn)
 
+
+class PromptlyReconnectingScheduler(PersistentScheduler):
+    """Beat's scheduler, trying a broker that went away again every one to two seconds (Celery's
+    own waits grow to 30 s): the outbox relay it sends every few seconds resumes at once."""
+
+    def _ensure_connected(self) -> Any:
+        def error(exc: Exception, interval: float) -> None:
+            logger.error("beat: the broker is unreachable (%s); trying again in %s s", exc, interval)
+
+        return self.connection.ensure_connection(
+            error, self.app.conf.broker_connection_max_retries, interval_start=0, interval_step=1, interval_max=2
+        )
+
+
+logger = logging.getLogger(__name__)
 
 app = Celery("portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")

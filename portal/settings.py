@@ -403,9 +403,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A worker that lost the broker tries again every one to two seconds, for as long as it takes
+# A worker or beat that lost the broker tries again every one to two seconds, for as long as it takes
 # (Celery's default gives up after 100 tries and exits).
 CELERY_WORKER_CONSUMER = "portal.celery:PromptlyReconnectingConsumer"
+CELERY_BEAT_SCHEDULER = "portal.celery:PromptlyReconnectingScheduler"
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # A web request hands its tasks to the broker after the commit (outbox/services.py): it must
 # never wait long for a broker that is down. The message waits in the outbox table instead.
