@@ -14,8 +14,28 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.processes import ROOT, portal_env
+from tests.processes import PRODUCTION_ENV, ROOT, portal_env, run_manage
 from tests.redis_server import free_port
+
+
+def production_like(folder: Path, **env: str) -> dict[str, str]:
+    """The production settings (DEBUG off, the 500 and 503 pages, hashed static files) on plain
+    HTTP at 127.0.0.1, as behind a TLS proxy minus the TLS; the static files collected into
+    ``folder``."""
+    values = {
+        **PRODUCTION_ENV,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CSRF_TRUSTED_ORIGINS": "",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "STATIC_ROOT": str(folder / "static"),
+        **env,
+    }
+    collected = run_manage("collectstatic", "--no-input", env=portal_env(values))
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    return values
 
 
 @dataclass

@@ -26,7 +26,7 @@ from tests.applications.conftest import pdf
 from tests.conftest import PASSWORD, make_user, totp_code, totp_secret
 from tests.factories import ApplicationItemFactory, OrganizationFactory
 from tests.integration.conftest import current_database_url
-from tests.integration.portal_processes import PortalProcesses, Visitor
+from tests.integration.portal_processes import PortalProcesses, Visitor, production_like
 from tests.integration.test_email_worker import smtp_env
 from tests.redis_server import RedisServer
 from tests.smtp import MailServer
@@ -114,14 +114,14 @@ def test_through_a_redis_outage_every_answer_is_quick_and_nothing_is_lost(world,
     mail.__enter__()
     portal = PortalProcesses(
         tmp_path,
-        {
-            "DEBUG": "1",
-            "DATABASE_URL": current_database_url(),
-            "CELERY_BROKER_URL": redis.url(0),
-            "CACHE_URL": redis.url(1),
-            "MEDIA_ROOT": str(world["media"]),
+        production_like(
+            tmp_path,
+            DATABASE_URL=current_database_url(),
+            CELERY_BROKER_URL=redis.url(0),
+            CACHE_URL=redis.url(1),
+            MEDIA_ROOT=str(world["media"]),
             **smtp_env(mail.port),
-        },
+        ),
     )
     try:
         portal.start_web()
