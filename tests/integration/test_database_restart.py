@@ -86,7 +86,10 @@ def test_a_postgresql_restart_answers_503_meanwhile_and_loses_no_task(cluster, t
         "MEDIA_ROOT": str(tmp_path / "media"),
         **smtp_env(mail.port),
     }
-    slow_cloud = {"PROVISIONER_BACKEND": "tests.provisioners.FaultyCloud", "FAULTY_CLOUD_DELAY_MS": str(PROVISIONING_MS)}
+    slow_cloud = {
+        "PROVISIONER_BACKEND": "tests.provisioners.FaultyCloud",
+        "FAULTY_CLOUD_DELAY_MS": str(PROVISIONING_MS),
+    }
     for command in (("migrate", "--no-input"), ("seed_demo",)):
         # The demo provisions its own grants as it seeds them: on the modelled cloud, at once.
         result = run_manage(*command, env=portal_env({**env, "DEBUG": "1"}), timeout=300)
