@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -29,6 +29,17 @@ def notifications_stuck(now: datetime | None = None) -> QuerySet[Notification]:
     return Notification.objects.annotate(last_touched=Coalesce("last_attempt_at", "created_at")).filter(
         state=Notification.State.QUEUED, last_touched__lt=threshold
     )
+
+
+def queued_backlog(now: datetime | None = None) -> tuple[int, timedelta | None]:
+    """How many e-mails wait to be delivered, and the age of the oldest (``None`` when none
+    waits): what an operator watches to see the mail server or the worker falling behind."""
+    now = now or timezone.now()
+    summary = Notification.objects.filter(state=Notification.State.QUEUED).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    oldest: datetime | None = summary["oldest"]
+    return summary["count"], (now - oldest if oldest else None)
 
 
 def saved_language(user: User) -> str | None:

@@ -31,16 +31,24 @@ def database_status() -> str:
     return "ok"
 
 
-def broker_status() -> str:
+def broker_status(timeout: int = 1) -> str:
+    """The broker's state, "ok" or why it cannot be reached, within about ``timeout`` seconds: it bounds
+    connecting and the broker's answer, so a broker that accepts connections and never answers
+    costs ``timeout`` (the settings' longer socket timeouts are for publishing)."""
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         folder = options.get("data_folder_out", "")
         if not os.access(folder, os.W_OK):
             return "unavailable (broker folder not writable)"
         return "ok"
+    options = {
+        **options,
+        "socket_connect_timeout": min(options.get("socket_connect_timeout", timeout), timeout),
+        "socket_timeout": min(options.get("socket_timeout", timeout), timeout),
+    }
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=1, transport_options=options) as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=1, timeout=1)
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=1, timeout=timeout)
             conn.default_channel  # noqa: B018 - opening the channel is the check (Redis answers PING)
     except Exception as exc:
         return f"unavailable ({type(exc).__name__})"

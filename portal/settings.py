@@ -5,6 +5,7 @@ variable is parsed here; a value that cannot be understood stops start-up with
 ``ImproperlyConfigured`` naming the variable, so a typo never turns into a silent default.
 """
 
+import ipaddress
 import os
 import re
 from email.utils import parseaddr
@@ -87,6 +88,9 @@ MIDDLEWARE = [
     # Answers /healthz and /readyz before host validation and the HTTPS redirect, so that a
     # container health check on plain HTTP at 127.0.0.1 works in production.
     "portal.health.HealthCheckMiddleware",
+    # Counts and times every request below (health checks are not counted), and answers an
+    # allowed scrape of /metrics before host validation and the HTTPS redirect, like the above.
+    "dashboard.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -494,6 +498,27 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+
+# --- Monitoring (/metrics, dashboard/metrics.py) ------------------------------------------------
+
+# Prometheus may scrape /metrics from these addresses or networks (the connecting address,
+# REMOTE_ADDR: X-Forwarded-For is never read for this), or from anywhere with
+# "Authorization: Bearer <METRICS_TOKEN>". Anyone else gets 404. Behind the reverse proxy every
+# request comes from the proxy's address: never list it; use the token.
+METRICS_ALLOWED_IPS: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+for _network in env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"]):
+    try:
+        METRICS_ALLOWED_IPS.append(ipaddress.ip_network(_network, strict=False))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS entry {_network!r} is not an address or network (10.0.0.0/8, ::1)."
+        ) from None
+METRICS_TOKEN = env_str("METRICS_TOKEN") or None
+if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN is shorter than 32 characters; use python3 -c "
+        '"import secrets; print(secrets.token_urlsafe(32))".'
+    )
 
 # --- Logging -----------------------------------------------------------------------------------
 

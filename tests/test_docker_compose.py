@@ -16,7 +16,7 @@ SERVICES = COMPOSE["services"]
 PORTAL_SERVICES = ("migrate", "web", "worker", "beat")
 SETTINGS_VARIABLES = set(re.findall(r'env_\w+\("([A-Z_]+)"', (ROOT / "portal" / "settings.py").read_text()))
 # Read by the programs themselves rather than by the settings module.
-RUNTIME_VARIABLES = {"WEB_CONCURRENCY", "POSTGRES_PASSWORD"}
+RUNTIME_VARIABLES = {"WEB_CONCURRENCY", "POSTGRES_PASSWORD", "PROMETHEUS_MULTIPROC_DIR"}
 
 
 def env_example() -> dict[str, str]:
@@ -99,7 +99,7 @@ def test_every_variable_compose_interpolates_is_documented_in_env_example():
     assert interpolated <= set(env_example())
 
 
-def test_the_documented_configuration_passes_the_deployment_checklist():
+def test_the_documented_configuration_passes_the_deployment_checklist(tmp_path):
     example = env_example()
     filled = {
         k: v or f"filled-in-by-the-operator-{k.lower()}-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -107,8 +107,15 @@ def test_the_documented_configuration_passes_the_deployment_checklist():
     }
     web_env = {k: interpolate(str(v), filled) for k, v in SERVICES["web"]["environment"].items()}
     # The database is not reached by `check --deploy`; the portal's cache must be, so it stays local.
+    # The metrics folder is the test's own (a folder not made yet, as in a fresh container).
     env = portal_env(
-        {**filled, **web_env, "CACHE_URL": "locmem://", "MEDIA_ROOT": str(Path(ROOT, "var", "test", "media"))}
+        {
+            **filled,
+            **web_env,
+            "CACHE_URL": "locmem://",
+            "MEDIA_ROOT": str(Path(ROOT, "var", "test", "media")),
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "multiproc"),
+        }
     )
 
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
@@ -122,3 +129,14 @@ def test_the_image_runs_as_an_unprivileged_user_and_collects_static_files():
     assert "FROM python:3.12" in dockerfile
     assert "collectstatic" in dockerfile
     assert "\nUSER portal" in dockerfile
+
+
+def test_the_web_processes_add_up_their_metrics_in_a_folder_of_their_own():
+    web = SERVICES["web"]
+
+    assert web["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert ["--config", "gunicorn.conf.py"] == web["command"][2:4]
+    # The web service keeps the environment every portal service shares.
+    assert web["environment"]["DEBUG"] == "0"
+    for name in ("worker", "beat", "migrate"):
+        assert "PROMETHEUS_MULTIPROC_DIR" not in SERVICES[name]["environment"]

@@ -32,6 +32,8 @@ pytestmark = pytest.mark.integration
         ("CELERY_BROKER_URL", "redis://127.0.0.1:notaport/0"),
         ("PROVISIONER_BACKEND", "no.such.Backend"),
         ("PROVISIONER_BACKEND", "allocations.models.Allocation"),
+        ("METRICS_ALLOWED_IPS", "127.0.0.1,prometheus.local"),
+        ("METRICS_TOKEN", "too-short"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):

@@ -287,6 +287,10 @@ ACCESS: dict[str, Entry] = {
     "access_log_export": Entry("/ops/access-log.csv?start=2026-01-01&end=2026-12-31",
         get=OPERATORS_LOGGED, post=NOBODY_POSTS),
     "public_statistics": Entry("/statistics/", get=EVERYONE, post=NOBODY_POSTS),
+    # Prometheus's scrape: allowed by address or token, whoever is logged in. The test client
+    # connects from 127.0.0.1, which METRICS_ALLOWED_IPS allows by default; any other address
+    # without the token gets 404, logged in or not (tests/dashboard/test_metrics.py).
+    "metrics": Entry("/metrics", get=EVERYONE, post=NOBODY_POSTS),
 
     # ---- Accounts (allauth) and the language switch ----------------------------------------------
     #            anonymous    owner        member       outsider     reviewer     operator     superuser

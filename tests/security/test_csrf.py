@@ -14,7 +14,11 @@ from tests.security.patterns import database_writes, project_url_patterns
 
 pytestmark = pytest.mark.django_db
 
-KEYS = sorted({pattern.key for pattern in project_url_patterns()} & set(ACCESS))
+# Prometheus's /metrics takes no POST from anyone: an allowed scrape is answered before the CSRF
+# check (405 to a POST, writing nothing), a refused one 404 like any unknown page
+# (tests/dashboard/test_metrics.py).
+ANSWERED_BEFORE_THE_CSRF_CHECK = {"metrics"}
+KEYS = sorted({pattern.key for pattern in project_url_patterns()} & set(ACCESS) - ANSWERED_BEFORE_THE_CSRF_CHECK)
 
 
 def post(world, key: str, role: str, caplog, *, token: bool) -> tuple[int, bool, list[str]]:
@@ -69,3 +73,11 @@ def test_a_post_with_the_csrf_token_reaches_the_view(world, caplog, key, role):
 
     assert refusals == []
     assert status != 403
+
+
+@pytest.mark.parametrize("role", ["anonymous", "owner", "superuser"])
+def test_the_urls_answered_before_the_csrf_check_take_no_post(world, caplog, role):
+    for key in ANSWERED_BEFORE_THE_CSRF_CHECK:
+        status, written, _ = post(world, key, role, caplog, token=False)
+
+        assert (status, written) == (405, False), key

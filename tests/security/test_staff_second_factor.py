@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 STAFF_ROLES = ("reviewer", "operator", "superuser")
 # The pages a staff account without a second factor still opens: its account (allauth: log out,
-# password, e-mail, the second factor's set-up) and the language switch.
-OPEN_WITHOUT_SECOND_FACTOR = ("/accounts/", "/i18n/")
+# password, e-mail, the second factor's set-up) and the language switch; and Prometheus's
+# /metrics, opened by the address or the token, never by a login (tests/dashboard/test_metrics.py).
+OPEN_WITHOUT_SECOND_FACTOR = ("/accounts/", "/i18n/", "/metrics")
 
 with translation.override("ko"):
     THROTTLED = str(DefaultAccountAdapter.error_messages["too_many_login_attempts"])
