@@ -51,6 +51,18 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def metrics(text: str) -> dict[str, float]:
+    """A scrape of /metrics as {"name{label=value,...}": value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    values = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            values[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return values
+
+
 class Visitor:
     """One browser: its cookies, and every answer timed."""
 
@@ -115,6 +127,8 @@ class PortalProcesses:
                 "-m",
                 "gunicorn",
                 "portal.wsgi:application",
+                "--config",
+                "gunicorn.conf.py",
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",

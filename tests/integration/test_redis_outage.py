@@ -26,7 +26,7 @@ from tests.applications.conftest import pdf
 from tests.conftest import PASSWORD, make_user, totp_code, totp_secret
 from tests.factories import ApplicationItemFactory, OrganizationFactory
 from tests.integration.conftest import current_database_url
-from tests.integration.portal_processes import PortalProcesses, Visitor, production_like
+from tests.integration.portal_processes import PortalProcesses, Visitor, metrics, production_like
 from tests.integration.test_email_worker import smtp_env
 from tests.redis_server import RedisServer
 from tests.smtp import MailServer
@@ -164,6 +164,8 @@ def test_through_a_redis_outage_every_answer_is_quick_and_nothing_is_lost(world,
         answers.append(("GET public statistics", Visitor(portal.url).get(reverse("public_statistics"))))
         readiness = Visitor(portal.url).get("/readyz")
         answers.append(("GET /readyz", readiness))
+        scrape = Visitor(portal.url).get("/metrics")
+        answers.append(("GET /metrics", scrape))
 
         for what, answer in answers:
             print(f"during the outage: {what}: {answer.status} in {answer.seconds:.2f} s")
@@ -184,6 +186,12 @@ def test_through_a_redis_outage_every_answer_is_quick_and_nothing_is_lost(world,
         assert waiting.count() >= 3
         assert all(message.attempts >= 1 or message.last_error == "" for message in waiting)
         assert Notification.objects.filter(state=Notification.State.QUEUED).count() >= 6
+        # What an operator's Prometheus reads meanwhile: the broker down, the backlog up.
+        during = metrics(scrape.body)
+        assert during["portal_broker_up"] == 0
+        assert during["portal_outbox_messages"] == waiting.count()
+        assert during["portal_emails_queued"] >= 6
+        assert during["portal_allocations_waiting{state=pending}"] == 5
 
         # Long enough for every process to have backed off as far as it goes (Celery's own
         # waits grow to 30 s) before Redis returns.
@@ -209,6 +217,12 @@ def test_through_a_redis_outage_every_answer_is_quick_and_nothing_is_lost(world,
         for allocation in allocations:
             assert allocation.transitions.filter(to_state=Allocation.State.ACTIVE).count() == 1
         assert Visitor(portal.url).get("/readyz").status == 200
+        after = metrics(Visitor(portal.url).get("/metrics").body)
+        assert after["portal_broker_up"] == 1
+        assert after["portal_outbox_messages"] == 0
+        assert after["portal_emails_queued"] == 0
+        assert after["portal_allocations_waiting{state=pending}"] == 0
+        assert after["portal_allocations_waiting{state=provisioning}"] == 0
     finally:
         portal.stop()
         mail.__exit__(None, None, None)
