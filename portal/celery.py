@@ -12,6 +12,8 @@ from django.db import InterfaceError, OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
+logger = logging.getLogger(__name__)
+
 
 class PortalTask(Task):
     """Every task of the portal: a database that cannot be reached for a moment (a restart, a
@@ -47,8 +49,6 @@ class PromptlyReconnectingScheduler(PersistentScheduler):
             error, self.app.conf.broker_connection_max_retries, interval_start=0, interval_step=1, interval_max=2
         )
 
-
-logger = logging.getLogger(__name__)
 
 app = Celery("portal", task_cls=PortalTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -15,6 +15,21 @@ def pdf(name: str = "evidence.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, MINIMAL_PDF, content_type="application/pdf")
 
 
+def complete(draft, offering, quantity: int):
+    """Fill ``draft`` in as an applicant does before submitting: every required field, the
+    business certificate, one request of ``quantity`` of ``offering``."""
+    from tests.factories import ApplicationItemFactory
+
+    draft.business_certificate = pdf("certificate.pdf")
+    draft.purpose = "training"
+    for field in ("project_title", "summary", "plan", "expected_outcome"):
+        setattr(draft, field, "text")
+    draft.industry_domain = "energy"
+    draft.save()
+    ApplicationItemFactory(application=draft, offering=offering, quantity=quantity)
+    return draft
+
+
 def png_bytes() -> bytes:
     import io
 

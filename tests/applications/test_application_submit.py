@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Application, PriorityClaim
-from tests.applications.conftest import edit_form_data, pdf
+from tests.applications.conftest import complete, edit_form_data
 from tests.factories import ApplicationFactory, ApplicationItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,14 +18,7 @@ pytestmark = pytest.mark.django_db
 def complete_draft(applicant, organization, open_call, gpu, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     application = services.application_start(actor=applicant, call=open_call, organization=organization)
-    application.business_certificate = pdf("certificate.pdf")
-    application.purpose = "training"
-    for field in ("project_title", "summary", "plan", "expected_outcome"):
-        setattr(application, field, "text")
-    application.industry_domain = "energy"
-    application.save()
-    ApplicationItemFactory(application=application, offering=gpu, quantity=8)
-    return application
+    return complete(application, gpu, 8)
 
 
 def test_a_complete_draft_is_submitted_before_the_deadline(applicant, complete_draft):

@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.processes import PRODUCTION_ENV, ROOT, portal_env, run_manage
 from tests.redis_server import free_port
 
@@ -49,6 +51,16 @@ class Answer:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
+
+
+def wait_until(condition, what: str, within: float) -> float:
+    """Wait for ``condition()`` to hold, at most ``within`` seconds; how long it took."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > within:
+            pytest.fail(f"not {what} within {within} s")
+        time.sleep(0.25)
+    return time.monotonic() - started
 
 
 def metrics(text: str) -> dict[str, float]:

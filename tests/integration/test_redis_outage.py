@@ -22,11 +22,11 @@ from applications.models import Application, Membership
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from tests.allocations.conftest import make_call, make_pool, submitted_application
-from tests.applications.conftest import pdf
+from tests.applications.conftest import complete
 from tests.conftest import PASSWORD, make_user, totp_code, totp_secret
-from tests.factories import ApplicationItemFactory, OrganizationFactory
+from tests.factories import OrganizationFactory
 from tests.integration.conftest import current_database_url
-from tests.integration.portal_processes import PortalProcesses, Visitor, metrics, production_like
+from tests.integration.portal_processes import PortalProcesses, Visitor, metrics, production_like, wait_until
 from tests.integration.test_email_worker import smtp_env
 from tests.redis_server import RedisServer
 from tests.smtp import MailServer
@@ -66,13 +66,7 @@ def world(tmp_path, settings):
     organization = OrganizationFactory(legal_name="광주 AI 주식회사")
     Membership.objects.create(organization=organization, user=applicant, role="owner")
     draft = application_services.application_start(actor=applicant, call=call, organization=organization)
-    draft.business_certificate = pdf("certificate.pdf")
-    draft.purpose = "training"
-    for field in ("project_title", "summary", "plan", "expected_outcome"):
-        setattr(draft, field, "text")
-    draft.industry_domain = "energy"
-    draft.save()
-    ApplicationItemFactory(application=draft, offering=pool, quantity=4)
+    complete(draft, pool, 4)
     reviewer = make_user("reviewer@operator.kr", is_staff=True, group=REVIEWERS)
     operator = make_user("operator@operator.kr", is_staff=True, group=OPERATORS)
     return {
@@ -96,15 +90,6 @@ def log_in(visitor: Visitor, user, answers: list) -> None:
         answer = visitor.post(reverse("mfa_authenticate"), {"code": totp_code(totp_secret(user))})
         answers.append((f"POST second factor {user.email}", answer))
         assert answer.status == 302, answer.body[:2000]
-
-
-def wait_until(condition, what: str, within: float) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > within:
-            pytest.fail(f"not {what} within {within} s")
-        time.sleep(0.25)
-    return time.monotonic() - started
 
 
 def test_through_a_redis_outage_every_answer_is_quick_and_nothing_is_lost(world, tmp_path):
