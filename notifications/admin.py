@@ -30,8 +30,9 @@ class NotificationAdmin(RecordsChangePageViews, admin.ModelAdmin):
         "organization",
         "language",
         "subject",
+        "secret",
         "message",
-        "link",
+        "site_link",
         "attempts",
         "last_error",
         "created_at",
@@ -42,9 +43,17 @@ class NotificationAdmin(RecordsChangePageViews, admin.ModelAdmin):
 
     @admin.display(description=_("message"))
     def message(self, obj: Notification) -> str:
+        # A secret e-mail's link is a credential (a password reset, an invitation): the log says
+        # that one was sent, never which, even before delivery drops the body.
         if obj.secret:
             return gettext("(not shown: it carries a personal link)")
         return obj.body
+
+    @admin.display(description=_("link"))
+    def site_link(self, obj: Notification) -> str:
+        if obj.secret:
+            return gettext("(not shown: it carries a personal link)")
+        return obj.link
 
     def has_add_permission(self, request):
         return False

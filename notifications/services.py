@@ -70,6 +70,7 @@ def notify(
     organization: Any = None,  # the Organization the e-mail is about (an app above this one)
     link: str = "",
     key: str = "",
+    secret: bool = False,
 ) -> list[Notification]:
     """Record ``template`` for each recipient (a user, or an address with no account yet) and
     deliver each after the commit.
@@ -79,6 +80,9 @@ def notify(
     template as ``link`` (an absolute address) and kept to list the e-mail on the site.
     Idempotent when ``key`` is given: an e-mail already recorded for that key and address is
     not recorded again (a task that runs twice tells the event once).
+    ``secret``: the link is a credential (an invitation's token). The e-mail delivers it, but the
+    log never keeps it: ``link`` is not stored, the body is not shown in the admin and is
+    dropped once delivered.
     """
     recipients = list(recipients)
     active = translation.get_language() or settings.LANGUAGE_CODE
@@ -110,7 +114,8 @@ def notify(
                 language=language,
                 subject=subject[:500],
                 body=body,
-                link=link,
+                link="" if secret else link,
+                secret=secret,
                 key=f"{key}:{email.lower()}"[:300] if key else "",
             )
         )

@@ -359,3 +359,26 @@ def test_members_to_notify_skips_inactive_accounts(organization, applicant):
     MembershipFactory(organization=organization, user=gone)
 
     assert [user.email for user in application_selectors.members_to_notify(organization)] == [applicant.email]
+
+
+def test_a_secret_email_delivers_its_link_but_the_log_never_keeps_it(organization, applicant):
+    from applications.models import Invitation
+
+    invitation = Invitation.objects.create(organization=organization, email="x@example.kr", invited_by=applicant)
+    path = reverse("invitation_accept", args=[invitation.token])
+    [notification] = services.notify(
+        kind=Notification.Kind.INVITATION,
+        template="invitation",
+        context={"invitation": invitation},
+        recipients=["x@example.kr"],
+        link=path,
+        secret=True,
+    )
+    assert notification.secret and notification.link == ""
+
+    [message] = deliver_queued()
+
+    assert path in message.body
+    notification.refresh_from_db()
+    assert notification.state == Notification.State.SENT
+    assert invitation.token not in notification.body + notification.link
