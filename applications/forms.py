@@ -50,10 +50,17 @@ class OrganizationForm(forms.ModelForm):
             "address": _("Start with the province or metropolitan city, e.g. 광주광역시 북구 첨단과기로 123."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, identity_frozen: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["registration_number"] = self.instance.registration_number_display
+        # Shown, not edited: a disabled field keeps its value whatever is posted (the service
+        # refuses a change anyway).
+        self.identity_frozen = identity_frozen
+        if identity_frozen:
+            for name in Organization.IDENTITY_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Fixed since an application was decided.")
 
     def clean_registration_number(self) -> str:
         return normalize_business_number(self.cleaned_data["registration_number"])

@@ -34,6 +34,10 @@ class OrganizationType(models.TextChoices):
 class Organization(models.Model):
     Type = OrganizationType
 
+    # Who the organisation is: what reviewers decide on. Fixed for its owners once a decision is
+    # made (``identity_is_frozen``); staff correct them in the admin, recorded as a change.
+    IDENTITY_FIELDS = ("legal_name", "registration_number", "org_type")
+
     legal_name = models.CharField(_("legal name"), max_length=200)
     org_type = models.CharField(_("organisation type"), max_length=20, choices=Type.choices)
     registration_number = models.CharField(
@@ -84,6 +88,11 @@ class Organization(models.Model):
     @property
     def registration_number_display(self) -> str:
         return format_business_number(self.registration_number)
+
+    def identity_is_frozen(self) -> bool:
+        """Whether an application of the organisation has been decided (approved, wait-listed or
+        rejected): the decision was made on this identity, so its owners no longer change it."""
+        return self.applications.filter(status__in=DECIDED_STATUSES).exists()
 
 
 class MembershipRole(models.TextChoices):
@@ -143,6 +152,11 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() > self.created_at + self.VALID_FOR
+
+    @property
+    def is_used(self) -> bool:
+        """An invitation lets one person join once: after acceptance its token opens nothing."""
+        return self.accepted_at is not None
 
 
 class Call(models.Model):
@@ -480,6 +494,22 @@ class PriorityPolicyChange(SettingChange):
 
     def __str__(self) -> str:
         return f"{self.call_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OrganizationIdentityChange(SettingChange):
+    """A change of an organisation's identity (legal name, registration number, type): who made
+    it, when, why, and the values before and after, one "field: value" per line. Owners change
+    it until a decision; afterwards only staff, in the admin, with a reason."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="identity_changes")
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta(SettingChange.Meta):
+        verbose_name = _("identity change")
+        verbose_name_plural = _("identity changes")
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ClaimReview(models.Model):

@@ -7,12 +7,13 @@ records a history row for status changes and sends e-mail only after the commit.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from applications.models import (
     Invitation,
     Membership,
     Organization,
+    OrganizationIdentityChange,
     PriorityClaim,
     PriorityPolicyChange,
     PriorityWeight,
@@ -98,10 +100,29 @@ def organization_create(*, actor: User, fields: dict[str, Any]) -> Organization:
     return organization
 
 
-@transaction.atomic
-def organization_update(*, actor: User, organization: Organization, fields: dict[str, Any]) -> Organization:
-    _ensure_owner(actor, organization)
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+class IdentityFrozen(ApplicationError):
+    """An owner tried to change an organisation's identity after a decision was made on it."""
+
+
+class InvitationLimitReached(ApplicationError):
+    """Too many invitations in a day, from one organisation or to one address."""
+
+
+class InvitationUsed(ApplicationError):
+    """The invitation's token was accepted already: it lets one person join once."""
+
+
+def _identity(organization: Organization) -> dict[str, str]:
+    return {name: str(getattr(organization, name)) for name in Organization.IDENTITY_FIELDS}
+
+
+def _describe(identity: dict[str, str]) -> str:
+    return "\n".join(f"{name}: {value}" for name, value in identity.items())
+
+
+def _save_organization(organization: Organization, fields: dict[str, Any], *, actor: User, reason: str) -> Organization:
+    """Set ``fields`` on the locked ``organization``, save them, and record an identity change."""
+    before = _identity(organization)
     for name, value in fields.items():
         setattr(organization, name, value)
     try:
@@ -111,17 +132,88 @@ def organization_update(*, actor: User, organization: Organization, fields: dict
         raise ApplicationError(
             _("An organisation with this business registration number is already registered.")
         ) from None
+    after = _identity(organization)
+    if after != before:
+        OrganizationIdentityChange.objects.create(
+            organization=organization, actor=actor, before=_describe(before), after=_describe(after), reason=reason
+        )
     data_version.changed()
     return organization
 
 
 @transaction.atomic
-def organization_invite(*, actor: User, organization: Organization, email: str) -> Invitation:
-    """Invite ``email`` to join; the invitee follows the e-mailed link, signs up or logs in, and joins."""
+def organization_update(*, actor: User, organization: Organization, fields: dict[str, Any]) -> Organization:
+    """The owner changes the organisation's profile.
+
+    Its identity (legal name, registration number, type) is refused with ``IdentityFrozen``
+    once an application of the organisation has been decided: the decision was made on it, and
+    only staff correct it (``organization_correct_identity``). Identity changes before that are
+    recorded. Idempotent.
+    """
     _ensure_owner(actor, organization)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    changed_identity = [
+        name
+        for name in Organization.IDENTITY_FIELDS
+        if name in fields and str(fields[name]) != str(getattr(organization, name))
+    ]
+    if changed_identity and organization.identity_is_frozen():
+        raise IdentityFrozen(
+            _(
+                "The legal name, business registration number and type cannot be changed once an application "
+                "of the organisation has been decided. Ask the portal's operator to correct them."
+            )
+        )
+    return _save_organization(organization, fields, actor=actor, reason="")
+
+
+@transaction.atomic
+def organization_correct_identity(
+    *, actor: User, organization: Organization, fields: dict[str, Any], reason: str
+) -> Organization:
+    """Staff change an organisation (the admin), its identity included even after a decision:
+    the way a disputed or mistaken identity is corrected. A change of identity needs a reason
+    and is recorded with it. Idempotent."""
+    if not actor.has_perm("applications.change_organization"):
+        raise NotAllowed(_("You may not change organisations."))
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    changes_identity = any(
+        name in fields and str(fields[name]) != str(getattr(organization, name))
+        for name in Organization.IDENTITY_FIELDS
+    )
+    if changes_identity and not reason.strip():
+        raise ApplicationError(_("Say why the organisation's identity is changed."))
+    return _save_organization(organization, fields, actor=actor, reason=reason.strip())
+
+
+def _invitations_since(since: datetime) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(created_at__gte=since)
+
+
+@transaction.atomic
+def organization_invite(*, actor: User, organization: Organization, email: str) -> Invitation:
+    """Invite ``email`` to join; the invitee follows the e-mailed link, signs up or logs in, and joins.
+
+    Invitations are e-mails to addresses the portal does not know, so they are limited: at most
+    ``INVITATIONS_PER_ORGANIZATION_PER_DAY`` from one organisation and
+    ``INVITATIONS_PER_ADDRESS_PER_DAY`` to one address (from every organisation) in 24 hours,
+    counted in the database under the organisation's lock; beyond them ``InvitationLimitReached``.
+    """
+    _ensure_owner(actor, organization)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
     email = User.objects.normalize_email(email).strip()
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ApplicationError(_("%(email)s is already a member.") % {"email": email})
+    recent = _invitations_since(timezone.now() - timedelta(days=1))
+    if recent.filter(organization=organization).count() >= settings.INVITATIONS_PER_ORGANIZATION_PER_DAY:
+        raise InvitationLimitReached(
+            _("The organisation has sent as many invitations as it may in a day. Try again tomorrow.")
+        )
+    if recent.filter(email__iexact=email).count() >= settings.INVITATIONS_PER_ADDRESS_PER_DAY:
+        raise InvitationLimitReached(
+            _("%(email)s has been invited as often as the portal allows in a day. Try again tomorrow.")
+            % {"email": email}
+        )
     invitation = Invitation.objects.create(organization=organization, email=email, invited_by=actor)
     emails.send_invitation(invitation.pk)  # recorded now, delivered after the commit
     return invitation
@@ -129,9 +221,18 @@ def organization_invite(*, actor: User, organization: Organization, email: str) 
 
 @transaction.atomic
 def invitation_accept(*, actor: User, token: str) -> Membership:
-    """Join the invitation's organisation. Only the invited address can accept; idempotent."""
+    """Join the invitation's organisation. Only the invited address can accept, once: a used
+    token is refused with ``InvitationUsed`` (a member removed since cannot re-join with it),
+    except that a member of the organisation gets their membership back (a double click)."""
     invitation = Invitation.objects.select_for_update().select_related("organization").filter(token=token).first()
-    if invitation is None or invitation.is_expired:
+    if invitation is None:
+        raise ApplicationError(_("This invitation is not valid or has expired. Ask the owner for a new one."))
+    if invitation.is_used:
+        membership = Membership.objects.filter(organization=invitation.organization, user=actor).first()
+        if membership is not None:
+            return membership
+        raise InvitationUsed(_("This invitation has already been used. Ask the owner for a new one."))
+    if invitation.is_expired:
         raise ApplicationError(_("This invitation is not valid or has expired. Ask the owner for a new one."))
     if actor.email.lower() != invitation.email.lower():
         raise NotAllowed(
@@ -141,10 +242,9 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     membership, _created = Membership.objects.get_or_create(
         organization=invitation.organization, user=actor, defaults={"role": Membership.Role.MEMBER}
     )
-    if invitation.accepted_at is None:
-        invitation.accepted_at = timezone.now()
-        invitation.accepted_by = actor
-        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = actor
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
 
 

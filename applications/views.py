@@ -101,7 +101,9 @@ def organization_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(selectors.organizations_of(request.user), pk=pk)
     if not selectors.is_owner(request.user, organization):
         raise Http404
-    form = OrganizationForm(request.POST or None, instance=organization)
+    form = OrganizationForm(
+        request.POST or None, instance=organization, identity_frozen=organization.identity_is_frozen()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_update(actor=request.user, organization=organization, fields=form.cleaned_data)

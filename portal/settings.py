@@ -452,6 +452,10 @@ PROVISIONING_STUCK_AFTER_SECONDS = env_int("PROVISIONING_STUCK_AFTER_SECONDS", 3
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8, 1)
 # A queued e-mail untouched this long had its task's message lost; the sweeper re-drives it.
 NOTIFICATION_STUCK_AFTER_SECONDS = env_int("NOTIFICATION_STUCK_AFTER_SECONDS", 900, 1)
+# Invitations reach addresses the portal does not know: at most this many in 24 hours from one
+# organisation, and to one address from all organisations together (applications.services).
+INVITATIONS_PER_ORGANIZATION_PER_DAY = env_int("INVITATIONS_PER_ORGANIZATION_PER_DAY", 20, 1)
+INVITATIONS_PER_ADDRESS_PER_DAY = env_int("INVITATIONS_PER_ADDRESS_PER_DAY", 3, 1)
 
 if _broker_scheme == "filesystem":
     for _folder in ("broker", "results", "processed", "control"):

@@ -85,7 +85,7 @@ def test_an_address_without_an_account_gets_the_senders_language(organization, a
         [notification] = invite(organization, applicant)
 
     assert notification.language == "en" and notification.user is None
-    assert notification.subject.startswith("Invitation to join")
+    assert notification.subject.startswith("Invitation to an organisation")
 
 
 def test_the_same_event_is_recorded_once(organization, applicant):
