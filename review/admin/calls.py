@@ -147,8 +147,8 @@ class CallAdmin(admin.ModelAdmin):
                 approved, refused = filling.fill_by_priority_apply(
                     actor=request.user, call=call, confirmed=request.POST.get("plan", "")
                 )
-            except filling.PlanChanged as error:
-                self.message_user(request, str(error), messages.ERROR)
+            except filling.PlanChanged as changed:
+                self.message_user(request, str(changed), messages.ERROR)
                 return self.fill_by_priority_preview(request, call)
             for application in approved:
                 self.message_user(
