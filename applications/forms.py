@@ -101,7 +101,15 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = ["purpose", "project_title", "summary", "plan", "expected_outcome", "industry_domain"]
+        fields = [
+            "purpose",
+            "project_title",
+            "title_listed_publicly",
+            "summary",
+            "plan",
+            "expected_outcome",
+            "industry_domain",
+        ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
             "plan": forms.Textarea(attrs={"rows": 6}),

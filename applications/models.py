@@ -258,6 +258,16 @@ class Application(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, blank=True)
     project_title = models.CharField(_("project title"), max_length=200, blank=True)
+    # A consent of its own: the organisation's (listed_publicly) covers its name only, and a title
+    # can say more about a project than its owner wants public. Off unless ticked.
+    title_listed_publicly = models.BooleanField(
+        _("publish the project title in the public statistics"),
+        default=False,
+        help_text=_(
+            "If the application is selected and the organisation agreed to be named, the project title "
+            "appears beside its name on the public statistics page."
+        ),
+    )
     summary = models.TextField(_("summary"), blank=True)
     plan = models.TextField(_("plan"), blank=True)
     expected_outcome = models.TextField(_("expected outcome"), blank=True)

@@ -37,9 +37,18 @@ def open_calls(at: datetime | None = None) -> QuerySet[Call]:
     )
 
 
+def published_calls(at: datetime | None = None) -> QuerySet[Call]:
+    """The calls the public may know of: those that have opened (open or closed since). A call
+    before its opening is the operators' draft; staff see it in the admin."""
+    return Call.objects.filter(opens_at__lte=at or timezone.now())
+
+
 def call_with_offerings(pk: int) -> QuerySet[Call]:
-    return Call.objects.filter(pk=pk).prefetch_related(
-        Prefetch("call_offerings", queryset=CallOffering.objects.select_related("offering"))
+    """The call's public page (and applying to it): only a call that has opened."""
+    return (
+        published_calls()
+        .filter(pk=pk)
+        .prefetch_related(Prefetch("call_offerings", queryset=CallOffering.objects.select_related("offering")))
     )
 
 

@@ -14,19 +14,17 @@ Two kinds of figures:
   whichever process answers.
 
 Who may scrape: the addresses of ``METRICS_ALLOWED_IPS`` (the connecting address), or anyone
-sending ``Authorization: Bearer <METRICS_TOKEN>``; anyone else gets the site's 404, as for a
+sending ``Authorization: Bearer <METRICS_TOKEN>`` (``portal.monitoring``, the rule /readyz's
+details follow too); anyone else gets the site's 404, as for a
 page that does not exist. Help texts are for operators' tools, in English, not translated.
 """
 
-import hmac
-import ipaddress
 import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
@@ -49,6 +47,7 @@ from allocations.selectors import allocations_failed, provisioning_backlog
 from notifications.selectors import queued_backlog
 from outbox.services import outbox_backlog
 from portal.health import broker_status
+from portal.monitoring import monitoring_allowed as scrape_allowed
 
 METRICS_PATH = "/metrics"
 
@@ -196,23 +195,6 @@ class BacklogCollector(Collector):
             "Capacity ledger days whose allocations hold more than the day's capacity (as above).",
             overcommitted_days,
         )
-
-
-def scrape_allowed(request: HttpRequest) -> bool:
-    """From an allowed address (the connection's own, REMOTE_ADDR: a client can write any
-    X-Forwarded-For), or with the token from anywhere."""
-    token = settings.METRICS_TOKEN
-    if token:
-        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(credentials.strip().encode(), token.encode()):
-            return True
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return any(address in network for network in settings.METRICS_ALLOWED_IPS)
 
 
 def exposition(request: HttpRequest) -> HttpResponse:

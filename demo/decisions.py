@@ -33,7 +33,8 @@ def decide(*, call: Call, reviewer: User) -> Decided:
     pending = PriorityClaim.objects.filter(application__in=submitted, verification=PriorityClaim.Verification.PENDING)
     for claim in pending.select_related("application").order_by("application_id", "kind"):
         claim_review(actor=reviewer, claim=claim, verdict=PriorityClaim.Verification.VERIFIED, note=VERIFIED_NOTE)
-    approved, _refused = filling.fill_by_priority_apply(actor=reviewer, call=call)
+    shown = filling.fill_by_priority_plan(actor=reviewer, call=call)
+    approved, _refused = filling.fill_by_priority_apply(actor=reviewer, call=call, confirmed=shown.digest)
     # What kept the others out, as the fill preview shows it to the reviewer.
     plan = filling.fill_by_priority_plan(actor=reviewer, call=call)
     shortfalls = {

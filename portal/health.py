@@ -7,17 +7,26 @@ probe the container on plain HTTP at its own address, which is neither an allowe
 database makes the portal unable to serve (503, "unavailable"): without the broker the work
 waits in the outbox, without Redis the cache is a database table (portal/cache.py), so those
 answer 200 "degraded", and a load balancer keeps sending visitors to a portal that still works.
+
+What failed and why (the parts, their exception classes) is for operators: the caller that
+``portal.monitoring`` allows (the loopback addresses, where the container's health check runs,
+and the bearer of the metrics token) and a logged-in staff member. Anyone else, on any Host,
+gets the status alone (``{"status": "degraded"}``, 200 or 503), which is all a load balancer
+reads.
 """
 
 import os
 from collections.abc import Callable
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from kombu import Connection
 
 from portal.cache import cache_status
+from portal.monitoring import monitoring_allowed
 
 HEALTH_PATHS = ("/healthz", "/readyz")
 
@@ -59,6 +68,25 @@ def readiness() -> dict[str, str]:
     return {"database": database_status(), "broker": broker_status(), "cache": cache_status()}
 
 
+def staff_signed_in(request: HttpRequest) -> bool:
+    """Whether the request carries the session of an active staff member. The health check
+    answers before the session and authentication middleware, so it reads the session itself;
+    a session it cannot read (the database is down) is nobody's."""
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return False
+    try:
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+        user = get_user(request)
+        return bool(user.is_active and user.is_staff)
+    except Exception:  # an unreadable session shows the public answer, never a server error
+        return False
+
+
+def details_allowed(request: HttpRequest) -> bool:
+    return monitoring_allowed(request) or staff_signed_in(request)
+
+
 class HealthCheckMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -73,8 +101,8 @@ class HealthCheckMiddleware:
                 status = "unavailable"
             else:
                 status = "degraded" if failing else "ready"
-            return JsonResponse(
-                {"status": status, "failing": failing, "checks": checks},
-                status=503 if status == "unavailable" else 200,
-            )
+            answer: dict[str, object] = {"status": status}
+            if details_allowed(request):
+                answer.update(failing=failing, checks=checks)
+            return JsonResponse(answer, status=503 if status == "unavailable" else 200)
         return self.get_response(request)

@@ -95,8 +95,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # A NUL character in a query string is refused (PostgreSQL cannot compare text with one).
-    "portal.query_strings.RefuseNulInQueryStringMiddleware",
+    # A NUL character in a query string or a posted form is refused with a 400 before any view
+    # (PostgreSQL cannot store or compare text with one).
+    "portal.nul_characters.RefuseNulCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -1,3 +1,4 @@
+import ipaddress
 import json
 
 import pytest
@@ -66,3 +67,65 @@ def test_readyz_is_503_naming_the_database_when_the_database_is_unreachable():
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["status"] == 503
     assert answer["body"]["failing"] == ["database"]
+
+
+# --- Who reads the details: the loopback, the metrics token, staff ---------------------------------
+
+ELSEWHERE = "203.0.113.9"  # an address outside METRICS_ALLOWED_IPS, through the public proxy
+TOKEN = "t" * 40
+
+
+@pytest.fixture
+def broker_down(settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+@pytest.mark.django_db
+def test_readyz_tells_a_caller_from_elsewhere_the_status_alone(client, settings, broker_down):
+    settings.ALLOWED_HOSTS = ["portal.example.kr"]
+
+    response = client.get("/readyz", REMOTE_ADDR=ELSEWHERE, HTTP_HOST="evil.example")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded"}
+    assert b"broker" not in response.content and b"Error" not in response.content
+
+
+@pytest.mark.django_db
+def test_readyz_is_a_bare_503_from_elsewhere_when_the_database_fails(client, monkeypatch):
+    monkeypatch.setattr("portal.health.database_status", lambda: "unavailable (OperationalError)")
+
+    response = client.get("/readyz", REMOTE_ADDR=ELSEWHERE)
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+@pytest.mark.django_db
+def test_readyz_names_the_failing_part_to_the_bearer_of_the_metrics_token(client, settings, broker_down):
+    settings.METRICS_TOKEN = TOKEN
+
+    wrong = client.get("/readyz", REMOTE_ADDR=ELSEWHERE, HTTP_AUTHORIZATION="Bearer " + "x" * 40)
+    right = client.get("/readyz", REMOTE_ADDR=ELSEWHERE, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+
+    assert wrong.json() == {"status": "degraded"}
+    assert right.json()["failing"] == ["broker"]
+    assert right.json()["checks"]["broker"].startswith("unavailable (")
+
+
+@pytest.mark.django_db
+def test_readyz_names_the_failing_part_to_staff_and_not_to_applicants(client, reviewer, applicant, broker_down):
+    client.force_login(applicant)
+    assert client.get("/readyz", REMOTE_ADDR=ELSEWHERE).json() == {"status": "degraded"}
+
+    client.force_login(reviewer)
+    assert client.get("/readyz", REMOTE_ADDR=ELSEWHERE).json()["failing"] == ["broker"]
+
+
+@pytest.mark.django_db
+def test_readyz_details_follow_the_metrics_addresses(client, settings, broker_down):
+    settings.METRICS_ALLOWED_IPS = [ipaddress.ip_network("10.20.0.0/16")]
+
+    assert client.get("/readyz", REMOTE_ADDR="10.20.3.4").json()["failing"] == ["broker"]
+    assert client.get("/readyz", REMOTE_ADDR="127.0.0.1").json() == {"status": "degraded"}
+    assert client.get("/readyz", REMOTE_ADDR="::ffff:10.20.3.4").json()["failing"] == ["broker"]

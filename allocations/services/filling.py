@@ -2,6 +2,8 @@
 wait-list when capacity frees up (the portal's own, where the call allows it). Both approve in
 one batch (``decisions.applications_approve``)."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -12,7 +14,11 @@ from applications.models import Application, Call
 from applications.selectors import ranked
 from applications.services import decision_refusals
 from pool.capacity import Need, Shortfall, fit, free_units
-from portal.errors import NotAllowed
+from portal.errors import DomainError, NotAllowed
+
+
+class PlanChanged(DomainError):
+    """The plan the reviewer confirmed is no longer what filling would do now."""
 
 
 def waitlist_offer_freed_capacity(*, call: Call) -> list[Application]:
@@ -51,6 +57,26 @@ class FillPlan:
     refused: list[tuple[Application, NotAllowed]]
     remaining: dict[int, int]  # offering id -> least free units over the call's service period
     selection_left: int
+
+    @property
+    def digest(self) -> str:
+        """What confirming this plan would do, as a short fingerprint: the applications to
+        approve, in order, with what each asks for, and those to refuse. The preview carries it
+        to the confirmation, which goes ahead only if the plan is still the same."""
+        plan = {
+            "approve": [
+                [
+                    application.pk,
+                    sorted(
+                        [item.offering_id, item.quantity, item.starts_on.isoformat(), item.ends_on.isoformat()]
+                        for item in application.items.all()
+                    ),
+                ]
+                for application in self.approve
+            ],
+            "refuse": [application.pk for application, _error in self.refused],
+        }
+        return hashlib.sha256(json.dumps(plan, separators=(",", ":")).encode()).hexdigest()
 
 
 def fill_by_priority_plan(*, actor: User | None, call: Call) -> FillPlan:
@@ -94,12 +120,26 @@ def fill_by_priority_plan(*, actor: User | None, call: Call) -> FillPlan:
     return FillPlan(approve, skipped, refused, remaining, left - len(approve))
 
 
-def fill_by_priority_apply(*, actor: User, call: Call) -> tuple[list[Application], list[tuple[Application, str]]]:
-    """Approve in rank order what fits, as one batch (``applications_approve``: one
-    transaction), until the selection target or the capacity is reached. Returns the approved
+def fill_by_priority_apply(
+    *, actor: User, call: Call, confirmed: str
+) -> tuple[list[Application], list[tuple[Application, str]]]:
+    """Approve the plan the reviewer confirmed (``confirmed``: the ``digest`` of the plan they
+    were shown), in rank order, as one batch (``applications_approve``: one transaction).
+
+    The plan is made again first: if it is no longer the one confirmed (a score, an application,
+    the pool or the selections changed meanwhile), raises ``PlanChanged`` and approves nothing,
+    so the reviewer sees the new plan before anything is decided. Returns the approved
     applications and those refused with the reason: the plan's refusals (what ``actor`` may not
-    decide), then what the batch refused."""
+    decide), then what the batch refused. Not idempotent: a second call with the same digest
+    finds a different plan and is refused."""
     plan = fill_by_priority_plan(actor=actor, call=call)
+    if plan.digest != confirmed:
+        raise PlanChanged(
+            _(
+                "The plan changed after it was shown to you (another decision, a priority score or the "
+                "capacity changed). Nothing was approved: check the new plan below and confirm it again."
+            )
+        )
     refused = [(application, str(error)) for application, error in plan.refused]
     if not plan.approve:
         return [], refused

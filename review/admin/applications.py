@@ -163,7 +163,17 @@ class ApplicationAdmin(RecordsChangePageViews, ReviewerQueueAdmin):
         (None, {"fields": ["organization", "call", "status", "submitted_at", "score_and_pending"]}),
         (
             _("Project"),
-            {"fields": ["purpose", "project_title", "summary", "plan", "expected_outcome", "industry_domain"]},
+            {
+                "fields": [
+                    "purpose",
+                    "project_title",
+                    "title_listed_publicly",
+                    "summary",
+                    "plan",
+                    "expected_outcome",
+                    "industry_domain",
+                ]
+            },
         ),
         (_("Documents"), {"fields": ["certificate", "created_by", "created_at"]}),
         (_("Claim reviews and allocations"), {"fields": ["claim_review_history", "allocation_history"]}),
@@ -174,6 +184,7 @@ class ApplicationAdmin(RecordsChangePageViews, ReviewerQueueAdmin):
         "status",
         "purpose",
         "project_title",
+        "title_listed_publicly",
         "summary",
         "plan",
         "expected_outcome",

@@ -141,7 +141,15 @@ class CallAdmin(admin.ModelAdmin):
             raise PermissionDenied
         call = get_object_or_404(Call, pk=object_id)
         if request.method == "POST":
-            approved, refused = filling.fill_by_priority_apply(actor=request.user, call=call)
+            # The plan the reviewer was shown (its digest, from the preview's form): approved only
+            # if filling would still do exactly that.
+            try:
+                approved, refused = filling.fill_by_priority_apply(
+                    actor=request.user, call=call, confirmed=request.POST.get("plan", "")
+                )
+            except filling.PlanChanged as changed:
+                self.message_user(request, str(changed), messages.ERROR)
+                return self.fill_by_priority_preview(request, call)
             for application in approved:
                 self.message_user(
                     request, gettext("%(application)s approved.") % {"application": application}, messages.SUCCESS
@@ -157,7 +165,9 @@ class CallAdmin(admin.ModelAdmin):
                 self.message_user(request, gettext("Nothing to approve."), messages.INFO)
             queue = reverse("admin:applications_application_changelist")
             return HttpResponseRedirect(f"{queue}?{urlencode({'call__id__exact': call.pk})}")
+        return self.fill_by_priority_preview(request, call)
 
+    def fill_by_priority_preview(self, request: AuthenticatedRequest, call: Call) -> HttpResponse:
         plan = filling.fill_by_priority_plan(actor=request.user, call=call)
         ids = [
             *(application.pk for application in plan.approve),
@@ -182,6 +192,7 @@ class CallAdmin(admin.ModelAdmin):
                 for offering_id, free in sorted(plan.remaining.items(), key=lambda pair: offerings[pair[0]].name)
             ],
             "selection_left": plan.selection_left,
+            "plan_digest": plan.digest,
             "approved_already": Application.objects.filter(call=call, status=Application.Status.APPROVED).count(),
         }
         return TemplateResponse(request, "admin/applications/call/fill_by_priority.html", context)

@@ -165,7 +165,10 @@ def test_filling_by_priority_approves_what_the_preview_said_and_reports_the_refu
     services.conflict_declare(actor=reviewer, organization=conflicted.organization)
     client.force_login(reviewer)
 
-    response = client.post(reverse("admin:applications_call_fill_by_priority", args=[conflicted.call_id]))
+    url = reverse("admin:applications_call_fill_by_priority", args=[conflicted.call_id])
+    plan = client.get(url).context["plan_digest"]
+
+    response = client.post(url, {"plan": plan})
 
     assert [status_of(application) for application in three] == ["submitted", "approved", "submitted"]
     shown = [(message.level, str(message)) for message in get_messages(response.wsgi_request)]

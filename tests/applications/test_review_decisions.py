@@ -513,8 +513,9 @@ def test_the_fill_preview_shows_the_plan_and_writes_nothing(client, reviewer, qu
 def test_filling_by_priority_approves_the_top_that_fit_up_to_the_selection_target(client, reviewer, queue_of_five):
     call, (first, too_big, third, fourth, fifth) = queue_of_five
     client.force_login(reviewer)
+    plan = client.get(fill_url(call)).context["plan_digest"]
 
-    response = client.post(fill_url(call))
+    response = client.post(fill_url(call), {"plan": plan})
 
     assert response.status_code == 302
     assert [status_of(a) for a in (first, too_big, third, fourth, fifth)] == [

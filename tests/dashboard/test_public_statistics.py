@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from applications.models import Organization
+from applications.models import Application, Organization
 from dashboard.selectors import public
+from tests.factories import CallFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +68,46 @@ def test_only_consenting_organisations_are_listed_publicly(world):
     )  # consented, but not selected
 
     assert [application.pk for application in public.listed_selections()] == [world.applications["A"].pk]
+
+
+# --- What is not public yet, or not consented to (security review, finding 15) --------------------
+
+
+def test_a_call_before_its_opening_is_not_on_the_statistics(client, world):
+    future = CallFactory(title="예정된 하반기 공고", opens_at=timezone.now() + timedelta(days=3))
+
+    page = client.get(STATISTICS).content.decode()
+
+    assert world.call.title in page
+    assert future.title not in page and reverse("call_detail", args=[future.pk]) not in page
+    assert [figures.call for figures in public.public_call_figures()] == [world.call]
+
+
+def test_a_project_title_is_published_only_with_its_own_consent(client, world):
+    a, b = world.applications["A"], world.applications["B"]  # both selected
+    Organization.objects.filter(pk__in=[a.organization_id, b.organization_id]).update(listed_publicly=True)
+    Application.objects.filter(pk=a.pk).update(project_title="공개해도 되는 과제", title_listed_publicly=True)
+    Application.objects.filter(pk=b.pk).update(project_title="비밀 신약 후보 물질 탐색")
+
+    page = client.get(STATISTICS).content.decode()
+
+    assert "기관 A" in page and "공개해도 되는 과제" in page
+    assert "기관 B" in page  # the organisation agreed to be named ...
+    assert "비밀 신약 후보 물질 탐색" not in page  # ... but not to the project's title
+
+
+def test_the_title_consent_is_the_applicants_choice_and_off_for_existing_applications():
+    from django.db.migrations.loader import MigrationLoader
+
+    from applications.forms import ApplicationForm
+
+    field = ApplicationForm.base_fields["title_listed_publicly"]
+    assert not field.required and not field.initial
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    [added] = [
+        operation
+        for migration in loader.disk_migrations.values()
+        for operation in migration.operations
+        if getattr(operation, "name", None) == "title_listed_publicly"
+    ]
+    assert added.field.default is False  # existing rows get no consent they never gave

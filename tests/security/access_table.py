@@ -119,6 +119,13 @@ def survey_data(world) -> dict:
     }
 
 
+def confirmed_fill_plan(world) -> dict:
+    """The fill-by-priority preview's confirmation: the digest of the plan it showed."""
+    from allocations.services.filling import fill_by_priority_plan
+
+    return {"plan": fill_by_priority_plan(actor=world.user("reviewer"), call=world.decided_call).digest}
+
+
 def selected(pk_name: str, action: str, **extra):
     """An admin changelist action on one object, confirmed."""
     return lambda world: {
@@ -416,7 +423,7 @@ ACCESS: dict[str, Entry] = {
                   change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=PROTECTED_DELETE, delete_post=PROTECTED_DELETE,
                   action=PROTECTED, action_data=selected("call", "delete_selected")),
     "admin:applications_call_fill_by_priority": Entry("/admin/applications/call/{decided_call.pk}/fill-by-priority/",
-        get=REVIEWERS, post=REVIEWERS_DO),
+        data=confirmed_fill_plan, get=REVIEWERS, post=REVIEWERS_DO),
 
     # Organisations: staff read them (reviewers must know whom they decide for); the superuser edits.
     # Each page shown (the organisation's identity, its members' addresses) is recorded.

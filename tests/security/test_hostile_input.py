@@ -335,7 +335,8 @@ def test_the_account_forms_never_fail(world, data):
 
 
 # --- What PostgreSQL refuses: NUL characters and ids that are not ids ----------------------------
-# (SQLite stores a NUL, PostgreSQL raises; the forms refuse it first, on both.)
+# (SQLite stores a NUL, PostgreSQL raises; portal.nul_characters refuses it before any view, on
+# both: tests/security/test_nul_characters.py posts one to every URL.)
 
 NUL = "광주\x00본사"
 
@@ -368,21 +369,37 @@ def refused_request(world, case: str) -> tuple[str, str, dict]:
     }[case]
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "withdrawal-reason",
-        "project-title",
-        "organisation-name",
-        "invited-address",
-        "conflict-note",
-        "decision-reason",
-        "claim-review-note",
-        "selected-ids",
-        "negative-id",
-    ],
-)
-def test_nul_characters_and_malformed_ids_are_refused_with_a_message_and_change_nothing(world, case):
+NUL_CASES = [
+    "withdrawal-reason",
+    "project-title",
+    "organisation-name",
+    "invited-address",
+    "conflict-note",
+    "decision-reason",
+    "claim-review-note",
+]
+
+
+@pytest.mark.parametrize("case", NUL_CASES)
+def test_nul_characters_are_refused_before_any_form_and_change_nothing(world, case):
+    from tests.security.patterns import writes_besides_the_access_log
+
+    role, path, data = refused_request(world, case)
+    with transaction.atomic():
+        client = Client()
+        client.force_login(world.user(role))
+        before = writes_besides_the_access_log()
+        response = client.post(path, data)
+        written = writes_besides_the_access_log() != before
+        transaction.set_rollback(True)
+
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    assert not written
+
+
+@pytest.mark.parametrize("case", ["selected-ids", "negative-id"])
+def test_malformed_ids_are_refused_with_a_message_and_change_nothing(world, case):
     from tests.security.patterns import writes_besides_the_access_log
 
     role, path, data = refused_request(world, case)
