@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0010_history_protected'),
+        ('applications', '0011_application_title_listed_publicly'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
