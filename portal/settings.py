@@ -239,6 +239,9 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Links in allauth's e-mails are built on SITE_URL (notifications/adapter.py); its own default
+# scheme follows it.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 # Behind docker-compose's reverse proxy the client address is the proxy's; with N trusted
 # proxies allauth reads the client from X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
