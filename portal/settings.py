@@ -228,6 +228,15 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Adding, removing or switching the primary e-mail address asks for the password (or the second
+# factor) again, unless given in the last five minutes: a session left open must not be enough
+# to move the account to another address. The owner is told by e-mail of every change of the
+# password or the addresses (to the old address when the primary one changes) and of their
+# second factors.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# A password-reset link works for an hour (Django's default: three days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[National AI Data Center] ")
 # Account e-mails are recorded and delivered like every other e-mail (notifications/).
 ACCOUNT_ADAPTER = "notifications.adapter.AccountAdapter"
