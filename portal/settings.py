@@ -491,6 +491,8 @@ LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Applicants stay logged in for two weeks (Django's default); staff, whose sessions decide
 # grants, are logged out after this many minutes without a request (accounts/staff_sessions.py).
 STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, 1)
+# ...and this many hours after they logged in, however busy they were.
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, 1)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
