@@ -254,6 +254,15 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 # Behind docker-compose's reverse proxy the client address is the proxy's; with N trusted
 # proxies allauth reads the client from X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if env_bool("BEHIND_TLS_PROXY", False) and ALLAUTH_TRUSTED_PROXY_COUNT == 0:
+    # Behind a proxy every request comes from the proxy's address: with no proxy trusted for
+    # X-Forwarded-For, all clients would share one failed-login bucket per IP, and ten wrong
+    # passwords from anyone would lock every login for a minute.
+    raise ImproperlyConfigured(
+        "BEHIND_TLS_PROXY=1 needs TRUSTED_PROXY_COUNT (the number of reverse proxies in front of the "
+        "portal, usually 1): with TRUSTED_PROXY_COUNT=0 every client would share the proxy's address "
+        "and its login limit."
+    )
 # Second factors (allauth.mfa): an authenticator app (TOTP, with recovery codes) or a security
 # key (WebAuthn, where the browser offers it). Codes are checked under the failed-login limits
 # above ("login_failed", per IP and per account). Staff must have one (accounts/second_factor.py).
@@ -488,6 +497,13 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A Secure cookie carries the __Host- prefix: browsers then accept it only from HTTPS, for this
+# host alone and the whole site (no Domain, Path=/), so a neighbouring subdomain cannot set or
+# shadow it. Browsers refuse such a cookie without Secure, so plain HTTP (DEBUG, or the
+# *_COOKIE_SECURE=0 of a test on plain HTTP) keeps Django's names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+LANGUAGE_COOKIE_NAME = "__Host-language" if LANGUAGE_COOKIE_SECURE else "django_language"
 # Applicants stay logged in for two weeks (Django's default); staff, whose sessions decide
 # grants, are logged out after this many minutes without a request (accounts/staff_sessions.py).
 STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, 1)
