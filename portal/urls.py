@@ -13,7 +13,7 @@ admin.site.login = secure_admin_login(views.admin_login_takes_no_credentials(adm
 # The admin's own password-change form checks the old password with no attempt limit: staff change
 # their password on allauth's page, which allows 5 attempts a minute ("change_password"), and the
 # admin's "change password" link leads there.
-admin.site.password_change = RedirectView.as_view(pattern_name="account_change_password")  # type: ignore[method-assign]
+admin.site.password_change = RedirectView.as_view(pattern_name="account_change_password")  # type: ignore[method-assign,assignment]
 admin.site.site_header = _("National AI Data Center — administration")
 admin.site.site_title = _("National AI Data Center")
 admin.site.index_title = _("Review and operations")

@@ -133,7 +133,8 @@ def test_cookies_that_are_not_secure_keep_djangos_names():
     # A browser refuses a __Host- cookie without Secure: plain HTTP (a laptop, or the tests that
     # run the production settings on plain HTTP) keeps the usual names.
     insecure = {**PRODUCTION_ENV, "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0"}
-    for env in (portal_env({"DEBUG": "1"}, remove=("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")), portal_env(insecure)):
+    development = portal_env({"DEBUG": "1"}, remove=("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"))
+    for env in (development, portal_env(insecure)):
         result = run_manage("shell", "-c", COOKIE_NAMES, env=env)
 
         assert result.returncode == 0, result.stderr

@@ -69,6 +69,8 @@ def test_visitors_who_are_not_staff_are_still_refused_by_the_admin(client, appli
     client.force_login(applicant)
 
     assert client.get(reverse("admin:password_change")).status_code != 200
-    assert not client.get(reverse("admin:password_change")).get("Location", "").startswith(
-        reverse("account_change_password")
+    assert (
+        not client.get(reverse("admin:password_change"))
+        .get("Location", "")
+        .startswith(reverse("account_change_password"))
     )

@@ -63,7 +63,8 @@ def test_the_account_lock_holds_whatever_host_the_request_names(client, local_ho
 
 
 def test_guesses_spread_over_host_and_letter_case_variants_count_against_one_account(client, local_hosts, applicant):
-    guesses = list(zip(HOST_VARIANTS, [applicant.email, applicant.email.upper(), f" {applicant.email} "] * 2, strict=False))
+    logins = [applicant.email, applicant.email.upper(), f" {applicant.email} "] * 2
+    guesses = list(zip(HOST_VARIANTS, logins, strict=False))
     for n, (host, login) in enumerate(guesses[:5]):
         answer = attempt(client, login, HTTP_HOST=host, REMOTE_ADDR=f"10.0.2.{n + 1}")
         assert THROTTLED not in answer.content.decode()
