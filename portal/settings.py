@@ -217,7 +217,8 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's list of common passwords, and the portal's own names and Korean favourites.
+    {"NAME": "accounts.passwords.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
@@ -229,6 +230,15 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Adding, removing or switching the primary e-mail address asks for the password (or the second
+# factor) again, unless given in the last five minutes: a session left open must not be enough
+# to move the account to another address. The owner is told by e-mail of every change of the
+# password or the addresses (to the old address when the primary one changes) and of their
+# second factors.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# A password-reset link works for an hour (Django's default: three days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[National AI Data Center] ")
 # Account e-mails are recorded and delivered like every other e-mail (notifications/).
 ACCOUNT_ADAPTER = "notifications.adapter.AccountAdapter"
@@ -240,9 +250,21 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Links in allauth's e-mails are built on SITE_URL (notifications/adapter.py); its own default
+# scheme follows it.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(SITE_URL).scheme
 # Behind docker-compose's reverse proxy the client address is the proxy's; with N trusted
 # proxies allauth reads the client from X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if env_bool("BEHIND_TLS_PROXY", False) and ALLAUTH_TRUSTED_PROXY_COUNT == 0:
+    # Behind a proxy every request comes from the proxy's address: with no proxy trusted for
+    # X-Forwarded-For, all clients would share one failed-login bucket per IP, and ten wrong
+    # passwords from anyone would lock every login for a minute.
+    raise ImproperlyConfigured(
+        "BEHIND_TLS_PROXY=1 needs TRUSTED_PROXY_COUNT (the number of reverse proxies in front of the "
+        "portal, usually 1): with TRUSTED_PROXY_COUNT=0 every client would share the proxy's address "
+        "and its login limit."
+    )
 # Second factors (allauth.mfa): an authenticator app (TOTP, with recovery codes) or a security
 # key (WebAuthn, where the browser offers it). Codes are checked under the failed-login limits
 # above ("login_failed", per IP and per account). Staff must have one (accounts/second_factor.py).
@@ -481,9 +503,18 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A Secure cookie carries the __Host- prefix: browsers then accept it only from HTTPS, for this
+# host alone and the whole site (no Domain, Path=/), so a neighbouring subdomain cannot set or
+# shadow it. Browsers refuse such a cookie without Secure, so plain HTTP (DEBUG, or the
+# *_COOKIE_SECURE=0 of a test on plain HTTP) keeps Django's names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+LANGUAGE_COOKIE_NAME = "__Host-language" if LANGUAGE_COOKIE_SECURE else "django_language"
 # Applicants stay logged in for two weeks (Django's default); staff, whose sessions decide
 # grants, are logged out after this many minutes without a request (accounts/staff_sessions.py).
 STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30, 1)
+# ...and this many hours after they logged in, however busy they were.
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, 1)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.integration
         ("MEDIA_STORAGE", "floppy"),
         ("STAFF_SESSION_IDLE_MINUTES", "0"),
         ("STAFF_SESSION_IDLE_MINUTES", "half an hour"),
+        ("STAFF_SESSION_MAX_HOURS", "0"),
+        ("STAFF_SESSION_MAX_HOURS", "half a day"),
         # Values that used to start and fail later, at runtime.
         ("CELERY_RESULT_BACKEND", "bogus://x"),
         ("CELERY_RESULT_BACKEND", "redis://127.0.0.1:notaport/0"),
@@ -83,3 +85,57 @@ def test_production_settings_pass_the_deployment_checklist():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_tls_proxy_without_a_trusted_proxy_count_stops_start_up():
+    # Behind the proxy every request comes from its address: with no proxy trusted for
+    # X-Forwarded-For, every client would share one failed-login limit per IP.
+    env = portal_env({**PRODUCTION_ENV, "BEHIND_TLS_PROXY": "1", "TRUSTED_PROXY_COUNT": "0"})
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "BEHIND_TLS_PROXY" in result.stderr and "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+def test_a_tls_proxy_with_the_default_trusted_proxy_count_stops_start_up_too():
+    env = portal_env({**PRODUCTION_ENV, "BEHIND_TLS_PROXY": "1"}, remove=("TRUSTED_PROXY_COUNT",))
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+def test_a_tls_proxy_with_a_trusted_proxy_starts():
+    env = portal_env({**PRODUCTION_ENV, "BEHIND_TLS_PROXY": "1", "TRUSTED_PROXY_COUNT": "1"})
+
+    result = run_manage("check", env=env)
+
+    assert result.returncode == 0, result.stderr
+
+
+COOKIE_NAMES = (
+    "from django.conf import settings; "
+    "print(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME)"
+)
+
+
+def test_production_cookies_carry_the_host_prefix():
+    result = run_manage("shell", "-c", COOKIE_NAMES, env=portal_env(PRODUCTION_ENV))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["__Host-sessionid", "__Host-csrftoken", "__Host-language"]
+
+
+def test_cookies_that_are_not_secure_keep_djangos_names():
+    # A browser refuses a __Host- cookie without Secure: plain HTTP (a laptop, or the tests that
+    # run the production settings on plain HTTP) keeps the usual names.
+    insecure = {**PRODUCTION_ENV, "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0"}
+    development = portal_env({"DEBUG": "1"}, remove=("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"))
+    for env in (development, portal_env(insecure)):
+        result = run_manage("shell", "-c", COOKIE_NAMES, env=env)
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip().splitlines()[-1].split() == ["sessionid", "csrftoken", "django_language"]

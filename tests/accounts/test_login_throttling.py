@@ -40,6 +40,41 @@ def test_the_account_lock_holds_from_another_address(client, applicant):
     assert THROTTLED in locked.content.decode()
 
 
+# Host headers that name an allowed host (Django compares them without port, letter case or a
+# trailing dot) but differ as strings: each used to get its own per-account counter.
+HOST_VARIANTS = ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1.", "LOCALHOST", "localhost:8000"]
+
+
+@pytest.fixture
+def local_hosts(settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+
+def test_the_account_lock_holds_whatever_host_the_request_names(client, local_hosts, applicant):
+    for n in range(5):
+        attempt(client, applicant.email, HTTP_HOST="127.0.0.1", REMOTE_ADDR=f"10.0.0.{n + 1}")
+
+    for n, host in enumerate(HOST_VARIANTS):
+        locked = attempt(client, applicant.email, PASSWORD, HTTP_HOST=host, REMOTE_ADDR=f"10.0.1.{n + 1}")
+
+        assert locked.status_code == 200, host
+        assert THROTTLED in locked.content.decode(), host
+        assert "_auth_user_id" not in client.session
+
+
+def test_guesses_spread_over_host_and_letter_case_variants_count_against_one_account(client, local_hosts, applicant):
+    logins = [applicant.email, applicant.email.upper(), f" {applicant.email} "] * 2
+    guesses = list(zip(HOST_VARIANTS, logins, strict=False))
+    for n, (host, login) in enumerate(guesses[:5]):
+        answer = attempt(client, login, HTTP_HOST=host, REMOTE_ADDR=f"10.0.2.{n + 1}")
+        assert THROTTLED not in answer.content.decode()
+
+    locked = attempt(client, applicant.email, PASSWORD, HTTP_HOST="127.0.0.1:3", REMOTE_ADDR="10.0.2.99")
+
+    assert THROTTLED in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_one_address_guessing_many_accounts_is_locked_out(client):
     victims = [make_user(f"victim{n}@example.kr") for n in range(11)]
     for victim in victims[:10]:

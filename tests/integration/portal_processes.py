@@ -95,7 +95,8 @@ class Visitor:
         return self._send(urllib.request.Request(self.base_url + path, data=body, method="POST"))
 
     def csrf_token(self) -> str | None:
-        return next((cookie.value for cookie in self.jar if cookie.name == "csrftoken"), None)
+        # Plain HTTP keeps Django's name; a Secure cookie carries the __Host- prefix (settings).
+        return next((cookie.value for cookie in self.jar if cookie.name in ("csrftoken", "__Host-csrftoken")), None)
 
     def _send(self, request: urllib.request.Request) -> Answer:
         request.add_header("Accept-Language", "ko")

@@ -380,7 +380,8 @@ ACCESS: dict[str, Entry] = {
     "admin:logout": Entry("/admin/logout/",
         get=(REDIRECT,     REDIRECT,    REDIRECT,    REDIRECT,    NO_METHOD,   NO_METHOD,   NO_METHOD),
         post=(REDIRECT,    REDIRECT,    REDIRECT,    REDIRECT,    OK,          OK,          OK)),
-    "admin:password_change": Entry("/admin/password_change/", get=ALL_STAFF, post=ALL_STAFF),
+    # Sent to allauth's page, which limits the attempts.
+    "admin:password_change": Entry("/admin/password_change/", get=STAFF_REDIRECT, post=STAFF_REDIRECT),
     "admin:password_change_done": Entry("/admin/password_change/done/", get=ALL_STAFF, post=STAFF_GET_ONLY),
     # Searching users by e-mail for a membership: only for those who may see users.
     "admin:autocomplete": Entry(

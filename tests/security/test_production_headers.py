@@ -28,7 +28,7 @@ EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primar
 
 def cookies(response):
     return {
-        name: {flag: morsel[flag] for flag in ("secure", "httponly", "samesite", "max-age")}
+        name: {flag: morsel[flag] for flag in ("secure", "httponly", "samesite", "max-age", "path", "domain")}
         for name, morsel in response.cookies.items()
     }
 
@@ -99,7 +99,7 @@ def test_the_content_security_policy_allows_no_inline_script_and_no_framing(prod
     assert "unsafe-inline" not in production["headers"]["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("cookie", ["sessionid", "csrftoken"])
+@pytest.mark.parametrize("cookie", ["__Host-sessionid", "__Host-csrftoken"])
 def test_the_login_sets_cookies_that_are_secure_httponly_and_samesite(production, cookie):
     status, cookies = production["login"]
 
@@ -112,7 +112,7 @@ def test_the_login_sets_cookies_that_are_secure_httponly_and_samesite(production
 def test_a_staff_session_cookie_ends_with_the_browser(production):
     _, cookies = production["login"]
 
-    assert cookies["sessionid"]["max-age"] == ""
+    assert cookies["__Host-sessionid"]["max-age"] == ""
 
 
 def test_a_remembered_staff_session_cookie_lasts_twice_the_idle_limit_not_two_weeks(production):
@@ -120,10 +120,22 @@ def test_a_remembered_staff_session_cookie_lasts_twice_the_idle_limit_not_two_we
 
     # The middleware ends the session after the limit; the cookie and the store forget it after twice that.
     assert status == 302
-    assert cookies["sessionid"]["max-age"] == 2 * 20 * 60
+    assert cookies["__Host-sessionid"]["max-age"] == 2 * 20 * 60
 
 
 def test_the_language_cookie_is_secure_httponly_and_samesite(production):
-    cookie = production["language"]["django_language"]
+    cookie = production["language"]["__Host-language"]
 
     assert (cookie["secure"], cookie["httponly"], cookie["samesite"]) == (True, True, "Lax")
+
+
+def test_the_session_csrf_and_language_cookies_carry_the_host_prefix(production):
+    # A browser keeps a __Host- cookie only when it is Secure, has Path=/ and no Domain: the
+    # cookie then belongs to this host alone, and no subdomain can set or shadow it (ASVS 3.3.1).
+    _, login = production["login"]
+    cookies = {**login, **production["language"]}
+
+    assert {"__Host-csrftoken", "__Host-language", "__Host-sessionid"} <= set(cookies)
+    assert not {"sessionid", "csrftoken", "django_language"} & set(cookies)
+    for name in ("__Host-csrftoken", "__Host-language", "__Host-sessionid"):
+        assert (cookies[name]["secure"], cookies[name]["path"], cookies[name]["domain"]) == (True, "/", "")
