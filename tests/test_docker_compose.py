@@ -138,7 +138,7 @@ def test_the_documented_configuration_passes_the_deployment_checklist(tmp_path):
 def test_the_image_runs_as_an_unprivileged_user_and_collects_static_files():
     dockerfile = (ROOT / "Dockerfile").read_text()
 
-    assert "FROM python:3.12" in dockerfile
+    assert "ARG PYTHON_IMAGE=python:3.12" in dockerfile and "FROM ${PYTHON_IMAGE}" in dockerfile
     assert "collectstatic" in dockerfile
     assert "\nUSER portal" in dockerfile
 
