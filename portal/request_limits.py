@@ -17,6 +17,7 @@ reaches the portal at all.
 import io
 
 from django.conf import settings
+from django.contrib.auth.middleware import get_user
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
@@ -63,8 +64,7 @@ class UploadSizeLimitHandler(FileUploadHandler):
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
-        user = getattr(self.request, "user", None)
-        self.limit = settings.UPLOAD_FILE_MAX_BYTES if user is not None and user.is_authenticated else 0
+        self.limit = settings.UPLOAD_FILE_MAX_BYTES if self._from_a_logged_in_user() else 0
         self.received = 0
         self.dropped = False
 
@@ -79,6 +79,20 @@ class UploadSizeLimitHandler(FileUploadHandler):
         if not self.dropped:
             return None  # the next handlers hold the whole file
         return OversizedUpload(self.file_name or "", self.received, self.content_type, self.charset)
+
+    def _from_a_logged_in_user(self) -> bool:
+        # The body may be read before AuthenticationMiddleware has set request.user (a middleware
+        # that checks the posted form): the user is then read from the session as that
+        # middleware would, and kept for it (get_user caches it on the request).
+        request = self.request
+        if request is None:
+            return False
+        user = getattr(request, "user", None)
+        if user is None:
+            if not hasattr(request, "session"):
+                return False
+            user = get_user(request)
+        return bool(user.is_authenticated)
 
     def _discard_what_the_others_kept(self) -> None:
         # The temporary file the next handler wrote so far is deleted when it is closed.
