@@ -38,3 +38,12 @@ class AccessLogWithoutScrapes(Logger):
 
 
 logger_class = AccessLogWithoutScrapes
+
+# Bounds on what gunicorn reads before Django sees a request (gunicorn's defaults, written down
+# so that they are not loosened by accident): the request line, the number of header fields and
+# the size of each. gunicorn has no setting that bounds the body: the portal answers 413 to a
+# Content-Length over REQUEST_BODY_MAX_BYTES before reading it (portal/request_limits.py), and
+# the reverse proxy should refuse such bodies first (nginx: client_max_body_size 45m).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190

@@ -1,8 +1,11 @@
 """Evidence and certificate uploads: PDF, PNG or JPEG only, at most 10 MB, checked by content.
 
 The extension must match what the bytes are, and images must parse as the image they claim
-to be, so an HTML page with a PNG signature in front is refused. Stored under generated names
-and served only through views that check who is asking (never from a public media URL).
+to be, so an HTML page with a PNG signature in front is refused; an image may have at most
+50 million pixels (a small file can declare a huge image, which a viewer then unpacks). Where
+ClamAV is configured (``CLAMAV_SOCKET``), every newly received file is scanned first, and a
+scanner that does not answer refuses the file (``portal.antivirus``). Stored under generated
+names and served only through views that check who is asking (never from a public media URL).
 """
 
 import uuid
@@ -10,11 +13,18 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
+from portal import antivirus
+
+# The same figure as settings.UPLOAD_FILE_MAX_BYTES, where the upload handler stops receiving a
+# file (portal/request_limits.py); a test holds them equal.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 50_000_000
 _KIND_BY_EXTENSION = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 _SIGNATURES = {"pdf": b"%PDF-", "png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
 _PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG"}
@@ -31,6 +41,48 @@ def _read_all(upload: File) -> bytes:
     return data
 
 
+def _received_now(upload: File) -> UploadedFile | None:
+    """The file just received from the client, or ``None`` for a file already stored (it was
+    scanned when it arrived), so a form saved again does not scan it again."""
+    if isinstance(upload, UploadedFile):
+        return upload
+    if isinstance(upload, FieldFile) and not getattr(upload, "_committed", True):
+        inner = getattr(upload, "file", None)
+        if isinstance(inner, UploadedFile):
+            return inner
+    return None
+
+
+def _scan(upload: File) -> None:
+    received = _received_now(upload)
+    # The form's field and the model's field both validate one upload: it is scanned once.
+    if received is None or getattr(received, "portal_scanned", False):
+        return
+    try:
+        received.seek(0)
+        signature = antivirus.malware_found(received)
+    except antivirus.ScannerUnavailable:
+        raise ValidationError(
+            _("The virus scanner is not answering, so no file can be accepted now. Please try again later."),
+            code="scanner_unavailable",
+        ) from None
+    finally:
+        received.seek(0)
+    if signature is not None:
+        raise ValidationError(
+            _("The virus scanner found malware in this file (%(signature)s); it was not accepted."),
+            code="malware",
+            params={"signature": signature},
+        )
+    received.portal_scanned = True  # type: ignore[attr-defined]
+
+
+def _too_many_pixels() -> ValidationError:
+    return ValidationError(
+        _("The image has more than 50 million pixels. Please upload a smaller image."), code="too_many_pixels"
+    )
+
+
 def validate_evidence_file(upload: File) -> None:
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
@@ -40,6 +92,8 @@ def validate_evidence_file(upload: File) -> None:
         )
     if not upload.size:
         raise ValidationError(_("The file is empty."), code="empty")
+    if antivirus.scanning_enabled():
+        _scan(upload)
     kind = _KIND_BY_EXTENSION.get(_extension(upload.name or ""))
     if kind is None:
         raise ValidationError(_("Only PDF, PNG or JPEG files are accepted."), code="extension")
@@ -57,6 +111,9 @@ def validate_evidence_file(upload: File) -> None:
     try:
         upload.seek(0)
         with Image.open(upload) as image:
+            # Image.open reads only the header: the size is checked before any pixel is unpacked.
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise _too_many_pixels()
             image.verify()
             if image.format != _PIL_FORMATS[kind]:
                 raise ValidationError(
@@ -64,6 +121,8 @@ def validate_evidence_file(upload: File) -> None:
                 )
     except ValidationError:
         raise
+    except Image.DecompressionBombError:  # Pillow's own bound, far above ours
+        raise _too_many_pixels() from None
     except Exception:  # Pillow raises many types for broken or disguised files
         raise ValidationError(
             _("The image is not a valid %(kind)s file."), code="content", params={"kind": kind.upper()}

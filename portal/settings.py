@@ -92,6 +92,8 @@ MIDDLEWARE = [
     # allowed scrape of /metrics before host validation and the HTTPS redirect, like the above.
     "dashboard.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A body larger than REQUEST_BODY_MAX_BYTES is answered 413 before it is read.
+    "portal.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -332,8 +334,35 @@ STORAGES = {
         )
     },
 }
+# How much a client may send (portal/request_limits.py). A page takes at most four files (the
+# application form: the certificate and three claims' evidence) of at most 10 MB each
+# (applications/uploads.py), so a request may carry 45 MB; a larger Content-Length is answered
+# 413 before its body is read. A file is no longer written once it passes 10 MB, and a visitor
+# who is not logged in cannot send files at all. The reverse proxy should refuse larger bodies
+# itself (nginx: client_max_body_size 45m; see the README).
+REQUEST_BODY_MAX_BYTES = 45 * 1024 * 1024
+UPLOAD_FILE_MAX_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portal.request_limits.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Files up to 2 MB are kept in memory, larger ones in a temporary file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# The form fields other than files (Django's default); files are bounded above.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
+# ClamAV's daemon scans every uploaded file where it is configured (portal/antivirus.py):
+# a Unix socket path or tcp://host:3310. Unset: no scanning (make run); the production compose
+# file runs a clamav service and sets it. A configured scanner that does not answer within
+# CLAMAV_TIMEOUT_SECONDS refuses the upload.
+CLAMAV_SOCKET = env_str("CLAMAV_SOCKET") or ""
+if CLAMAV_SOCKET and not (CLAMAV_SOCKET.startswith("/") or CLAMAV_SOCKET.startswith("tcp://")):
+    raise ImproperlyConfigured("CLAMAV_SOCKET must be a socket path (/run/clamav/clamd.ctl) or tcp://host:3310.")
+if CLAMAV_SOCKET.startswith("tcp://"):
+    check_port("CLAMAV_SOCKET", CLAMAV_SOCKET)
+CLAMAV_TIMEOUT_SECONDS = env_int("CLAMAV_TIMEOUT_SECONDS", 30, 1)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

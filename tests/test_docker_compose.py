@@ -36,7 +36,7 @@ def interpolate(value: str, variables: dict[str, str]) -> str:
 
 
 def test_compose_has_the_production_services():
-    assert set(SERVICES) == {"db", "redis", "cache", "migrate", "web", "worker", "beat"}
+    assert set(SERVICES) == {"db", "redis", "cache", "clamav", "migrate", "web", "worker", "beat"}
     assert SERVICES["db"]["image"] == "postgres:16"
     assert SERVICES["redis"]["image"].startswith("redis:")
     assert SERVICES["cache"]["image"].startswith("redis:")
@@ -54,6 +54,15 @@ def test_the_broker_and_the_cache_are_separate_redis_servers():
     assert "allkeys-lru" in cache and "--maxmemory" in cache
 
 
+def test_uploads_are_scanned_by_the_clamav_service():
+    # Production requires the scanner: every portal service names it, the web starts it.
+    assert SERVICES["clamav"]["image"].startswith("clamav/clamav:")
+    assert "clamavdb:/var/lib/clamav" in SERVICES["clamav"]["volumes"]
+    for name in PORTAL_SERVICES:
+        assert SERVICES[name]["environment"]["CLAMAV_SOCKET"] == "tcp://clamav:3310"
+    assert "clamav" in SERVICES["web"]["depends_on"]
+
+
 def test_data_lives_in_named_volumes():
     assert set(COMPOSE["volumes"]) >= {"pgdata", "media"}
     assert "pgdata:/var/lib/postgresql/data" in SERVICES["db"]["volumes"]
@@ -62,7 +71,7 @@ def test_data_lives_in_named_volumes():
         assert f"media:{media_root}" in SERVICES[name]["volumes"]
 
 
-@pytest.mark.parametrize("name", ["db", "redis", "cache", "web", "worker"])
+@pytest.mark.parametrize("name", ["db", "redis", "cache", "clamav", "web", "worker"])
 def test_long_running_services_have_health_checks(name):
     assert SERVICES[name]["healthcheck"]["test"]
 
@@ -129,7 +138,7 @@ def test_the_documented_configuration_passes_the_deployment_checklist(tmp_path):
 def test_the_image_runs_as_an_unprivileged_user_and_collects_static_files():
     dockerfile = (ROOT / "Dockerfile").read_text()
 
-    assert "FROM python:3.12" in dockerfile
+    assert "ARG PYTHON_IMAGE=python:3.12" in dockerfile and "FROM ${PYTHON_IMAGE}" in dockerfile
     assert "collectstatic" in dockerfile
     assert "\nUSER portal" in dockerfile
 
