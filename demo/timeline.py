@@ -53,6 +53,7 @@ from applications.models import (
     Invitation,
     Membership,
     Organization,
+    OrganizationIdentityChange,
     PriorityPolicyChange,
 )
 from notifications.models import Notification
@@ -62,6 +63,7 @@ from pool.models import CapacityChange
 HISTORY_TIMESTAMPS: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
     (User, ("date_joined",)),
     (Organization, ("created_at",)),
+    (OrganizationIdentityChange, ("created_at",)),
     (Membership, ("joined_at",)),
     (Invitation, ("created_at", "accepted_at")),
     (Application, ("created_at", "updated_at", "submitted_at")),
