@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accesslog.admin import RecordsChangePageViews
 from accesslog.models import AccessPage
 from applications import services
+from applications.forms import ORGANIZATION_FIELDS
 from applications.models import Invitation, Membership, Organization, OrganizationIdentityChange
 from portal import data_version
 from portal.admin_readonly import ReadOnlyInline
@@ -38,17 +39,7 @@ class OrganizationAdminForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "legal_name",
-            "org_type",
-            "registration_number",
-            "region",
-            "address",
-            "industry",
-            "employees",
-            "website",
-            "listed_publicly",
-        ]
+        fields = ORGANIZATION_FIELDS
 
     def clean(self):
         cleaned = super().clean() or {}

@@ -25,6 +25,20 @@ class EvidenceField(forms.FileField):
         self.widget.attrs.update({"accept": _ACCEPT, "data-max-bytes": MAX_UPLOAD_BYTES})
 
 
+# What an organisation's profile holds, on the site and in the admin.
+ORGANIZATION_FIELDS = [
+    "legal_name",
+    "org_type",
+    "registration_number",
+    "region",
+    "address",
+    "industry",
+    "employees",
+    "website",
+    "listed_publicly",
+]
+
+
 class OrganizationForm(forms.ModelForm):
     registration_number = forms.CharField(
         label=_("Business registration number"),
@@ -34,17 +48,7 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "legal_name",
-            "org_type",
-            "registration_number",
-            "region",
-            "address",
-            "industry",
-            "employees",
-            "website",
-            "listed_publicly",
-        ]
+        fields = ORGANIZATION_FIELDS
         help_texts = {
             "region": _("Gwangju means 광주광역시; 경기도 광주시 belongs to Gyeonggi-do."),
             "address": _("Start with the province or metropolitan city, e.g. 광주광역시 북구 첨단과기로 123."),
