@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import free_port
+from tests.processes import free_port
 
 
 def server_binaries() -> Path | None:

@@ -1,6 +1,7 @@
 """Starting the portal's own processes (manage.py, a Celery worker) from tests."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -33,3 +34,10 @@ def run_python(code: str, *, env: dict[str, str], timeout: int = 120) -> subproc
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import PRODUCTION_ENV, ROOT, portal_env, run_manage
-from tests.redis_server import free_port
+from tests.processes import PRODUCTION_ENV, ROOT, free_port, portal_env, run_manage
 
 
 def production_like(folder: Path, **env: str) -> dict[str, str]:

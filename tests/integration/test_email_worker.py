@@ -2,7 +2,6 @@
 failure (the server turns the first connection away, or is not listening yet) is retried with
 backoff, and the e-mail arrives exactly once."""
 
-import socket
 import time
 
 import pytest
@@ -12,6 +11,7 @@ from notifications.models import Notification
 from notifications.tasks import deliver_notification
 from tests.conftest import make_user
 from tests.factories import ApplicationFactory, MembershipFactory
+from tests.processes import free_port
 from tests.smtp import MailServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -46,12 +46,6 @@ def wait_for(notification: Notification, condition, what: str) -> Notification:
                 f"(attempts {notification.attempts}, last error {notification.last_error!r})"
             )
         time.sleep(0.1)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_an_email_turned_away_once_is_retried_and_sent_exactly_once(task_queue, start_worker):

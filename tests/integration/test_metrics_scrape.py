@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,19 +22,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from notifications.models import Notification
 from tests.integration.conftest import current_database_url
-from tests.processes import ROOT, portal_env
+from tests.processes import ROOT, free_port, portal_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 TOKEN = "a-metrics-token-for-the-integration-tests-0123456789"
 WORKERS = 2
 TIMEOUT = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get(url: str, **headers: str) -> tuple[int, str]:
