@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import resolve
 
-from tests.processes import ROOT
+from tests.processes import PRODUCTION_ENV, ROOT, portal_env, run_python
 
 
 def test_benchmark_requirements_pin_exact_versions():
@@ -30,6 +30,22 @@ def test_the_bench_settings_serve_the_portal_and_a_minimal_view_over_plain_http(
     assert not bench_settings.SESSION_COOKIE_SECURE and not bench_settings.CSRF_COOKIE_SECURE
     assert resolve("/bench/minimal/", urlconf="bench.load_urls").url_name == "bench_minimal"
     assert resolve("/calls/", urlconf="bench.load_urls").url_name == "call_list"
+
+
+@pytest.mark.integration
+def test_the_bench_servers_keep_djangos_cookie_names_under_the_production_settings():
+    # The benchmarks' clients send `sessionid` and `csrftoken` over plain HTTP; under DEBUG=0 the
+    # portal's own settings would name them __Host-…, and every page would be an anonymous one.
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME)"
+    )
+    env = portal_env({**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "bench.load_settings"})
+
+    result = run_python(code, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["sessionid", "csrftoken", "django_language"]
 
 
 @pytest.mark.django_db
