@@ -113,6 +113,14 @@ def login_session(user) -> str:
     return session.session_key
 
 
+def enrol_second_factor(user) -> None:
+    """An authenticator app for a staff ``user``, as allauth's set-up page leaves it: without one
+    the portal sends staff to that page before any other (accounts/second_factor.py)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+
+
 def server_environment(database_url: str, workdir: Path, secret_key: str, **extra: str) -> dict[str, str]:
     """The environment of a production-like web or worker process of the benchmarks (DEBUG=0),
     served over plain HTTP on loopback (bench/load_settings.py)."""

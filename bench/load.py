@@ -53,6 +53,7 @@ from bench.harness import (  # noqa: E402
     Browser,
     Servers,
     collect_static,
+    enrol_second_factor,
     exit_on_sigterm,
     flush_redis,
     login_session,
@@ -163,6 +164,8 @@ def prepare(workdir: Path) -> dict:
         for n in range(REVIEWERS)
     )
     Group.objects.get(name=REVIEWERS_GROUP).user_set.add(*reviewers)
+    for reviewer in reviewers:
+        enrol_second_factor(reviewer)
     EmailAddress.objects.bulk_create(
         EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in [*users, *reviewers]
     )

@@ -43,6 +43,7 @@ from bench.harness import (  # noqa: E402
     Browser,
     Servers,
     collect_static,
+    enrol_second_factor,
     exit_on_sigterm,
     flush_redis,
     login_session,
@@ -119,6 +120,7 @@ def prepare(count: int) -> tuple[str, list[int]]:
     reviewer = User.objects.create(email="bench-reviewer@portal.test", password=make_password(None), is_staff=True)
     reviewer.groups.add(Group.objects.get(name=REVIEWERS))
     EmailAddress.objects.create(user=reviewer, email=reviewer.email, verified=True, primary=True)
+    enrol_second_factor(reviewer)
     return login_session(reviewer), [a.pk for a in applications]
 
 
