@@ -18,7 +18,10 @@ gunicorn serves three phases (bench/locustfile.py):
    PDF, submit) with no pause: their throughput beside the ceiling.
 
 Statistics are reset once all users are running. Afterwards the database is checked: every
-submit locust counted as successful left a submitted application. Writes var/bench-load.json.
+submit locust counted as successful left a submitted application, and the peak resident memory
+(VmHWM) of gunicorn's master and of each worker is read before they stop. Writes
+var/bench-load.json, with its targets: every request kind of the mix at p95 < 250 ms, no error,
+the submit path at ≥ 20% of the minimal view's throughput, a worker's peak ≤ 250 MB.
 
     DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… .venv/bin/python bench/load.py
 """
