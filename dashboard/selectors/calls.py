@@ -11,14 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allocations.models import Allocation, AllocationState
+from allocations.usage import BEING_PROVISIONED_STATES, IN_SERVICE_STATES
 from applications.models import Application, ApplicationItem, Call, PriorityClaim
 from applications.selectors import with_rank
-from dashboard.selectors.capacity import (
-    BEING_PROVISIONED_STATES,
-    IN_SERVICE_STATES,
-    MAX_RANGE_DAYS,
-    phases_by_offering,
-)
+from dashboard.selectors.capacity import MAX_RANGE_DAYS, phases_by_offering
 from pool.capacity import Phases, capacity_on
 from pool.models import CapacityLedger, Offering
 

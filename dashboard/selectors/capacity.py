@@ -10,14 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db.models import Case, CharField, DateField, QuerySet, Sum, Value, When
-from django.db.models.functions import Greatest, Least, TruncDate
+from django.db.models import DateField, F, QuerySet, Sum, Value
 from django.utils import timezone
 
-from allocations.models import Allocation, AllocationState
+from allocations.models import Allocation, AllocationState, UsageChange
 from pool.capacity import Phases, capacity_on, days
 from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
 
@@ -25,16 +22,11 @@ from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
 MAX_RANGE_DAYS = 3 * 366
 
 # Allocations that hold capacity now, or held it while they ran (an expired one served its whole
-# period; a revoked one until the day it was revoked). Failed ones never held any.
-IN_SERVICE_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRED, AllocationState.REVOKED)
-BEING_PROVISIONED_STATES = (AllocationState.PENDING, AllocationState.PROVISIONING)
+# period; a revoked one until the day it was revoked), and those being provisioned. Failed ones
+# never held any. The rule per allocation is ``allocations.usage.usage_span``.
 COMPUTE_KINDS = (OfferingKind.GPU, OfferingKind.CPU)
 
 EXPIRING_WITHIN_DAYS = 30
-
-
-def _seoul() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass(frozen=True)
@@ -173,57 +165,30 @@ def phases_by_offering() -> dict[int, Phases]:
 
 def _usage_deltas(start: date, end: date) -> dict[tuple[int, str], list[int]]:
     """Per (offering, series) the change of units on each day of [start, end] (index 0 = start,
-    plus one slot past the end). Two queries whose rows are bounded by offerings × days, not by
-    allocations: the units that start (clamped to ``start``) and end (clamped to ``end``) on each
-    day, summed by the database; revoked allocations, which end early, grouped by period."""
-    seoul = _seoul()
+    plus one slot past the end), the changes before ``start`` added up on index 0. One query over
+    the usage changes that the allocation table's triggers keep (``allocations.usage``): its rows
+    are bounded by offerings × days, not by allocations."""
     length = (end - start).days + 1
     deltas: dict[tuple[int, str], list[int]] = {}
-
-    def add(offering_id: int, series: str, first: date, last: date, units: int) -> None:
-        first, last = max(first, start), min(last, end)
-        if first > last:
-            return
-        delta = deltas.setdefault((offering_id, series), [0] * (length + 1))
-        delta[(first - start).days] += units
-        delta[(last - start).days + 1] -= units
-
-    covering = Allocation.objects.filter(starts_on__lte=end, ends_on__gte=start)
-    series = Case(
-        When(state__in=BEING_PROVISIONED_STATES, then=Value("being_provisioned")),
-        default=Value("in_service"),
-        output_field=CharField(),
-    )
-    running = covering.filter(state__in=[*IN_SERVICE_STATES, *BEING_PROVISIONED_STATES]).exclude(
-        state=AllocationState.REVOKED
-    )
-    starts = (
-        running.annotate(series=series, day=Greatest("starts_on", Value(start, output_field=DateField())))
-        .values("offering_id", "series", "day")
-        .annotate(units=Sum("quantity"), sign=Value(1))
+    before = (
+        UsageChange.objects.filter(day__lt=start)
+        .values("offering_id")
+        .annotate(
+            on=Value(start, output_field=DateField()),
+            in_service_change=Sum("in_service"),
+            being_provisioned_change=Sum("being_provisioned"),
+        )
         .order_by()
     )
-    ends = (
-        running.annotate(series=series, day=Least("ends_on", Value(end, output_field=DateField())))
-        .values("offering_id", "series", "day")
-        .annotate(units=Sum("quantity"), sign=Value(-1))
-        .order_by()
+    within = UsageChange.objects.filter(day__range=(start, end)).values(
+        "offering_id", on=F("day"), in_service_change=F("in_service"), being_provisioned_change=F("being_provisioned")
     )
-    for row in starts.union(ends, all=True).order_by():
-        index = (row["day"] - start).days + (0 if row["sign"] > 0 else 1)
-        delta = deltas.setdefault((row["offering_id"], row["series"]), [0] * (length + 1))
-        delta[index] += row["sign"] * row["units"]
-
-    revoked = (
-        covering.filter(state=AllocationState.REVOKED)
-        .annotate(revoked_on=TruncDate("state_changed_at", tzinfo=seoul))
-        .values("offering_id", "starts_on", "ends_on", "revoked_on")
-        .annotate(units=Sum("quantity"))
-        .order_by()
-    )
-    for revocation in revoked:  # held capacity until the day before it was revoked
-        last = min(revocation["ends_on"], revocation["revoked_on"] - timedelta(days=1))
-        add(revocation["offering_id"], "in_service", revocation["starts_on"], last, revocation["units"])
+    for row in before.union(within, all=True).order_by():
+        index = (row["on"] - start).days
+        for series in ("in_service", "being_provisioned"):
+            if change := row[f"{series}_change"]:
+                delta = deltas.setdefault((row["offering_id"], series), [0] * (length + 1))
+                delta[index] += change
     return deltas
 
 
