@@ -65,21 +65,39 @@ def capacity_chart(runs: list[Run], start: date, end: date, today: date) -> Capa
     def y(value: float) -> float:
         return TOP + plot_height * (1 - value / top_value)
 
-    def steps(values: list[tuple[date, date, int]]) -> list[tuple[float, float]]:
-        points: list[tuple[float, float]] = []
+    # A chart of a long period has thousands of points on the same few hundred days and levels:
+    # each coordinate is formatted once.
+    x_texts: dict[int, str] = {}
+    y_texts: dict[int, str] = {}
+
+    def x_text(offset: int) -> str:  # ``offset`` days after ``start``
+        text = x_texts.get(offset)
+        if text is None:
+            text = x_texts[offset] = _fmt(LEFT + plot_width * offset / total_days)
+        return text
+
+    def y_text(value: int) -> str:
+        text = y_texts.get(value)
+        if text is None:
+            text = y_texts[value] = _fmt(y(value))
+        return text
+
+    def steps(values: list[tuple[date, date, int]]) -> list[str]:
+        points: list[str] = []
         for first, last, value in values:
-            points += [(x(first), y(value)), (x(last + timedelta(days=1)), y(value))]
+            level = y_text(value)
+            points.append(f"{x_text((first - start).days)},{level}")
+            points.append(f"{x_text((last - start).days + 1)},{level}")
         return points
 
     def polygon(upper: list[tuple[date, date, int]], lower: list[tuple[date, date, int]]) -> str:
-        points = steps(upper) + list(reversed(steps(lower)))
-        return " ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in points)
+        return " ".join(steps(upper) + list(reversed(steps(lower))))
 
     baseline = [(run.start, run.end, 0) for run in runs]
     in_service = [(run.start, run.end, run.in_service) for run in runs]
     allocated = [(run.start, run.end, run.allocated) for run in runs]
     capacity_points = steps([(run.start, run.end, run.capacity) for run in runs])
-    capacity_path = "M " + " L ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in capacity_points) if capacity_points else ""
+    capacity_path = "M " + " L ".join(capacity_points) if capacity_points else ""
 
     x_ticks = []
     month = date(start.year, start.month, 1)

@@ -254,6 +254,12 @@ class Migration(migrations.Migration):
                 "constraints": [models.UniqueConstraint(fields=("offering", "day"), name="usage_change_one_per_day")],
             },
         ),
+        migrations.AddIndex(
+            model_name="allocation",
+            index=models.Index(
+                condition=models.Q(("state", "active")), fields=["ends_on", "id"], name="allocation_active_by_end"
+            ),
+        ),
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.RunPython(create_triggers, drop_triggers),
     ]

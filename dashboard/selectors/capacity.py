@@ -193,16 +193,23 @@ def _usage_deltas(start: date, end: date) -> dict[tuple[int, str], list[int]]:
 
 
 def _runs(phases: Phases, start: date, end: date, in_service: list[int], provisioning: list[int]) -> list[Run]:
+    # Each run is made once, when it ends: a period of many short runs costs one object per run.
     runs: list[Run] = []
     level_in_service = level_provisioning = 0
+    run_start: date | None = None
+    figures: tuple[int, int, int] | None = None
+    previous_day = start
     for index, day in enumerate(days(start, end)):
         level_in_service += in_service[index]
         level_provisioning += provisioning[index]
-        figures = (capacity_on(phases, day), level_in_service, level_provisioning)
-        if runs and (runs[-1].capacity, runs[-1].in_service, runs[-1].being_provisioned) == figures:
-            runs[-1] = Run(runs[-1].start, day, *figures)
-        else:
-            runs.append(Run(day, day, *figures))
+        today_figures = (capacity_on(phases, day), level_in_service, level_provisioning)
+        if today_figures != figures:
+            if figures is not None and run_start is not None:
+                runs.append(Run(run_start, previous_day, *figures))
+            run_start, figures = day, today_figures
+        previous_day = day
+    if figures is not None and run_start is not None:
+        runs.append(Run(run_start, previous_day, *figures))
     return runs
 
 
