@@ -3,7 +3,7 @@ and put the same figures in a table beside them, so a chart needs no JavaScript 
 reader gets the numbers."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.utils.formats import date_format
 
