@@ -65,38 +65,28 @@ def capacity_chart(runs: list[Run], start: date, end: date, today: date) -> Capa
     def y(value: float) -> float:
         return TOP + plot_height * (1 - value / top_value)
 
-    # A chart of a long period has thousands of points on the same few hundred days and levels:
-    # each coordinate is formatted once.
-    x_texts: dict[int, str] = {}
+    # A chart of a long period has thousands of points on the same days and levels: each run's
+    # two x coordinates are formatted once for the four series, each level once.
+    x_texts = [_fmt(LEFT + plot_width * offset / total_days) for offset in range(total_days + 1)]
+    run_x = [(x_texts[(run.start - start).days], x_texts[(run.end - start).days + 1]) for run in runs]
     y_texts: dict[int, str] = {}
 
-    def x_text(offset: int) -> str:  # ``offset`` days after ``start``
-        text = x_texts.get(offset)
-        if text is None:
-            text = x_texts[offset] = _fmt(LEFT + plot_width * offset / total_days)
-        return text
-
-    def y_text(value: int) -> str:
-        text = y_texts.get(value)
-        if text is None:
-            text = y_texts[value] = _fmt(y(value))
-        return text
-
-    def steps(values: list[tuple[date, date, int]]) -> list[str]:
+    def steps(values: list[int]) -> list[str]:
         points: list[str] = []
-        for first, last, value in values:
-            level = y_text(value)
-            points.append(f"{x_text((first - start).days)},{level}")
-            points.append(f"{x_text((last - start).days + 1)},{level}")
+        for (first, after), value in zip(run_x, values, strict=True):
+            level = y_texts.get(value)
+            if level is None:
+                level = y_texts[value] = _fmt(y(value))
+            points += (f"{first},{level}", f"{after},{level}")
         return points
 
-    def polygon(upper: list[tuple[date, date, int]], lower: list[tuple[date, date, int]]) -> str:
-        return " ".join(steps(upper) + list(reversed(steps(lower))))
+    def polygon(upper: list[int], lower: list[int]) -> str:
+        return " ".join(steps(upper) + steps(lower)[::-1])
 
-    baseline = [(run.start, run.end, 0) for run in runs]
-    in_service = [(run.start, run.end, run.in_service) for run in runs]
-    allocated = [(run.start, run.end, run.allocated) for run in runs]
-    capacity_points = steps([(run.start, run.end, run.capacity) for run in runs])
+    baseline = [0] * len(runs)
+    in_service = [run.in_service for run in runs]
+    allocated = [run.allocated for run in runs]
+    capacity_points = steps([run.capacity for run in runs])
     capacity_path = "M " + " L ".join(capacity_points) if capacity_points else ""
 
     x_ticks = []

@@ -60,21 +60,22 @@ def waitlist_rows(applications, limit: int, may_view_applications: bool) -> str:
 
 
 @register.simple_tag
-def expiring_rows(allocations, limit: int) -> str:
-    """The rows of the allocations ending soon: last day, organisation, offering, quantity, call."""
+def expiring_rows(rows, limit: int) -> str:
+    """The rows of the allocations ending soon (``dashboard.selectors.capacity.Expiring``): last
+    day, organisation, offering, quantity, call."""
     return format_html_join(
         "\n",
         "<tr>\n          <td>{}</td>\n          <td>{}</td>\n          <td>{}</td>\n"
         '          <td class="text-end">{} {}</td>\n          <td>{}</td>\n        </tr>',
         (
             (
-                date_format(allocation.ends_on, "DATE_FORMAT"),
-                allocation.organization.legal_name,
-                allocation.offering.name,
-                figure(allocation.quantity),
-                allocation.offering.get_unit_display(),
-                allocation.application_item.application.call.title,
+                date_format(row.ends_on, "DATE_FORMAT"),
+                row.organisation,
+                row.offering,
+                figure(row.quantity),
+                row.unit,
+                row.call,
             )
-            for allocation in allocations[:limit]
+            for row in rows[:limit]
         ),
     )
