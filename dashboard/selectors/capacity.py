@@ -66,25 +66,37 @@ class MonthSummary:
 
 
 def monthly(runs: list[Run]) -> list[MonthSummary]:
+    # The month's figures are gathered as plain values and made into a summary once, when the
+    # month ends: a month of many short runs costs one object.
     months: list[MonthSummary] = []
+    month: tuple[int, int] | None = None
+    first = last = date.min
+    capacity = in_service = being_provisioned = free = 0
     for run in runs:
         day = run.start
+        run_free = run.free
         while day <= run.end:
             month_end = (date(day.year + day.month // 12, day.month % 12 + 1, 1)) - timedelta(days=1)
-            last = min(run.end, month_end)
-            if months and months[-1].start.replace(day=1) == day.replace(day=1):
-                previous = months[-1]
-                months[-1] = MonthSummary(
-                    previous.start,
-                    last,
-                    max(previous.capacity, run.capacity),
-                    max(previous.in_service, run.in_service),
-                    max(previous.being_provisioned, run.being_provisioned),
-                    min(previous.free, run.free),
-                )
+            end = min(run.end, month_end)
+            if (day.year, day.month) == month:
+                last = end
+                capacity = max(capacity, run.capacity)
+                in_service = max(in_service, run.in_service)
+                being_provisioned = max(being_provisioned, run.being_provisioned)
+                free = min(free, run_free)
             else:
-                months.append(MonthSummary(day, last, run.capacity, run.in_service, run.being_provisioned, run.free))
-            day = last + timedelta(days=1)
+                if month is not None:
+                    months.append(MonthSummary(first, last, capacity, in_service, being_provisioned, free))
+                month, first, last = (day.year, day.month), day, end
+                capacity, in_service, being_provisioned, free = (
+                    run.capacity,
+                    run.in_service,
+                    run.being_provisioned,
+                    run_free,
+                )
+            day = end + timedelta(days=1)
+    if month is not None:
+        months.append(MonthSummary(first, last, capacity, in_service, being_provisioned, free))
     return months
 
 
