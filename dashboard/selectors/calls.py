@@ -116,9 +116,9 @@ def call_demand(call: Call, offerings: list[Offering], phases: dict[int, Phases]
         .values("offering_id")
         .annotate(
             awaiting=Sum("quantity", filter=Q(application__status__in=awaiting_statuses), default=0),
-            awaiting_applications=Count(
-                "application", filter=Q(application__status__in=awaiting_statuses), distinct=True
-            ),
+            # An application asks for an offering once (``application_item_one_per_offering``):
+            # counting the items of an offering counts its applications, without a DISTINCT.
+            awaiting_applications=Count("pk", filter=Q(application__status__in=awaiting_statuses)),
             granted=Sum(
                 "allocation__quantity",
                 filter=Q(allocation__state__in=[*IN_SERVICE_STATES, *BEING_PROVISIONED_STATES]),
