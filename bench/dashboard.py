@@ -214,6 +214,30 @@ def measure(client, path: str, rounds: int, *, cold: bool = False) -> dict:
     }
 
 
+# Issue #21's target: the cold dashboard (every figure computed) with a call and without, at this
+# size, within 20× the minimal view's median and at most 20 queries.
+TARGET_RATIO = 20
+TARGET_QUERIES = 20
+
+
+def dashboard_targets(rows: list[dict], minimal_ms: float) -> list[dict]:
+    """One target per cold /ops/ row: {"target", "figure", "met"}."""
+    targets = []
+    for row in rows:
+        if not (row["path"].startswith("/ops/") and row["path"].endswith("(cold)")):
+            continue
+        ratio = row["median_ms"] / minimal_ms if minimal_ms else float("inf")
+        page = "with a call" if not row["path"].startswith("/ops/?call= ") else "all calls"
+        targets.append(
+            {
+                "target": f"dashboard cold ({page}) ≤ {TARGET_RATIO}× the minimal view and ≤ {TARGET_QUERIES} queries",
+                "figure": f"{ratio:.1f}× ({row['median_ms']} ms / {minimal_ms} ms), {row['queries']} queries",
+                "met": ratio <= TARGET_RATIO and row["queries"] <= TARGET_QUERIES,
+            }
+        )
+    return targets
+
+
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 20  # BENCH_PROFILE=1: profile one request
     url = scratch_database_url()
@@ -301,8 +325,13 @@ def main() -> None:
             f"{row['path']:<38} {row['queries']:>7} {row['median_ms']:>10} {row['p95_ms']:>8} "
             f"{row['ratio_to_minimal']:>10} {row['ratio_to_base_page']:>12}"
         )
+    targets = dashboard_targets(rows, minimal)
+    for target in targets:
+        print(f"target: {target['target']}: {target['figure']}: {'met' if target['met'] else 'NOT met'}")
     (ROOT / "var").mkdir(exist_ok=True)
-    (ROOT / "var" / "bench-dashboard.json").write_text(json.dumps({"rounds": rounds, "rows": rows}, indent=2))
+    (ROOT / "var" / "bench-dashboard.json").write_text(
+        json.dumps({"rounds": rounds, "rows": rows, "targets": targets}, indent=2)
+    )
     from django.db import connection
 
     from allocations.ledger import ledger_drift
