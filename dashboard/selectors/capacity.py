@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db.models import DateField, F, QuerySet, Sum, Value
 from django.utils import timezone
@@ -18,6 +18,9 @@ from django.utils import timezone
 from allocations.models import Allocation, AllocationState, UsageChange
 from pool.capacity import Phases, capacity_on, days
 from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 # The longest date range the dashboard draws, so that one request's work stays bounded.
 MAX_RANGE_DAYS = 3 * 366
@@ -198,8 +201,11 @@ def _usage_deltas(start: date, end: date) -> dict[tuple[int, str], list[int]]:
     )
     for row in before.union(within, all=True).order_by():
         index = (row["on"] - start).days
-        for series in ("in_service", "being_provisioned"):
-            if change := row[f"{series}_change"]:
+        for series, change in (
+            ("in_service", row["in_service_change"]),
+            ("being_provisioned", row["being_provisioned_change"]),
+        ):
+            if change:
                 delta = deltas.setdefault((row["offering_id"], series), [0] * (length + 1))
                 delta[index] += change
     return deltas
@@ -294,7 +300,7 @@ class Expiring(NamedTuple):
     organisation: str
     offering: str
     quantity: int
-    unit: str  # the unit's label, translated when shown
+    unit: "StrOrPromise"  # the unit's label, translated when shown
     call: str
 
 
