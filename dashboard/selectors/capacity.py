@@ -218,10 +218,15 @@ def _runs(phases: Phases, start: date, end: date, in_service: list[int], provisi
     run_start: date | None = None
     figures: tuple[int, int, int] | None = None
     previous_day = start
+    # Capacity changes only on the phases' first days: look it up again only on those.
+    phase_starts = {phase_start for phase_start, _units in phases if start < phase_start <= end}
+    capacity = capacity_on(phases, start)
     for index, day in enumerate(days(start, end)):
         level_in_service += in_service[index]
         level_provisioning += provisioning[index]
-        today_figures = (capacity_on(phases, day), level_in_service, level_provisioning)
+        if day in phase_starts:
+            capacity = capacity_on(phases, day)
+        today_figures = (capacity, level_in_service, level_provisioning)
         if today_figures != figures:
             if figures is not None and run_start is not None:
                 runs.append(Run(run_start, previous_day, *figures))
