@@ -4,6 +4,7 @@ reader gets the numbers."""
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils.formats import date_format
 
@@ -52,6 +53,14 @@ def _fmt(number: float) -> str:
     return f"{number:.1f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=8)
+def _x_texts(total_days: int) -> list[str]:
+    """The x coordinate of every day boundary of a period of ``total_days`` (the same for every
+    chart of a page), formatted."""
+    plot_width = WIDTH - LEFT - RIGHT
+    return [_fmt(LEFT + plot_width * offset / total_days) for offset in range(total_days + 1)]
+
+
 def capacity_chart(runs: list[Run], start: date, end: date, today: date) -> CapacityChart:
     """Capacity as a step line over stacked areas of active and being-provisioned units."""
     total_days = (end - start).days + 1
@@ -67,7 +76,7 @@ def capacity_chart(runs: list[Run], start: date, end: date, today: date) -> Capa
 
     # A chart of a long period has thousands of points on the same days and levels: each run's
     # two x coordinates are formatted once for the four series, each level once.
-    x_texts = [_fmt(LEFT + plot_width * offset / total_days) for offset in range(total_days + 1)]
+    x_texts = _x_texts(total_days)
     run_x = [(x_texts[(run.start - start).days], x_texts[(run.end - start).days + 1]) for run in runs]
     y_texts: dict[int, str] = {}
 

@@ -79,3 +79,26 @@ def expiring_rows(rows, limit: int) -> str:
             for row in rows[:limit]
         ),
     )
+
+
+@register.simple_tag
+def capacity_rows(runs) -> str:
+    """The rows of the table under a capacity chart (``Run`` or ``MonthSummary``): first and last
+    day, capacity, active, being provisioned, free."""
+    return format_html_join(
+        "\n",
+        '<tr>\n                  <td>{}</td><td>{}</td>\n                  <td class="text-end">{}</td>\n'
+        '                  <td class="text-end">{}</td>\n                  <td class="text-end">{}</td>\n'
+        '                  <td class="text-end">{}</td>\n                </tr>',
+        (
+            (
+                date_format(run.start, "DATE_FORMAT"),
+                date_format(run.end, "DATE_FORMAT"),
+                figure(run.capacity),
+                figure(run.in_service),
+                figure(run.being_provisioned),
+                figure(run.free),
+            )
+            for run in runs
+        ),
+    )
