@@ -3,7 +3,8 @@
 Per day, an offering's units are in service (active, or active then: an expired allocation
 served its whole period, a revoked one until the day before it was revoked) or being
 provisioned (pending or provisioning); the rest of the capacity is free. Capacity follows the
-offering's phases.
+offering's phases. The daily figures are running sums of the usage changes that the allocation
+table's triggers keep (``allocations.usage``), never sums over the allocations.
 """
 
 from collections import defaultdict
@@ -242,8 +243,8 @@ def capacity_overview(
 ) -> list[OfferingCapacity]:
     """Per offering: capacity and allocated units today, and runs of days over [start, end].
 
-    Four queries (three given ``phases``): offerings, phases, allocations grouped by period,
-    today's ledger rows.
+    Four queries (three given ``phases``): offerings, phases, the usage changes of the period
+    (and their sum before it), today's ledger rows.
     """
     today = today or timezone.localdate()
     offerings = list(Offering.objects.order_by("kind", "name"))
