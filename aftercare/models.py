@@ -98,7 +98,8 @@ class ChangeRequest(models.Model):
     @property
     def requested_display(self) -> str:
         if self.kind == ChangeKind.EXTENSION:
-            return f"{formats.day(self.current_ends_on)} → {formats.day(self.requested_ends_on)}"
+            requested = formats.day(self.requested_ends_on) if self.requested_ends_on else "—"
+            return f"{formats.day(self.current_ends_on)} → {requested}"
         return f"+{formats.figure(self.requested_units or 0)}"
 
     @property

@@ -198,7 +198,8 @@ def change_request_approve(
         granted_ends_on = ends_on or requested_ends_on
         if granted_ends_on <= allocation.ends_on:
             raise AftercareError(
-                _("The allocation already ends on %(end)s; grant a later date.") % {"end": formats.day(allocation.ends_on)}
+                _("The allocation already ends on %(end)s; grant a later date.")
+                % {"end": formats.day(allocation.ends_on)}
             )
         if granted_ends_on > requested_ends_on:
             raise AftercareError(_("Grant at most the end date requested."))
@@ -208,7 +209,9 @@ def change_request_approve(
         requested_units = change_request.requested_units or 0
         granted_units = units or requested_units
         if not 1 <= granted_units <= requested_units:
-            raise AftercareError(_("Grant between 1 and the %(units)s units requested.") % {"units": formats.figure(requested_units)})
+            raise AftercareError(
+                _("Grant between 1 and the %(units)s units requested.") % {"units": formats.figure(requested_units)}
+            )
         partial = granted_units < requested_units
         new_quantity = allocation.quantity + granted_units
         change_request.granted_units = granted_units

@@ -56,7 +56,9 @@ class Allocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.offering.name} × {formats.figure(self.quantity)} ({formats.period(self.starts_on, self.ends_on)})"
+        return (
+            f"{self.offering.name} × {formats.figure(self.quantity)} ({formats.period(self.starts_on, self.ends_on)})"
+        )
 
     @property
     def holds_capacity(self) -> bool:

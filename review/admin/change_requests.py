@@ -19,8 +19,8 @@ from aftercare import services
 from aftercare.models import ChangeRequest, ChangeRequestTransition
 from aftercare.selectors import overdue_reports_of
 from applications.services import ensure_may_decide
-from portal.admin_readonly import ReadOnlyInline
 from portal import formats
+from portal.admin_readonly import ReadOnlyInline
 from portal.errors import DomainError
 from review import selectors
 from review.admin.filters import ChangeRequestStatusFilter

@@ -23,7 +23,7 @@ from notifications.models import LanguagePreference, Notification
 from pool.models import Offering
 from tests.aftercare.conftest import grant
 from tests.allocations.conftest import SERVICE_END, make_call, make_pool, submitted_application
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,7 @@ def test_the_invitation_greets_a_person_not_an_organisation(applicant):
         application_emails.send_invitation(invitation.pk)
 
     lines = assert_notice(sent(Notification.Kind.INVITATION), greeting="안녕하십니까.")
-    assert any(f"(기관명: {ORGANIZATION})" in line for line in lines)
+    assert any(f"“{ORGANIZATION}”라는 이름으로 등록된 기관" in line for line in lines)
 
 
 def account_email(address: str) -> Notification:
@@ -226,7 +226,11 @@ def account_email(address: str) -> Notification:
 def test_the_sign_up_confirmation_is_the_portals_not_the_hosts(client):
     client.post(
         reverse("account_signup"),
-        {"email": "new.applicant@example.kr", "password1": "a-long-unusual-passphrase-42", "password2": "a-long-unusual-passphrase-42"},
+        {
+            "email": "new.applicant@example.kr",
+            "password1": "a-long-unusual-passphrase-42",
+            "password2": "a-long-unusual-passphrase-42",
+        },
         HTTP_ACCEPT_LANGUAGE="ko",
     )
 
@@ -295,4 +299,3 @@ def test_in_english_the_same_notice_reads_as_english(allocation, applicant):
     assert f"Contact: AI Industry Convergence Business Group (e-mail {settings.SUPPORT_EMAIL})" in lines
     assert lines[-1] == "This address does not receive replies; please write to the contact above."
     assert not re.search(r"[\uac00-\ud7a3]", reminder.subject + reminder.body)
-
