@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -299,3 +300,16 @@ def test_in_english_the_same_notice_reads_as_english(allocation, applicant):
     assert f"Contact: AI Industry Convergence Business Group (e-mail {settings.SUPPORT_EMAIL})" in lines
     assert lines[-1] == "This address does not receive replies; please write to the contact above."
     assert not re.search(r"[\uac00-\ud7a3]", reminder.subject + reminder.body)
+
+
+def test_a_change_of_address_names_both_addresses_without_a_particle_after_them(client, applicant):
+    EmailAddress.objects.create(user=applicant, email="new-address@example.kr", verified=True, primary=False)
+    client.force_login(applicant)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+
+    client.post(reverse("account_email"), {"action_primary": "", "email": "new-address@example.kr"})
+
+    notice = account_email("applicant@example.kr")
+    lines = assert_notice(notice, greeting="안녕하십니까.", link=False)
+    assert notice.subject == f"{PREFIX}이메일 주소 변경 안내"
+    assert "이메일 주소가 변경되었습니다(변경 전: applicant@example.kr, 변경 후: new-address@example.kr)." in lines
