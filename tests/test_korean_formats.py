@@ -134,10 +134,12 @@ def test_the_admin_shows_korean_dates_and_separated_numbers(client, cores, revie
     assert "25,600" in text and SERVICE_PERIOD in text
 
 
-def test_the_footer_says_korea_time_once_in_korean(client):
+def test_the_footer_says_korea_time_once_and_the_contact_in_korean(client, settings):
+    settings.SUPPORT_EMAIL = "support@localhost"
     page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
 
     assert "모든 시각은 한국 시간 기준입니다." in page and "Asia/Seoul" not in visible_text(page)
+    assert "문의처: 인공지능산업융합사업단 (이메일 support@localhost)" in page
 
 
 def test_identifiers_are_not_grouped(client, applicant, cores):

@@ -1,6 +1,7 @@
-"""The footer every e-mail of the portal ends with (``templates/emails/base.txt``): whom to ask,
-since the sender takes no replies. The contact is the operator's (settings ``SUPPORT_EMAIL`` and
-``SUPPORT_PHONE``), so e-mails rendered by django-allauth get it too, without a context of ours."""
+"""The contact (문의처) every e-mail of the portal ends with (``templates/emails/base.txt``), since
+the sender takes no replies, and every page's footer shows. It is the operator's (settings
+``SUPPORT_EMAIL`` and ``SUPPORT_PHONE``) and read by a tag, so e-mails rendered by django-allauth
+get it too, without a context of ours."""
 
 from django import template
 from django.conf import settings
