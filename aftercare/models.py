@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare.uploads import report_upload_to
 from applications.uploads import validate_evidence_file
+from portal import formats
 from portal.history import Transition
 
 # --- Extension and supplement requests ----------------------------------------------------------
@@ -97,8 +98,9 @@ class ChangeRequest(models.Model):
     @property
     def requested_display(self) -> str:
         if self.kind == ChangeKind.EXTENSION:
-            return f"{self.current_ends_on:%Y-%m-%d} → {self.requested_ends_on:%Y-%m-%d}"
-        return f"+{self.requested_units}"
+            requested = formats.day(self.requested_ends_on) if self.requested_ends_on else "—"
+            return f"{formats.day(self.current_ends_on)} → {requested}"
+        return f"+{formats.figure(self.requested_units or 0)}"
 
     @property
     def is_awaiting_decision(self) -> bool:
@@ -119,9 +121,9 @@ class ChangeRequest(models.Model):
     @property
     def granted_display(self) -> str:
         if self.granted_ends_on:
-            return f"{self.current_ends_on:%Y-%m-%d} → {self.granted_ends_on:%Y-%m-%d}"
+            return f"{formats.day(self.current_ends_on)} → {formats.day(self.granted_ends_on)}"
         if self.granted_units:
-            return f"+{self.granted_units}"
+            return f"+{formats.figure(self.granted_units)}"
         return ""
 
 

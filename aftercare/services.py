@@ -32,7 +32,7 @@ from allocations.models import Allocation
 from allocations.services.changes import allocation_change
 from applications.models import Application, CallOffering, Membership
 from applications.services import ensure_may_decide
-from portal import data_version
+from portal import data_version, formats
 from portal.errors import DomainError, NotAllowed
 
 if TYPE_CHECKING:
@@ -106,18 +106,18 @@ def change_request_submit(
     if kind == ChangeRequest.Kind.EXTENSION:
         if ends_on is None or ends_on <= allocation.ends_on:
             raise AftercareError(
-                _("Choose an end date after the current one (%(end)s).") % {"end": allocation.ends_on.isoformat()}
+                _("Choose an end date after the current one (%(end)s).") % {"end": formats.day(allocation.ends_on)}
             )
         if ends_on > allocation.ends_on + schedule.MAX_EXTENSION:
             raise AftercareError(
                 _("An extension reaches at most %(end)s (a year past the current end).")
-                % {"end": (allocation.ends_on + schedule.MAX_EXTENSION).isoformat()}
+                % {"end": formats.day(allocation.ends_on + schedule.MAX_EXTENSION)}
             )
         units = None
     elif kind == ChangeRequest.Kind.SUPPLEMENT:
         limit = supplement_limit(allocation)
         if units is None or not 1 <= units <= limit:
-            raise AftercareError(_("Ask for between 1 and %(limit)s more units.") % {"limit": limit})
+            raise AftercareError(_("Ask for between 1 and %(limit)s more units.") % {"limit": formats.figure(limit)})
         ends_on = None
     else:
         raise AftercareError(_("Choose an extension or a supplement."))
@@ -198,7 +198,8 @@ def change_request_approve(
         granted_ends_on = ends_on or requested_ends_on
         if granted_ends_on <= allocation.ends_on:
             raise AftercareError(
-                _("The allocation already ends on %(end)s; grant a later date.") % {"end": allocation.ends_on}
+                _("The allocation already ends on %(end)s; grant a later date.")
+                % {"end": formats.day(allocation.ends_on)}
             )
         if granted_ends_on > requested_ends_on:
             raise AftercareError(_("Grant at most the end date requested."))
@@ -208,7 +209,9 @@ def change_request_approve(
         requested_units = change_request.requested_units or 0
         granted_units = units or requested_units
         if not 1 <= granted_units <= requested_units:
-            raise AftercareError(_("Grant between 1 and the %(units)s units requested.") % {"units": requested_units})
+            raise AftercareError(
+                _("Grant between 1 and the %(units)s units requested.") % {"units": formats.figure(requested_units)}
+            )
         partial = granted_units < requested_units
         new_quantity = allocation.quantity + granted_units
         change_request.granted_units = granted_units

@@ -3,6 +3,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal import formats
 from portal.history import Transition
 
 
@@ -55,7 +56,9 @@ class Allocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.offering.name} × {self.quantity} ({self.starts_on} – {self.ends_on})"
+        return (
+            f"{self.offering.name} × {formats.figure(self.quantity)} ({formats.period(self.starts_on, self.ends_on)})"
+        )
 
     @property
     def holds_capacity(self) -> bool:

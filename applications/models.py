@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from applications.business_number import format_business_number, validate_business_number
 from applications.regions import Region
 from applications.uploads import certificate_upload_to, evidence_upload_to, validate_evidence_file
+from portal import formats
 from portal.history import SettingChange, Transition
 
 
@@ -503,7 +504,7 @@ class PriorityPolicyChange(SettingChange):
         verbose_name_plural = _("priority policy changes")
 
     def __str__(self) -> str:
-        return f"{self.call_id} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.call_id} · {formats.moment(self.created_at)}"
 
 
 class OrganizationIdentityChange(SettingChange):
@@ -519,7 +520,7 @@ class OrganizationIdentityChange(SettingChange):
         verbose_name_plural = _("identity changes")
 
     def __str__(self) -> str:
-        return f"{self.organization_id} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.organization_id} · {formats.moment(self.created_at)}"
 
 
 class ClaimReview(models.Model):

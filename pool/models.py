@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from portal import formats
 from portal.history import SettingChange
 
 
@@ -134,4 +135,4 @@ class CapacityChange(SettingChange):
         verbose_name_plural = _("capacity changes")
 
     def __str__(self) -> str:
-        return f"{self.offering_id} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.offering_id} · {formats.moment(self.created_at)}"

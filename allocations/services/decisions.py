@@ -23,7 +23,7 @@ from applications.models import Application, ApplicationItem, ApplicationTransit
 from applications.selectors import members_to_notify_of
 from applications.services import ApplicationError, decision_refusals, ensure_may_decide, record_transition
 from pool.capacity import DoesNotFit, Need, fit, lock_ledger
-from portal import data_version
+from portal import data_version, formats
 from portal.errors import DomainError
 
 Grant = tuple[ApplicationItem, int]  # an item and the quantity granted of it
@@ -63,7 +63,7 @@ def _grants(application: Application, grants: dict[int, int] | None, reason: str
         if quantity < 0 or quantity > item.quantity:
             raise ApplicationError(
                 _("%(offering)s: grant between 0 and the %(requested)s requested.")
-                % {"offering": item.offering.name, "requested": item.quantity}
+                % {"offering": item.offering.name, "requested": formats.figure(item.quantity)}
             )
     granted = [(item, quantity) for item, quantity in granted if quantity > 0]
     if not granted:
