@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.uploads import report_upload_to
 from applications.uploads import validate_evidence_file
@@ -129,15 +130,17 @@ class ChangeRequestTransition(Transition):
     """The history of a change request: who moved it from which status to which, when and why."""
 
     change_request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField(_("from"), max_length=20, choices=ChangeStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=ChangeStatus.choices)
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=20, choices=ChangeStatus.choices, blank=True
+    )
+    to_status = models.CharField(pgettext_lazy("status change", "to"), max_length=20, choices=ChangeStatus.choices)
 
     class Meta(Transition.Meta):
         verbose_name = _("change request status change")
         verbose_name_plural = _("change request status changes")
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 # --- Progress and final reports -----------------------------------------------------------------
@@ -149,8 +152,8 @@ class ReportKind(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    SUBMITTED = "submitted", _("Submitted")
+    REQUESTED = "requested", pgettext_lazy("report status", "Requested")
+    SUBMITTED = "submitted", pgettext_lazy("report status", "Submitted")
 
 
 class Report(models.Model):

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.history import Transition
 
@@ -75,15 +76,17 @@ class AllocationTransition(Transition):
     """The history of an allocation: who moved it from which state to which, when and why."""
 
     allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="transitions")
-    from_state = models.CharField(_("from"), max_length=20, choices=AllocationState.choices, blank=True)
-    to_state = models.CharField(_("to"), max_length=20, choices=AllocationState.choices)
+    from_state = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=20, choices=AllocationState.choices, blank=True
+    )
+    to_state = models.CharField(pgettext_lazy("status change", "to"), max_length=20, choices=AllocationState.choices)
 
     class Meta(Transition.Meta):
         verbose_name = _("allocation state change")
         verbose_name_plural = _("allocation state changes")
 
     def __str__(self) -> str:
-        return f"{self.from_state} → {self.to_state}"
+        return f"{self.get_from_state_display() or '—'} → {self.get_to_state_display()}"
 
 
 class ProvisionedResource(models.Model):

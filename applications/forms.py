@@ -154,7 +154,11 @@ class ItemForm(forms.Form):
             if value in (None, "") and name not in self.errors:
                 self.add_error(name, _("This field is required."))
         if offering and quantity and quantity > self.limits[offering.pk]:
-            self.add_error("quantity", _("At most %(max)s per application.") % {"max": self.limits[offering.pk]})
+            self.add_error(
+                "quantity",
+                _("At most %(max)s %(unit)s per application.")
+                % {"max": self.limits[offering.pk], "unit": offering.get_unit_display()},
+            )
         if starts_on and ends_on:
             if starts_on > ends_on:
                 self.add_error("ends_on", _("The end must not be before the start."))

@@ -460,8 +460,12 @@ class ApplicationTransition(Transition):
     # PROTECT: a decision's record outlives any attempt to delete what it decided.
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="transitions")
     # Blank for the row that records the draft's creation.
-    from_status = models.CharField(_("from"), max_length=20, choices=Application.Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=Application.Status.choices)
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=20, choices=Application.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        pgettext_lazy("status change", "to"), max_length=20, choices=Application.Status.choices
+    )
 
     class Meta(Transition.Meta):
         verbose_name = _("status change")
@@ -469,7 +473,7 @@ class ApplicationTransition(Transition):
         indexes = [models.Index(fields=["application", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 class PriorityWeight(models.Model):
@@ -539,7 +543,7 @@ class ClaimReview(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.claim}: {self.verdict}"
+        return f"{self.claim}: {self.get_verdict_display()}"
 
 
 class ConflictOfInterest(models.Model):
