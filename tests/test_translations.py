@@ -20,7 +20,9 @@ def test_the_compiled_catalogue_matches_the_source():
         for entry in polib.pofile(str(CATALOGUE / "django.po")).translated_entries()
     }
     compiled = {
-        (entry.msgctxt, entry.msgid): entry.msgstr for entry in polib.mofile(str(CATALOGUE / "django.mo")) if entry.msgid
+        (entry.msgctxt, entry.msgid): entry.msgstr
+        for entry in polib.mofile(str(CATALOGUE / "django.mo"))
+        if entry.msgid
     }
 
     assert compiled == source, "run `make messages` and commit locale/ko/LC_MESSAGES/django.mo"
