@@ -35,11 +35,17 @@ admin.site.unregister(Authenticator)
 
 @admin.register(Authenticator)
 class AuthenticatorAdmin(admin.ModelAdmin):
-    list_display = ["user", "type", "created_at", "last_used_at"]
+    # allauth's model names its user field in English only: shown through a labelled column.
+    list_display = ["account", "type", "created_at", "last_used_at"]
     list_filter = ["type"]
     list_select_related = ["user"]
     search_fields = ["user__email"]
-    fields = ["user", "type", "created_at", "last_used_at"]
+    fields = ["account", "type", "created_at", "last_used_at"]
+    readonly_fields = ["account"]
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def account(self, authenticator):
+        return authenticator.user
 
     def has_add_permission(self, request):
         return False

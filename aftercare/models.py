@@ -61,7 +61,12 @@ class ChangeRequest(models.Model):
     granted_ends_on = models.DateField(_("granted end date"), null=True, blank=True, editable=False)
     granted_units = models.PositiveIntegerField(_("additional units granted"), null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
@@ -129,7 +134,9 @@ class ChangeRequest(models.Model):
 class ChangeRequestTransition(Transition):
     """The history of a change request: who moved it from which status to which, when and why."""
 
-    change_request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="transitions")
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("change request")
+    )
     from_status = models.CharField(
         pgettext_lazy("status change", "from"), max_length=20, choices=ChangeStatus.choices, blank=True
     )
@@ -189,7 +196,12 @@ class Report(models.Model):
         _("attachment"), upload_to=report_upload_to, validators=[validate_evidence_file], blank=True, max_length=200
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
 
@@ -236,9 +248,9 @@ class ReportReminder(models.Model):
 
     Stage = ReminderStage
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reminders")
-    stage = models.CharField(max_length=20, choices=Stage.choices)
-    sent_at = models.DateTimeField(default=timezone.now)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("report"))
+    stage = models.CharField(max_length=20, choices=Stage.choices, verbose_name=_("reminder stage"))
+    sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("sent"))
 
     class Meta:
         verbose_name = _("report reminder")
@@ -310,7 +322,9 @@ class SurveyResponse(models.Model):
         ("rating_support", _("Support and education")),
     )
 
-    invitation = models.OneToOneField(SurveyInvitation, on_delete=models.PROTECT, related_name="response")
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.PROTECT, related_name="response", verbose_name=_("survey invitation")
+    )
     organization = models.ForeignKey(
         "applications.Organization",
         on_delete=models.PROTECT,
@@ -332,7 +346,12 @@ class SurveyResponse(models.Model):
     rating_support = models.PositiveSmallIntegerField(_("support and education"), null=True, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("answered"), default=timezone.now)
 
