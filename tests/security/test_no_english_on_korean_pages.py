@@ -85,6 +85,10 @@ ENGLISH_DEFAULTS = (
     "selected",
     "Run the selected action",
     "Select all",
+    "Can add",
+    "Can change",
+    "Can delete",
+    "Can view",
 )
 # A status's code where its label belongs, e.g. a history row "draft → submitted".
 RAW_CODES = (
