@@ -51,6 +51,31 @@ LIBRARY_MESSAGES = (
     gettext_noop("Too many failed login attempts. Try again later."),
     gettext_noop("The following email addresses are associated with your account:"),
     gettext_noop("Primary"),
+    gettext_noop("Your account has no password set up."),
+    gettext_noop("Your account has no verified email address."),
+    gettext_noop("We've sent a code to %(recipient)s. The code expires shortly, so please enter it soon."),
+    gettext_noop("A sign-in code has been sent to %(recipient)s."),
+    gettext_noop("A verification code has been sent to %(phone)s."),
+    gettext_noop(
+        "Forgotten your password? Enter your email address below, and we'll send you an email allowing you to reset it."
+    ),
+    gettext_noop("Please contact us if you have any trouble resetting your password."),
+    gettext_noop("Enter your password:"),
+    gettext_noop(
+        "We have sent you an email. If you have not received it please check your spam folder. "
+        "Otherwise contact us if you do not receive it in a few minutes."
+    ),
+    gettext_noop(
+        "We have sent an email to you for verification. Follow the link provided to finalize the "
+        "signup process. If you do not see the verification email in your main inbox, check your "
+        "spam folder. Please contact us if you do not receive the verification email within a few "
+        "minutes."
+    ),
+    gettext_noop(
+        "We have sent an email to you for\nverification. Please click on the link inside that "
+        "email. If you do not see the verification email in your main inbox, check your spam "
+        "folder. Otherwise\ncontact us if you do not receive it within a few minutes."
+    ),
 )
 
 LIBRARY_PLURAL_MESSAGES = (
