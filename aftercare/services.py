@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import User
 from aftercare import emails, schedule, selectors
@@ -216,7 +217,7 @@ def change_request_approve(
         new_quantity = allocation.quantity + granted_units
         change_request.granted_units = granted_units
     if partial and not reason:
-        raise AftercareError(_("A partial approval needs a reason."))
+        raise AftercareError(pgettext("change request decision", "A partial approval needs a reason."))
     allocation_change(
         actor=actor,
         allocation=allocation,
@@ -237,7 +238,7 @@ def change_request_approve(
 def change_request_reject(*, actor: User | None, change_request: ChangeRequest, reason: str) -> ChangeRequest:
     """Refuse the request; the organisation is told the reason."""
     if not reason.strip():
-        raise AftercareError(_("A rejection needs a reason."))
+        raise AftercareError(pgettext("change request decision", "A rejection needs a reason."))
     allocation, change_request = _lock_request(change_request)
     ensure_may_decide(actor, allocation.application_item.application)
     if change_request.status != ChangeRequest.Status.SUBMITTED:

@@ -156,7 +156,9 @@ class ItemForm(forms.Form):
                 self.add_error(name, _("This field is required."))
         if offering and quantity and quantity > self.limits[offering.pk]:
             self.add_error(
-                "quantity", _("At most %(max)s per application.") % {"max": formats.figure(self.limits[offering.pk])}
+                "quantity",
+                _("At most %(max)s %(unit)s per application.")
+                % {"max": formats.figure(self.limits[offering.pk]), "unit": offering.get_unit_display()},
             )
         if starts_on and ends_on:
             if starts_on > ends_on:

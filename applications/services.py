@@ -374,8 +374,12 @@ def submission_problems(application: Application) -> list[str]:
             problems.append(_("%(offering)s is not offered in this call.") % {"offering": item.offering.name})
         elif item.quantity > limits[item.offering_id]:
             problems.append(
-                _("%(offering)s: at most %(max)s per application.")
-                % {"offering": item.offering.name, "max": formats.figure(limits[item.offering_id])}
+                _("%(offering)s: at most %(max)s %(unit)s per application.")
+                % {
+                    "offering": item.offering.name,
+                    "max": formats.figure(limits[item.offering_id]),
+                    "unit": item.offering.get_unit_display(),
+                }
             )
         if item.starts_on < call.service_starts_on or item.ends_on > call.service_ends_on:
             problems.append(

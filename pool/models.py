@@ -74,7 +74,7 @@ class CapacityPhase(models.Model):
     ``pool.services.capacity_phases_set``, which records who changed what (``CapacityChange``).
     """
 
-    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="phases")
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="phases", verbose_name=_("offering"))
     starts_on = models.DateField(_("from"))
     units = models.PositiveIntegerField(_("units"))
     is_modelled = models.BooleanField(
@@ -103,10 +103,10 @@ class CapacityLedger(models.Model):
     Rows are created on demand for the days an allocation needs.
     """
 
-    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="ledger")
-    day = models.DateField()
-    capacity = models.PositiveIntegerField()
-    reserved = models.PositiveIntegerField(default=0)
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("offering"))
+    day = models.DateField(verbose_name=_("day"))
+    capacity = models.PositiveIntegerField(verbose_name=_("capacity"))
+    reserved = models.PositiveIntegerField(default=0, verbose_name=_("allocated"))
 
     class Meta:
         db_table = "allocations_capacityledger"
@@ -127,7 +127,9 @@ class CapacityChange(SettingChange):
     """The history of an offering's capacity: who replaced its phases, when, from what to what
     (the phases as "start date: units" lines)."""
 
-    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="capacity_changes")
+    offering = models.ForeignKey(
+        Offering, on_delete=models.CASCADE, related_name="capacity_changes", verbose_name=_("offering")
+    )
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta(SettingChange.Meta):

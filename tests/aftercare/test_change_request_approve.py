@@ -109,7 +109,7 @@ def test_an_extension_that_does_not_fit_is_refused_with_a_clear_message_and_the_
         services.change_request_approve(actor=reviewer, change_request=request)
 
     # In the reviewer's language (Korean by default): "A100 GPU: 4 GPU wanted, only 2 free on 1 April 2031."
-    assert str(refused.value) == "A100 GPU: 4 GPU 필요하지만 2031년 4월 1일(화)에는 2만 남아 있습니다."
+    assert str(refused.value) == "A100 GPU: 2031년 4월 1일(화)의 여유 용량(2 GPU)이 필요한 양(4 GPU)보다 적습니다."
     assert [(s.wanted, s.free, s.day) for s in refused.value.shortfalls] == [(4, 2, date(2031, 4, 1))]
     allocation.refresh_from_db()
     request.refresh_from_db()
