@@ -1,10 +1,10 @@
 """What each allocation adds to its offering's daily usage, and the audit of the usage changes
-kept by the database (``UsageChange``, migration 0009) against the allocations.
+kept by the database (``UsageChange``, migration 0010) against the allocations.
 
 Per day, an offering's units are *in service* (active, or active then: an expired allocation
 served its whole period, a revoked one until the day before it was revoked, that day taken in
 the portal's time zone) or *being provisioned* (pending or provisioning); a failed allocation
-never held any. The dashboard draws these figures; the triggers of migration 0009 keep, per
+never held any. The dashboard draws these figures; the triggers of migration 0010 keep, per
 offering and day, how they change that day (+units on the first day of an allocation's span,
 −units on the day after its last), so the figures of any period are running sums of a bounded
 number of rows, not of the allocations.
@@ -39,7 +39,7 @@ def usage_span(
     *, offering_id: int, state: str, quantity: int, starts_on: date, ends_on: date, state_changed_at: datetime
 ) -> Span | None:
     """What one allocation adds to the daily figures; None when it adds nothing (failed, or
-    revoked before its first day). The triggers of migration 0009 apply the same rule."""
+    revoked before its first day). The triggers of migration 0010 apply the same rule."""
     if state in BEING_PROVISIONED_STATES:
         return Span(offering_id, starts_on, ends_on, 0, quantity)
     if state not in IN_SERVICE_STATES:

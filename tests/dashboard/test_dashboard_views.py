@@ -173,7 +173,7 @@ def test_a_repeated_request_is_served_from_the_cache_until_a_decision_changes_th
         decisions.application_reject(actor=None, application=world.applications["G"], reason="예산 소진")
     fresh = client.get(DASHBOARD, params).content.decode()
 
-    assert "이 공고에 예비 선정된 신청서가 없습니다." in fresh  # G left the wait-list
+    assert "이 공고에 예비 대상인 신청서가 없습니다." in fresh  # G left the wait-list
 
 
 # --- CSV -----------------------------------------------------------------------------------------

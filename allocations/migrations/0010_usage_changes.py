@@ -229,8 +229,8 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("allocations", "0008_history_protected"),
-        ("pool", "0002_capacity_history"),
+        ("allocations", "0009_field_verbose_names"),
+        ("pool", "0003_field_verbose_names"),
     ]
 
     operations = [
