@@ -64,6 +64,9 @@ class Allocation(models.Model):
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
             models.Index(fields=["offering", "state", "ends_on"]),
+            # What ends soon (the dashboard's list, the expiry reminders and sweeper): the active
+            # allocations by last day, read in the list's order without sorting the table.
+            models.Index(fields=["ends_on", "id"], condition=Q(state="active"), name="allocation_active_by_end"),
         ]
 
     def __str__(self) -> str:
@@ -144,3 +147,29 @@ class ExpiryReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.allocation_id}: {self.days_before} days before the end"
+
+
+class UsageChange(models.Model):
+    """How an offering's allocated units change on a day: the units that start or stop being in
+    service (active, or active then), and being provisioned (pending or provisioning).
+
+    The dashboard's per-day figures are the running sums of these changes (``allocations.usage``
+    says what each allocation contributes). Kept by triggers on the allocation table, like the
+    capacity ledger (migration 0010): any INSERT, UPDATE or DELETE of an allocation moves the
+    days where its contribution starts and ends, in the same statement, so an activation moves
+    two rows, not every day of the allocation. ``check_capacity`` recomputes them from the
+    allocations.
+    """
+
+    offering = models.ForeignKey("pool.Offering", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    in_service = models.BigIntegerField(default=0)
+    being_provisioned = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("usage change")
+        verbose_name_plural = _("usage changes")
+        constraints = [models.UniqueConstraint(fields=["offering", "day"], name="usage_change_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.offering_id} {self.day}: {self.in_service:+} in service, {self.being_provisioned:+} provisioning"
