@@ -1,6 +1,9 @@
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from accesslog.admin import RecordsChangePageViews
@@ -9,8 +12,41 @@ from accounts.forms import UserAdminChangeForm, UserAdminCreationForm
 from accounts.models import User
 
 
+def permission_label(permission: Permission) -> str:
+    """A permission as the admin lists it, in the reader's language: Django stores the default
+    ones' names in English ("Can add conflict of interest") when it creates them."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    action = permission.codename.removesuffix(f"_{model._meta.model_name}")
+    defaults = {
+        "add": pgettext("permission", "add"),
+        "change": pgettext("permission", "change"),
+        "delete": pgettext("permission", "delete"),
+        "view": pgettext("permission", "view"),
+    }
+    name = defaults.get(action) if action != permission.codename else None
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {name or gettext(permission.name)}"
+
+
+class PermissionsInTheReadersLanguage(admin.ModelAdmin):
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and formfield is not None:
+            formfield.label_from_instance = permission_label  # type: ignore[method-assign, assignment]
+        return formfield
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionsInTheReadersLanguage, DjangoGroupAdmin):  # type: ignore[misc]  # stubs narrow the signature
+    pass
+
+
 @admin.register(User)
-class UserAdmin(RecordsChangePageViews, DjangoUserAdmin):
+class UserAdmin(RecordsChangePageViews, PermissionsInTheReadersLanguage, DjangoUserAdmin):
     access_page = AccessPage.USER_ADMIN
     form = UserAdminChangeForm
     add_form = UserAdminCreationForm
@@ -35,11 +71,17 @@ admin.site.unregister(Authenticator)
 
 @admin.register(Authenticator)
 class AuthenticatorAdmin(admin.ModelAdmin):
-    list_display = ["user", "type", "created_at", "last_used_at"]
+    # allauth's model names its user field in English only: shown through a labelled column.
+    list_display = ["account", "type", "created_at", "last_used_at"]
     list_filter = ["type"]
     list_select_related = ["user"]
     search_fields = ["user__email"]
-    fields = ["user", "type", "created_at", "last_used_at"]
+    fields = ["account", "type", "created_at", "last_used_at"]
+    readonly_fields = ["account"]
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def account(self, authenticator):
+        return authenticator.user
 
     def has_add_permission(self, request):
         return False

@@ -11,6 +11,7 @@ from aftercare import schedule
 from aftercare.models import ChangeRequest, Report, SurveyResponse
 from allocations.models import Allocation
 from applications.forms import EvidenceField
+from portal import formats
 
 
 class ChangeRequestForm(forms.Form):
@@ -57,13 +58,13 @@ class ChangeRequestForm(forms.Form):
             elif ends_on is not None and ends_on <= self.allocation.ends_on:
                 self.add_error(
                     "ends_on",
-                    _("Choose a date after the current end (%(end)s).") % {"end": self.allocation.ends_on.isoformat()},
+                    _("Choose a date after the current end (%(end)s).") % {"end": formats.day(self.allocation.ends_on)},
                 )
             elif ends_on is not None and ends_on > self.latest_end:
                 self.add_error(
                     "ends_on",
                     _("An extension reaches at most %(end)s (a year past the current end).")
-                    % {"end": self.latest_end.isoformat()},
+                    % {"end": formats.day(self.latest_end)},
                 )
         elif kind == ChangeRequest.Kind.SUPPLEMENT and cleaned.get("units") is None and "units" not in self.errors:
             self.add_error("units", _("Say how many more units you need."))

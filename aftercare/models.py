@@ -10,9 +10,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftercare.uploads import report_upload_to
 from applications.uploads import validate_evidence_file
+from portal import formats
 from portal.history import Transition
 
 # --- Extension and supplement requests ----------------------------------------------------------
@@ -60,7 +62,12 @@ class ChangeRequest(models.Model):
     granted_ends_on = models.DateField(_("granted end date"), null=True, blank=True, editable=False)
     granted_units = models.PositiveIntegerField(_("additional units granted"), null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
@@ -97,8 +104,9 @@ class ChangeRequest(models.Model):
     @property
     def requested_display(self) -> str:
         if self.kind == ChangeKind.EXTENSION:
-            return f"{self.current_ends_on:%Y-%m-%d} → {self.requested_ends_on:%Y-%m-%d}"
-        return f"+{self.requested_units}"
+            requested = formats.day(self.requested_ends_on) if self.requested_ends_on else "—"
+            return f"{formats.day(self.current_ends_on)} → {requested}"
+        return f"+{formats.figure(self.requested_units or 0)}"
 
     @property
     def is_awaiting_decision(self) -> bool:
@@ -119,25 +127,29 @@ class ChangeRequest(models.Model):
     @property
     def granted_display(self) -> str:
         if self.granted_ends_on:
-            return f"{self.current_ends_on:%Y-%m-%d} → {self.granted_ends_on:%Y-%m-%d}"
+            return f"{formats.day(self.current_ends_on)} → {formats.day(self.granted_ends_on)}"
         if self.granted_units:
-            return f"+{self.granted_units}"
+            return f"+{formats.figure(self.granted_units)}"
         return ""
 
 
 class ChangeRequestTransition(Transition):
     """The history of a change request: who moved it from which status to which, when and why."""
 
-    change_request = models.ForeignKey(ChangeRequest, on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField(_("from"), max_length=20, choices=ChangeStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=ChangeStatus.choices)
+    change_request = models.ForeignKey(
+        ChangeRequest, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("change request")
+    )
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=20, choices=ChangeStatus.choices, blank=True
+    )
+    to_status = models.CharField(pgettext_lazy("status change", "to"), max_length=20, choices=ChangeStatus.choices)
 
     class Meta(Transition.Meta):
         verbose_name = _("change request status change")
         verbose_name_plural = _("change request status changes")
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 # --- Progress and final reports -----------------------------------------------------------------
@@ -149,8 +161,8 @@ class ReportKind(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    SUBMITTED = "submitted", _("Submitted")
+    REQUESTED = "requested", pgettext_lazy("report status", "Requested")
+    SUBMITTED = "submitted", pgettext_lazy("report status", "Submitted")
 
 
 class Report(models.Model):
@@ -186,7 +198,12 @@ class Report(models.Model):
         _("attachment"), upload_to=report_upload_to, validators=[validate_evidence_file], blank=True, max_length=200
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
 
@@ -233,9 +250,9 @@ class ReportReminder(models.Model):
 
     Stage = ReminderStage
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reminders")
-    stage = models.CharField(max_length=20, choices=Stage.choices)
-    sent_at = models.DateTimeField(default=timezone.now)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("report"))
+    stage = models.CharField(max_length=20, choices=Stage.choices, verbose_name=_("reminder stage"))
+    sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("sent"))
 
     class Meta:
         verbose_name = _("report reminder")
@@ -307,7 +324,9 @@ class SurveyResponse(models.Model):
         ("rating_support", _("Support and education")),
     )
 
-    invitation = models.OneToOneField(SurveyInvitation, on_delete=models.PROTECT, related_name="response")
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.PROTECT, related_name="response", verbose_name=_("survey invitation")
+    )
     organization = models.ForeignKey(
         "applications.Organization",
         on_delete=models.PROTECT,
@@ -329,7 +348,12 @@ class SurveyResponse(models.Model):
     rating_support = models.PositiveSmallIntegerField(_("support and education"), null=True, blank=True)
     comments = models.TextField(_("comments"), blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("answered"), default=timezone.now)
 

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import User
 from aftercare import emails, schedule, selectors
@@ -32,7 +33,7 @@ from allocations.models import Allocation
 from allocations.services.changes import allocation_change
 from applications.models import Application, CallOffering, Membership
 from applications.services import ensure_may_decide
-from portal import data_version
+from portal import data_version, formats
 from portal.errors import DomainError, NotAllowed
 
 if TYPE_CHECKING:
@@ -106,18 +107,18 @@ def change_request_submit(
     if kind == ChangeRequest.Kind.EXTENSION:
         if ends_on is None or ends_on <= allocation.ends_on:
             raise AftercareError(
-                _("Choose an end date after the current one (%(end)s).") % {"end": allocation.ends_on.isoformat()}
+                _("Choose an end date after the current one (%(end)s).") % {"end": formats.day(allocation.ends_on)}
             )
         if ends_on > allocation.ends_on + schedule.MAX_EXTENSION:
             raise AftercareError(
                 _("An extension reaches at most %(end)s (a year past the current end).")
-                % {"end": (allocation.ends_on + schedule.MAX_EXTENSION).isoformat()}
+                % {"end": formats.day(allocation.ends_on + schedule.MAX_EXTENSION)}
             )
         units = None
     elif kind == ChangeRequest.Kind.SUPPLEMENT:
         limit = supplement_limit(allocation)
         if units is None or not 1 <= units <= limit:
-            raise AftercareError(_("Ask for between 1 and %(limit)s more units.") % {"limit": limit})
+            raise AftercareError(_("Ask for between 1 and %(limit)s more units.") % {"limit": formats.figure(limit)})
         ends_on = None
     else:
         raise AftercareError(_("Choose an extension or a supplement."))
@@ -198,7 +199,8 @@ def change_request_approve(
         granted_ends_on = ends_on or requested_ends_on
         if granted_ends_on <= allocation.ends_on:
             raise AftercareError(
-                _("The allocation already ends on %(end)s; grant a later date.") % {"end": allocation.ends_on}
+                _("The allocation already ends on %(end)s; grant a later date.")
+                % {"end": formats.day(allocation.ends_on)}
             )
         if granted_ends_on > requested_ends_on:
             raise AftercareError(_("Grant at most the end date requested."))
@@ -208,12 +210,14 @@ def change_request_approve(
         requested_units = change_request.requested_units or 0
         granted_units = units or requested_units
         if not 1 <= granted_units <= requested_units:
-            raise AftercareError(_("Grant between 1 and the %(units)s units requested.") % {"units": requested_units})
+            raise AftercareError(
+                _("Grant between 1 and the %(units)s units requested.") % {"units": formats.figure(requested_units)}
+            )
         partial = granted_units < requested_units
         new_quantity = allocation.quantity + granted_units
         change_request.granted_units = granted_units
     if partial and not reason:
-        raise AftercareError(_("A partial approval needs a reason."))
+        raise AftercareError(pgettext("change request decision", "A partial approval needs a reason."))
     allocation_change(
         actor=actor,
         allocation=allocation,
@@ -234,7 +238,7 @@ def change_request_approve(
 def change_request_reject(*, actor: User | None, change_request: ChangeRequest, reason: str) -> ChangeRequest:
     """Refuse the request; the organisation is told the reason."""
     if not reason.strip():
-        raise AftercareError(_("A rejection needs a reason."))
+        raise AftercareError(pgettext("change request decision", "A rejection needs a reason."))
     allocation, change_request = _lock_request(change_request)
     ensure_may_decide(actor, allocation.application_item.application)
     if change_request.status != ChangeRequest.Status.SUBMITTED:

@@ -13,6 +13,7 @@ from celery import shared_task
 from allocations import emails, ledger, selectors
 from allocations.models import Allocation
 from allocations.services import changes, filling, provisioning, release
+from allocations.usage import usage_drift
 from outbox.services import enqueue_on_commit
 from portal.errors import RetryLater
 
@@ -92,4 +93,13 @@ def check_capacity() -> int:
             row.phase_capacity,
             row.overcommitted,
         )
-    return len(drift)
+    usage = usage_drift()
+    for change in usage:
+        logger.error(
+            "DASHBOARD USAGE DRIFT offering=%s day=%s kept=%s recomputed=%s",
+            change.offering_id,
+            change.day,
+            change.kept,
+            change.recomputed,
+        )
+    return len(drift) + len(usage)

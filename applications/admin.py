@@ -58,6 +58,14 @@ class OrganizationAdmin(RecordsChangePageViews, admin.ModelAdmin):
     form = OrganizationAdminForm
     inlines = [MembershipInline, IdentityChangeInline]
 
+    def get_fields(self, request, obj=None):
+        # The reason is asked of those who may change the organisation; on a read-only page it
+        # would show as an English label over "None".
+        fields = super().get_fields(request, obj)
+        if not self.has_change_permission(request, obj):
+            fields = [name for name in fields if name != "identity_change_reason"]
+        return fields
+
     def save_model(self, request, obj, form, change):
         # Staff may change an organisation's identity after a decision (the owners may not):
         # the service records who changed it, from what to what, and why.

@@ -11,6 +11,7 @@ from applications.models import Application, Organization, PriorityClaim
 from applications.regions import Region, region_from_address
 from applications.services import ClaimInput, RequestedItem
 from applications.uploads import MAX_UPLOAD_BYTES, validate_evidence_file
+from portal import formats
 
 _ACCEPT = ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"
 
@@ -154,7 +155,11 @@ class ItemForm(forms.Form):
             if value in (None, "") and name not in self.errors:
                 self.add_error(name, _("This field is required."))
         if offering and quantity and quantity > self.limits[offering.pk]:
-            self.add_error("quantity", _("At most %(max)s per application.") % {"max": self.limits[offering.pk]})
+            self.add_error(
+                "quantity",
+                _("At most %(max)s %(unit)s per application.")
+                % {"max": formats.figure(self.limits[offering.pk]), "unit": offering.get_unit_display()},
+            )
         if starts_on and ends_on:
             if starts_on > ends_on:
                 self.add_error("ends_on", _("The end must not be before the start."))
@@ -162,7 +167,10 @@ class ItemForm(forms.Form):
                 self.add_error(
                     "starts_on",
                     _("The period must lie within the service period %(start)s – %(end)s.")
-                    % {"start": self.call.service_starts_on, "end": self.call.service_ends_on},
+                    % {
+                        "start": formats.day(self.call.service_starts_on),
+                        "end": formats.day(self.call.service_ends_on),
+                    },
                 )
         return cleaned
 

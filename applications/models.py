@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from applications.business_number import format_business_number, validate_business_number
 from applications.regions import Region
 from applications.uploads import certificate_upload_to, evidence_upload_to, validate_evidence_file
+from portal import formats
 from portal.history import SettingChange, Transition
 
 
@@ -103,8 +104,12 @@ class MembershipRole(models.TextChoices):
 class Membership(models.Model):
     Role = MembershipRole
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
 
@@ -129,14 +134,25 @@ def _invitation_token() -> str:
 
 
 class Invitation(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("organisation")
+    )
     email = models.EmailField(_("e-mail address"))
-    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    token = models.CharField(
+        max_length=64, unique=True, default=_invitation_token, editable=False, verbose_name=_("invitation token")
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
     created_at = models.DateTimeField(_("invited"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
     )
 
     VALID_FOR = timedelta(days=14)
@@ -204,8 +220,10 @@ class Call(models.Model):
 
 
 class CallOffering(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="call_offerings")
-    offering = models.ForeignKey("pool.Offering", on_delete=models.PROTECT, related_name="call_offerings")
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="call_offerings", verbose_name=_("call"))
+    offering = models.ForeignKey(
+        "pool.Offering", on_delete=models.PROTECT, related_name="call_offerings", verbose_name=_("offering")
+    )
     max_per_application = models.PositiveIntegerField(_("maximum per application"))
 
     class Meta:
@@ -253,8 +271,10 @@ class Application(models.Model):
     Status = ApplicationStatus
     Purpose = ApplicationPurpose
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="applications")
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="applications", verbose_name=_("organisation")
+    )
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("call"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, blank=True)
     project_title = models.CharField(_("project title"), max_length=200, blank=True)
@@ -280,7 +300,12 @@ class Application(models.Model):
         max_length=200,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -375,8 +400,12 @@ class Application(models.Model):
 class ApplicationItem(models.Model):
     """One requested offering: quantity and period, inside the call's service period."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="items")
-    offering = models.ForeignKey("pool.Offering", on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="items", verbose_name=_("application")
+    )
+    offering = models.ForeignKey(
+        "pool.Offering", on_delete=models.PROTECT, related_name="+", verbose_name=_("offering")
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
@@ -420,7 +449,9 @@ class PriorityClaim(models.Model):
     Relocation = RelocationTarget
     Verification = ClaimVerification
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="claims")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="claims", verbose_name=_("application")
+    )
     kind = models.CharField(_("claim"), max_length=30, choices=Kind.choices)
     details = models.TextField(_("details"), blank=True)
     relocation_target = models.CharField(_("what relocates"), max_length=20, choices=Relocation.choices, blank=True)
@@ -458,10 +489,16 @@ class ApplicationTransition(Transition):
     """The history of an application: who moved it from which status to which, when and why."""
 
     # PROTECT: a decision's record outlives any attempt to delete what it decided.
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="transitions")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("application")
+    )
     # Blank for the row that records the draft's creation.
-    from_status = models.CharField(_("from"), max_length=20, choices=Application.Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=20, choices=Application.Status.choices)
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=20, choices=Application.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        pgettext_lazy("status change", "to"), max_length=20, choices=Application.Status.choices
+    )
 
     class Meta(Transition.Meta):
         verbose_name = _("status change")
@@ -469,13 +506,13 @@ class ApplicationTransition(Transition):
         indexes = [models.Index(fields=["application", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 class PriorityWeight(models.Model):
     """Points a verified claim of one kind earns in one call (the call's priority policy)."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="priority_weights")
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="priority_weights", verbose_name=_("call"))
     kind = models.CharField(_("claim"), max_length=30, choices=ClaimKind.choices)
     points = models.PositiveIntegerField(_("points"))
 
@@ -496,14 +533,16 @@ class PriorityPolicyChange(SettingChange):
     """The history of a call's priority policy: who changed the points, when, from what to what
     (the points as "claim kind: points" lines)."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="priority_policy_changes")
+    call = models.ForeignKey(
+        Call, on_delete=models.CASCADE, related_name="priority_policy_changes", verbose_name=_("call")
+    )
 
     class Meta(SettingChange.Meta):
         verbose_name = _("priority policy change")
         verbose_name_plural = _("priority policy changes")
 
     def __str__(self) -> str:
-        return f"{self.call_id} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.call_id} · {formats.moment(self.created_at)}"
 
 
 class OrganizationIdentityChange(SettingChange):
@@ -511,7 +550,9 @@ class OrganizationIdentityChange(SettingChange):
     it, when, why, and the values before and after, one "field: value" per line. Owners change
     it until a decision; afterwards only staff, in the admin, with a reason."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="identity_changes")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="identity_changes", verbose_name=_("organisation")
+    )
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta(SettingChange.Meta):
@@ -519,15 +560,20 @@ class OrganizationIdentityChange(SettingChange):
         verbose_name_plural = _("identity changes")
 
     def __str__(self) -> str:
-        return f"{self.organization_id} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.organization_id} · {formats.moment(self.created_at)}"
 
 
 class ClaimReview(models.Model):
     """A reviewer's verdict on a priority claim, kept as history."""
 
-    claim = models.ForeignKey(PriorityClaim, on_delete=models.PROTECT, related_name="reviews")
+    claim = models.ForeignKey(PriorityClaim, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("claim"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("processed by"),
     )
     verdict = models.CharField(_("verdict"), max_length=10, choices=ClaimVerification.choices)
     note = models.TextField(_("note"), blank=True)
@@ -539,14 +585,18 @@ class ClaimReview(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.claim}: {self.verdict}"
+        return f"{self.claim}: {self.get_verdict_display()}"
 
 
 class ConflictOfInterest(models.Model):
     """A reviewer declares a conflict with an organisation and so cannot decide its applications."""
 
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conflicts")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts", verbose_name=_("reviewer")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="conflicts", verbose_name=_("organisation")
+    )
     note = models.TextField(_("note"), blank=True)
     declared_at = models.DateTimeField(_("declared"), default=timezone.now)
 

@@ -37,7 +37,7 @@ from applications.models import (
 )
 from applications.selectors import call_points, priority_score
 from pool.models import Offering
-from portal import data_version
+from portal import data_version, formats
 from portal.errors import DomainError, NotAllowed
 
 
@@ -387,13 +387,21 @@ def submission_problems(application: Application) -> list[str]:
             problems.append(_("%(offering)s is not offered in this call.") % {"offering": item.offering.name})
         elif item.quantity > limits[item.offering_id]:
             problems.append(
-                _("%(offering)s: at most %(max)s per application.")
-                % {"offering": item.offering.name, "max": limits[item.offering_id]}
+                _("%(offering)s: at most %(max)s %(unit)s per application.")
+                % {
+                    "offering": item.offering.name,
+                    "max": formats.figure(limits[item.offering_id]),
+                    "unit": item.offering.get_unit_display(),
+                }
             )
         if item.starts_on < call.service_starts_on or item.ends_on > call.service_ends_on:
             problems.append(
                 _("%(offering)s: the period must lie within the service period %(start)s – %(end)s.")
-                % {"offering": item.offering.name, "start": call.service_starts_on, "end": call.service_ends_on}
+                % {
+                    "offering": item.offering.name,
+                    "start": formats.day(call.service_starts_on),
+                    "end": formats.day(call.service_ends_on),
+                }
             )
     for claim in application.claims.all():
         if not claim.evidence:

@@ -3,7 +3,8 @@ and put the same figures in a table beside them, so a chart needs no JavaScript 
 reader gets the numbers."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from functools import lru_cache
 
 from django.utils.formats import date_format
 
@@ -52,6 +53,14 @@ def _fmt(number: float) -> str:
     return f"{number:.1f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=8)
+def _x_texts(total_days: int) -> list[str]:
+    """The x coordinate of every day boundary of a period of ``total_days`` (the same for every
+    chart of a page), formatted."""
+    plot_width = WIDTH - LEFT - RIGHT
+    return [_fmt(LEFT + plot_width * offset / total_days) for offset in range(total_days + 1)]
+
+
 def capacity_chart(runs: list[Run], start: date, end: date, today: date) -> CapacityChart:
     """Capacity as a step line over stacked areas of active and being-provisioned units."""
     total_days = (end - start).days + 1
@@ -65,21 +74,29 @@ def capacity_chart(runs: list[Run], start: date, end: date, today: date) -> Capa
     def y(value: float) -> float:
         return TOP + plot_height * (1 - value / top_value)
 
-    def steps(values: list[tuple[date, date, int]]) -> list[tuple[float, float]]:
-        points: list[tuple[float, float]] = []
-        for first, last, value in values:
-            points += [(x(first), y(value)), (x(last + timedelta(days=1)), y(value))]
+    # A chart of a long period has thousands of points on the same days and levels: each run's
+    # two x coordinates are formatted once for the four series, each level once.
+    x_texts = _x_texts(total_days)
+    run_x = [(x_texts[(run.start - start).days], x_texts[(run.end - start).days + 1]) for run in runs]
+    y_texts: dict[int, str] = {}
+
+    def steps(values: list[int]) -> list[str]:
+        points: list[str] = []
+        for (first, after), value in zip(run_x, values, strict=True):
+            level = y_texts.get(value)
+            if level is None:
+                level = y_texts[value] = _fmt(y(value))
+            points += (f"{first},{level}", f"{after},{level}")
         return points
 
-    def polygon(upper: list[tuple[date, date, int]], lower: list[tuple[date, date, int]]) -> str:
-        points = steps(upper) + list(reversed(steps(lower)))
-        return " ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in points)
+    def polygon(upper: list[int], lower: list[int]) -> str:
+        return " ".join(steps(upper) + steps(lower)[::-1])
 
-    baseline = [(run.start, run.end, 0) for run in runs]
-    in_service = [(run.start, run.end, run.in_service) for run in runs]
-    allocated = [(run.start, run.end, run.allocated) for run in runs]
-    capacity_points = steps([(run.start, run.end, run.capacity) for run in runs])
-    capacity_path = "M " + " L ".join(f"{_fmt(px)},{_fmt(py)}" for px, py in capacity_points) if capacity_points else ""
+    baseline = [0] * len(runs)
+    in_service = [run.in_service for run in runs]
+    allocated = [run.allocated for run in runs]
+    capacity_points = steps([run.capacity for run in runs])
+    capacity_path = "M " + " L ".join(capacity_points) if capacity_points else ""
 
     x_ticks = []
     month = date(start.year, start.month, 1)

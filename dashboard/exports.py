@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accesslog.models import AccessRecord
 from aftercare.selectors import survey_summary
@@ -146,7 +147,13 @@ def expiring_rows(call: Call | None, start: date, end: date) -> Table:
 
 
 def waitlist_rows(call: Call | None, start: date, end: date) -> Table:
-    header = [_("Rank"), _("Organisation"), _("Priority score"), _("Submitted"), _("Requested")]
+    header = [
+        _("Rank"),
+        _("Organisation"),
+        _("Priority score"),
+        pgettext_lazy("submitted at", "Submitted"),
+        pgettext_lazy("requested resources", "Requested"),
+    ]
     if call is None:
         return header, []
     rows = [

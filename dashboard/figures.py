@@ -16,10 +16,11 @@ from dashboard.charts import BarChart, CapacityChart, bar_chart, capacity_chart
 from dashboard.selectors.breakdowns import Breakdown, call_breakdowns
 from dashboard.selectors.calls import Demand, Funnel, call_demand, call_funnel, waitlist
 from dashboard.selectors.capacity import (
+    Expiring,
     OfferingCapacity,
     PoolTotals,
     capacity_overview,
-    expiring_allocations,
+    expiring_list,
     phases_by_offering,
     pool_totals,
 )
@@ -71,8 +72,8 @@ class DashboardFigures:
         ]
 
     @cached_property
-    def expiring(self) -> list:
-        return list(expiring_allocations(self.today)[: LIST_LIMIT + 1])
+    def expiring(self) -> list[Expiring]:
+        return expiring_list(self.today, LIST_LIMIT + 1)
 
     @cached_property
     def surveys(self) -> SurveySummary:

@@ -24,10 +24,10 @@ Kind = Offering.Kind
 OFFERINGS = (
     (Kind.GPU, "GPU (NVIDIA A100)", Offering.Unit.GPU, "NVIDIA A100 GPU. 모델 학습과 대규모 추론용."),
     (Kind.CPU, "CPU 코어", Offering.Unit.CORE, "범용 CPU 코어. 데이터 전처리, 분석과 서비스 운영용."),
-    (Kind.STORAGE, "스토리지", Offering.Unit.TB, "학습 데이터와 결과물을 보관하는 고성능 스토리지."),
-    (Kind.AI_DEV_ENV, "AI 개발환경", Offering.Unit.SEAT, "AI 프레임워크가 준비된 개발환경 (사용자 1명당 1석)."),
+    (Kind.STORAGE, "저장공간", Offering.Unit.TB, "학습 데이터와 결과물을 보관하는 고성능 저장공간."),
+    (Kind.AI_DEV_ENV, "AI 개발환경", Offering.Unit.SEAT, "AI 프레임워크가 준비된 개발환경 (사용자 1명당 1계정)."),
     (Kind.DATA_LAKE, "데이터레이크", Offering.Unit.TB, "정형·비정형 데이터를 모아 분석하는 데이터레이크."),
-    (Kind.SAAS, "AI SaaS", Offering.Unit.SEAT, "음성·영상·언어 인식 AI 서비스 (사용자 1명당 1석)."),
+    (Kind.SAAS, "AI SaaS", Offering.Unit.SEAT, "음성·영상·언어 인식 AI 서비스 (사용자 1명당 1계정)."),
 )
 OFFERING_NAMES: dict[str, str] = {kind: name for kind, name, _unit, _description in OFFERINGS}
 

@@ -66,6 +66,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 email,
                 {"request": request, "email": email, **context, "current_site": portal_site(), **links},
             )
+            message.body = services.tidy_body(str(message.body))
             services.notification_record_message(
                 kind=Notification.Kind.ACCOUNT, message=message, user=user, secret=True
             )

@@ -105,7 +105,9 @@ class LanguagePreference(models.Model):
     page; without a row the portal's default language (Korean) applies.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference", verbose_name=_("user")
+    )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -8,6 +8,7 @@ once; a failed SMTP exchange rolls back and is retried with backoff.
 """
 
 import logging
+import re
 import smtplib
 from collections.abc import Iterable
 from email.utils import parseaddr
@@ -103,8 +104,8 @@ def notify(
                 "link": settings.SITE_URL + link if link else "",
                 "recipient": user,
             }
-            subject = " ".join(render_to_string(f"emails/{template}_subject.txt", full_context).split())
-            body = render_to_string(f"emails/{template}.txt", full_context)
+            subject = subject_line(render_to_string(f"emails/{template}_subject.txt", full_context))
+            body = tidy_body(render_to_string(f"emails/{template}.txt", full_context))
         notification = _record(
             Notification(
                 kind=kind,
@@ -122,6 +123,19 @@ def notify(
         if notification is not None:
             recorded.append(notification)
     return recorded
+
+
+def subject_line(subject: str) -> str:
+    """One subject prefix on every e-mail, the portal's and django-allauth's (which adds
+    ``ACCOUNT_EMAIL_SUBJECT_PREFIX`` itself): ``[국가 AI 데이터센터] …``, in the language active now."""
+    return str(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX) + " ".join(subject.split())
+
+
+def tidy_body(body: str) -> str:
+    """A rendered e-mail body without the blank lines its template's optional parts leave: no
+    trailing spaces, at most one empty line between paragraphs."""
+    lines = [line.rstrip() for line in body.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
 def notification_record_message(

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from pool.models import CapacityLedger, CapacityPhase, Offering
+from portal import formats
 from portal.errors import DomainError
 
 Phases = list[tuple[date, int]]
@@ -77,10 +78,10 @@ class Shortfall:
     def message(self) -> str:
         return _("%(offering)s: %(wanted)s %(unit)s wanted, only %(free)s free on %(day)s.") % {
             "offering": self.offering.name,
-            "wanted": self.wanted,
+            "wanted": formats.figure(self.wanted),
             "unit": self.offering.get_unit_display(),
-            "free": max(self.free, 0),
-            "day": self.day.isoformat(),
+            "free": formats.figure(max(self.free, 0)),
+            "day": formats.day(self.day),
         }
 
 

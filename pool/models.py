@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from portal import formats
 from portal.history import SettingChange
 
 
@@ -73,7 +74,7 @@ class CapacityPhase(models.Model):
     ``pool.services.capacity_phases_set``, which records who changed what (``CapacityChange``).
     """
 
-    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="phases")
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="phases", verbose_name=_("offering"))
     starts_on = models.DateField(_("from"))
     units = models.PositiveIntegerField(_("units"))
     is_modelled = models.BooleanField(
@@ -102,10 +103,10 @@ class CapacityLedger(models.Model):
     Rows are created on demand for the days an allocation needs.
     """
 
-    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="ledger")
-    day = models.DateField()
-    capacity = models.PositiveIntegerField()
-    reserved = models.PositiveIntegerField(default=0)
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="ledger", verbose_name=_("offering"))
+    day = models.DateField(verbose_name=_("day"))
+    capacity = models.PositiveIntegerField(verbose_name=_("capacity"))
+    reserved = models.PositiveIntegerField(default=0, verbose_name=_("allocated"))
 
     class Meta:
         db_table = "allocations_capacityledger"
@@ -126,7 +127,9 @@ class CapacityChange(SettingChange):
     """The history of an offering's capacity: who replaced its phases, when, from what to what
     (the phases as "start date: units" lines)."""
 
-    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="capacity_changes")
+    offering = models.ForeignKey(
+        Offering, on_delete=models.CASCADE, related_name="capacity_changes", verbose_name=_("offering")
+    )
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta(SettingChange.Meta):
@@ -134,4 +137,4 @@ class CapacityChange(SettingChange):
         verbose_name_plural = _("capacity changes")
 
     def __str__(self) -> str:
-        return f"{self.offering_id} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.offering_id} · {formats.moment(self.created_at)}"

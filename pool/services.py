@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from pool import capacity
 from pool.models import CapacityChange, CapacityLedger, CapacityPhase, Offering
-from portal import data_version
+from portal import data_version, formats
 from portal.errors import DomainError
 
 
@@ -74,9 +74,9 @@ def phase_conflict_message(offering: Offering, conflicts: list[capacity.PhaseCon
         "%(capacity)s (%(count)s conflicting period(s)). Revoke or shorten allocations first."
     ) % {
         "offering": offering.name,
-        "day": first.day.isoformat(),
-        "reserved": first.reserved,
+        "day": formats.day(first.day),
+        "reserved": formats.figure(first.reserved),
         "unit": offering.get_unit_display(),
-        "capacity": first.capacity,
+        "capacity": formats.figure(first.capacity),
         "count": len(conflicts),
     }

@@ -16,7 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 class Transition(models.Model):
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("processed by"),
     )
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
@@ -31,7 +36,12 @@ class SettingChange(models.Model):
     who changed it, when, and what it said before and after, one "key: value" per line."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("processed by"),
     )
     before = models.TextField(_("before"), blank=True)
     after = models.TextField(_("after"), blank=True)

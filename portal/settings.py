@@ -132,6 +132,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {{ start|period:end }}: a range of days as the active language writes it.
+            "builtins": ["portal.formats.library"],
         },
     },
 ]
@@ -282,8 +284,11 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Dates and times as the announcements write them: 2026년 4월 3일 18:00 (portal/formats/).
+# Dates and times as the announcements write them: 2026년 4월 3일(금) 18:00 (portal/formats/).
 FORMAT_MODULE_PATH = ["portal.formats"]
+# Quantities with their thousands separated (25,600 코어) on pages, in e-mails and in the admin;
+# identifiers (reference numbers, ids in addresses) are written with |unlocalize.
+USE_THOUSAND_SEPARATOR = True
 USE_I18N = True
 TIME_ZONE = "Asia/Seoul"
 USE_TZ = True
@@ -398,13 +403,22 @@ MAILERS = {
         "OPTIONS": _mailer_options,
     }
 }
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "National AI Data Center <noreply@localhost>") or ""
+# The sender's display name is the one Korean recipients know (e-mails are notices of the data
+# center, whatever the recipient's language).
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "국가 AI 데이터센터 <noreply@localhost>") or ""
 if not re.fullmatch(r"[^@<>\s]+@[^@<>\s]+", parseaddr(DEFAULT_FROM_EMAIL)[1]):
     raise ImproperlyConfigured(
         f"DEFAULT_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} is not an address; use noreply@portal.example.kr or "
         "'Name <noreply@portal.example.kr>'."
     )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The contact (문의처) every e-mail names in its footer, since the sender takes no replies: an
+# address people can write to (default: support@ at the sender's domain) and a telephone number
+# (none unless set).
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL") or "support@" + parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+if not re.fullmatch(r"[^@<>\s]+@[^@<>\s]+", SUPPORT_EMAIL):
+    raise ImproperlyConfigured(f"SUPPORT_EMAIL={SUPPORT_EMAIL!r} is not an address; use help@portal.example.kr.")
+SUPPORT_PHONE = env_str("SUPPORT_PHONE") or ""
 
 # --- Celery ------------------------------------------------------------------------------------
 

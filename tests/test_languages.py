@@ -108,8 +108,8 @@ def test_the_main_pages_in_korean_say_it_in_korean(client, site):
 def test_dates_times_and_numbers_in_korean_style():
     moment = datetime(2026, 4, 3, 18, 0, tzinfo=ZoneInfo("Asia/Seoul"))
     with translation.override("ko"):
-        assert date_format(moment, "DATETIME_FORMAT") == "2026년 4월 3일 18:00"
-        assert date_format(moment.date(), "DATE_FORMAT") == "2026년 4월 3일"
+        assert date_format(moment, "DATETIME_FORMAT") == "2026년 4월 3일(금) 18:00"
+        assert date_format(moment.date(), "DATE_FORMAT") == "2026년 4월 3일(금)"
         assert date_format(moment.date(), "SHORT_DATE_FORMAT") == "2026. 4. 3."
         assert number_format(1234567, force_grouping=True) == "1,234,567"
     with translation.override("en"):

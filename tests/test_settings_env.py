@@ -30,6 +30,7 @@ pytestmark = pytest.mark.integration
         ("CELERY_RESULT_BACKEND", "redis://127.0.0.1:notaport/0"),
         ("DEFAULT_FROM_EMAIL", "not-an-address"),
         ("DEFAULT_FROM_EMAIL", "National AI Data Center <noreply>"),
+        ("SUPPORT_EMAIL", "the help desk"),
         ("CACHE_URL", "redis://127.0.0.1:notaport/1"),
         ("CELERY_BROKER_URL", "redis://127.0.0.1:notaport/0"),
         ("PROVISIONER_BACKEND", "no.such.Backend"),

@@ -15,8 +15,15 @@ def test_the_korean_catalogue_has_no_untranslated_or_fuzzy_messages():
 
 
 def test_the_compiled_catalogue_matches_the_source():
-    source = {entry.msgid: entry.msgstr for entry in polib.pofile(str(CATALOGUE / "django.po")).translated_entries()}
-    compiled = {entry.msgid: entry.msgstr for entry in polib.mofile(str(CATALOGUE / "django.mo")) if entry.msgid}
+    source = {
+        (entry.msgctxt, entry.msgid): entry.msgstr
+        for entry in polib.pofile(str(CATALOGUE / "django.po")).translated_entries()
+    }
+    compiled = {
+        (entry.msgctxt, entry.msgid): entry.msgstr
+        for entry in polib.mofile(str(CATALOGUE / "django.mo"))
+        if entry.msgid
+    }
 
     assert compiled == source, "run `make messages` and commit locale/ko/LC_MESSAGES/django.mo"
 

@@ -10,7 +10,9 @@
 - ``changes``: extend or supplement a running allocation.
 
 Lock order, everywhere: applications (by id), allocation, the offering (only to create ledger
-days), ledger rows by (offering, day). Every path that moves the ledger (a grant or a batch, an
+days), ledger rows by (offering, day), then the dashboard's usage changes by (offering, day)
+(``UsageChange``: the allocation table's trigger upserts them in that order, in the one statement
+by which a transaction changes its allocations). Every path that moves the ledger (a grant or a batch, an
 expiry, a revocation, a provisioning failure, an extension or supplement, a phase edit) locks
 the rows it moves in that order (``pool.capacity.lock_ledger``; a phase edit, all of its
 offering's rows in day order) before the statement whose trigger moves them, because the

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import User
 from allocations import emails
@@ -23,7 +24,7 @@ from applications.models import Application, ApplicationItem, ApplicationTransit
 from applications.selectors import members_to_notify_of
 from applications.services import ApplicationError, decision_refusals, ensure_may_decide, record_transition
 from pool.capacity import DoesNotFit, Need, fit, lock_ledger
-from portal import data_version
+from portal import data_version, formats
 from portal.errors import DomainError
 
 Grant = tuple[ApplicationItem, int]  # an item and the quantity granted of it
@@ -63,14 +64,14 @@ def _grants(application: Application, grants: dict[int, int] | None, reason: str
         if quantity < 0 or quantity > item.quantity:
             raise ApplicationError(
                 _("%(offering)s: grant between 0 and the %(requested)s requested.")
-                % {"offering": item.offering.name, "requested": item.quantity}
+                % {"offering": item.offering.name, "requested": formats.figure(item.quantity)}
             )
     granted = [(item, quantity) for item, quantity in granted if quantity > 0]
     if not granted:
         raise ApplicationError(_("Grant at least one resource, or reject the application."))
     partial = len(granted) < len(items) or any(quantity < item.quantity for item, quantity in granted)
     if partial and not reason.strip():
-        raise ApplicationError(_("A partial approval needs a reason."))
+        raise ApplicationError(pgettext("application decision", "A partial approval needs a reason."))
     return granted
 
 
@@ -243,7 +244,7 @@ def application_reject(*, actor: User | None, application: Application, reason: 
     """Reject a submitted or wait-listed application; the applicant is told the reason (the
     e-mail is recorded in this transaction)."""
     if not reason.strip():
-        raise ApplicationError(_("A rejection needs a reason."))
+        raise ApplicationError(pgettext("application decision", "A rejection needs a reason."))
     application = _lock_one(application)
     ensure_may_decide(actor, application)
     if not application.is_decidable:

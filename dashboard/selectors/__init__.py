@@ -13,5 +13,8 @@ Every figure is aggregated by the database: each function costs a fixed number o
 whatever the number of applications or allocations (the page's bound, at a handful of rows and
 at thousands: ``test_the_dashboard_costs_a_bounded_number_of_queries`` in
 tests/dashboard/test_dashboard_views.py). Rows are grouped in SQL and only the groups
-(offerings, days where something starts or ends, categories) come back to Python.
+(offerings, days where something starts or ends, categories) come back to Python; the days where
+something starts or ends are not even grouped per request: the allocation table's triggers keep
+them (``allocations.usage``, ``UsageChange``), so the charts' cost does not grow with the
+allocations.
 """

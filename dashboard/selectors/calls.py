@@ -4,21 +4,17 @@ supply of its service period, how far they went (the funnel), and its wait-list.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.functions import FirstValue, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allocations.models import Allocation, AllocationState
-from applications.models import Application, ApplicationItem, Call, PriorityClaim
-from applications.selectors import with_rank
-from dashboard.selectors.capacity import (
-    BEING_PROVISIONED_STATES,
-    IN_SERVICE_STATES,
-    MAX_RANGE_DAYS,
-    phases_by_offering,
-)
+from allocations.usage import BEING_PROVISIONED_STATES, IN_SERVICE_STATES
+from applications.models import RANKED_STATUSES, Application, ApplicationItem, Call, PriorityClaim
+from dashboard.selectors.capacity import MAX_RANGE_DAYS, phases_by_offering
 from pool.capacity import Phases, capacity_on
 from pool.models import CapacityLedger, Offering
 
@@ -120,9 +116,9 @@ def call_demand(call: Call, offerings: list[Offering], phases: dict[int, Phases]
         .values("offering_id")
         .annotate(
             awaiting=Sum("quantity", filter=Q(application__status__in=awaiting_statuses), default=0),
-            awaiting_applications=Count(
-                "application", filter=Q(application__status__in=awaiting_statuses), distinct=True
-            ),
+            # An application asks for an offering once (``application_item_one_per_offering``):
+            # counting the items of an offering counts its applications, without a DISTINCT.
+            awaiting_applications=Count("pk", filter=Q(application__status__in=awaiting_statuses)),
             granted=Sum(
                 "allocation__quantity",
                 filter=Q(allocation__state__in=[*IN_SERVICE_STATES, *BEING_PROVISIONED_STATES]),
@@ -212,10 +208,24 @@ def call_funnel(call: Call) -> Funnel:
 
 
 def waitlist(call: Call) -> "QuerySet[RankedApplication]":
-    """The call's wait-listed applications in rank order, with what they asked for."""
-    return (
-        with_rank(Application.objects.filter(call=call, status=Application.Status.WAITLISTED))
+    """The call's wait-listed applications in rank order, with what they asked for.
+
+    The ranks are numbered in one pass over the call's ranked applications in the ranking's
+    order (``applications.selectors.ranked``: the order of the ``application_rank`` index), so
+    the cost grows with the call, not with its wait-list times the call; then only the
+    wait-listed ones are kept (a filter on a window: after the numbering). The same rank as
+    ``with_rank``: one plus the ranked applications ahead.
+    """
+    ranked_applications = Application.objects.filter(call=call, status__in=RANKED_STATUSES).annotate(
+        rank=Window(RowNumber(), order_by=[F("priority_score").desc(), F("submitted_at").asc(), F("pk").asc()]),
+        # The status again, as a window over the row itself, so that keeping the wait-listed
+        # ones happens after the numbering, not before it.
+        status_when_ranked=Window(FirstValue("status"), partition_by=[F("pk")]),
+    )
+    return cast(
+        "QuerySet[RankedApplication]",
+        ranked_applications.filter(status_when_ranked=Application.Status.WAITLISTED)
         .select_related("organization")
         .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.select_related("offering")))
-        .order_by("rank", "pk")
+        .order_by("rank", "pk"),
     )

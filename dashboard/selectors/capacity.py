@@ -3,38 +3,35 @@
 Per day, an offering's units are in service (active, or active then: an expired allocation
 served its whole period, a revoked one until the day before it was revoked) or being
 provisioned (pending or provisioning); the rest of the capacity is free. Capacity follows the
-offering's phases.
+offering's phases. The daily figures are running sums of the usage changes that the allocation
+table's triggers keep (``allocations.usage``), never sums over the allocations.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, NamedTuple
 
-from django.conf import settings
-from django.db.models import Case, CharField, DateField, QuerySet, Sum, Value, When
-from django.db.models.functions import Greatest, Least, TruncDate
+from django.db.models import DateField, F, QuerySet, Sum, Value
 from django.utils import timezone
 
-from allocations.models import Allocation, AllocationState
+from allocations.models import Allocation, AllocationState, UsageChange
 from pool.capacity import Phases, capacity_on, days
 from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 # The longest date range the dashboard draws, so that one request's work stays bounded.
 MAX_RANGE_DAYS = 3 * 366
 
 # Allocations that hold capacity now, or held it while they ran (an expired one served its whole
-# period; a revoked one until the day it was revoked). Failed ones never held any.
-IN_SERVICE_STATES = (AllocationState.ACTIVE, AllocationState.EXPIRED, AllocationState.REVOKED)
-BEING_PROVISIONED_STATES = (AllocationState.PENDING, AllocationState.PROVISIONING)
+# period; a revoked one until the day it was revoked), and those being provisioned. Failed ones
+# never held any. The rule per allocation is ``allocations.usage.usage_span``.
 COMPUTE_KINDS = (OfferingKind.GPU, OfferingKind.CPU)
 
 EXPIRING_WITHIN_DAYS = 30
-
-
-def _seoul() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass(frozen=True)
@@ -73,25 +70,37 @@ class MonthSummary:
 
 
 def monthly(runs: list[Run]) -> list[MonthSummary]:
+    # The month's figures are gathered as plain values and made into a summary once, when the
+    # month ends: a month of many short runs costs one object.
     months: list[MonthSummary] = []
+    month: tuple[int, int] | None = None
+    first = last = date.min
+    capacity = in_service = being_provisioned = free = 0
     for run in runs:
         day = run.start
+        run_free = run.free
         while day <= run.end:
             month_end = (date(day.year + day.month // 12, day.month % 12 + 1, 1)) - timedelta(days=1)
-            last = min(run.end, month_end)
-            if months and months[-1].start.replace(day=1) == day.replace(day=1):
-                previous = months[-1]
-                months[-1] = MonthSummary(
-                    previous.start,
-                    last,
-                    max(previous.capacity, run.capacity),
-                    max(previous.in_service, run.in_service),
-                    max(previous.being_provisioned, run.being_provisioned),
-                    min(previous.free, run.free),
-                )
+            end = min(run.end, month_end)
+            if (day.year, day.month) == month:
+                last = end
+                capacity = max(capacity, run.capacity)
+                in_service = max(in_service, run.in_service)
+                being_provisioned = max(being_provisioned, run.being_provisioned)
+                free = min(free, run_free)
             else:
-                months.append(MonthSummary(day, last, run.capacity, run.in_service, run.being_provisioned, run.free))
-            day = last + timedelta(days=1)
+                if month is not None:
+                    months.append(MonthSummary(first, last, capacity, in_service, being_provisioned, free))
+                month, first, last = (day.year, day.month), day, end
+                capacity, in_service, being_provisioned, free = (
+                    run.capacity,
+                    run.in_service,
+                    run.being_provisioned,
+                    run_free,
+                )
+            day = end + timedelta(days=1)
+    if month is not None:
+        months.append(MonthSummary(first, last, capacity, in_service, being_provisioned, free))
     return months
 
 
@@ -173,71 +182,59 @@ def phases_by_offering() -> dict[int, Phases]:
 
 def _usage_deltas(start: date, end: date) -> dict[tuple[int, str], list[int]]:
     """Per (offering, series) the change of units on each day of [start, end] (index 0 = start,
-    plus one slot past the end). Two queries whose rows are bounded by offerings × days, not by
-    allocations: the units that start (clamped to ``start``) and end (clamped to ``end``) on each
-    day, summed by the database; revoked allocations, which end early, grouped by period."""
-    seoul = _seoul()
+    plus one slot past the end), the changes before ``start`` added up on index 0. One query over
+    the usage changes that the allocation table's triggers keep (``allocations.usage``): its rows
+    are bounded by offerings × days, not by allocations."""
     length = (end - start).days + 1
     deltas: dict[tuple[int, str], list[int]] = {}
-
-    def add(offering_id: int, series: str, first: date, last: date, units: int) -> None:
-        first, last = max(first, start), min(last, end)
-        if first > last:
-            return
-        delta = deltas.setdefault((offering_id, series), [0] * (length + 1))
-        delta[(first - start).days] += units
-        delta[(last - start).days + 1] -= units
-
-    covering = Allocation.objects.filter(starts_on__lte=end, ends_on__gte=start)
-    series = Case(
-        When(state__in=BEING_PROVISIONED_STATES, then=Value("being_provisioned")),
-        default=Value("in_service"),
-        output_field=CharField(),
-    )
-    running = covering.filter(state__in=[*IN_SERVICE_STATES, *BEING_PROVISIONED_STATES]).exclude(
-        state=AllocationState.REVOKED
-    )
-    starts = (
-        running.annotate(series=series, day=Greatest("starts_on", Value(start, output_field=DateField())))
-        .values("offering_id", "series", "day")
-        .annotate(units=Sum("quantity"), sign=Value(1))
+    before = (
+        UsageChange.objects.filter(day__lt=start)
+        .values("offering_id")
+        .annotate(
+            on=Value(start, output_field=DateField()),
+            in_service_change=Sum("in_service"),
+            being_provisioned_change=Sum("being_provisioned"),
+        )
         .order_by()
     )
-    ends = (
-        running.annotate(series=series, day=Least("ends_on", Value(end, output_field=DateField())))
-        .values("offering_id", "series", "day")
-        .annotate(units=Sum("quantity"), sign=Value(-1))
-        .order_by()
+    within = UsageChange.objects.filter(day__range=(start, end)).values(
+        "offering_id", on=F("day"), in_service_change=F("in_service"), being_provisioned_change=F("being_provisioned")
     )
-    for row in starts.union(ends, all=True).order_by():
-        index = (row["day"] - start).days + (0 if row["sign"] > 0 else 1)
-        delta = deltas.setdefault((row["offering_id"], row["series"]), [0] * (length + 1))
-        delta[index] += row["sign"] * row["units"]
-
-    revoked = (
-        covering.filter(state=AllocationState.REVOKED)
-        .annotate(revoked_on=TruncDate("state_changed_at", tzinfo=seoul))
-        .values("offering_id", "starts_on", "ends_on", "revoked_on")
-        .annotate(units=Sum("quantity"))
-        .order_by()
-    )
-    for revocation in revoked:  # held capacity until the day before it was revoked
-        last = min(revocation["ends_on"], revocation["revoked_on"] - timedelta(days=1))
-        add(revocation["offering_id"], "in_service", revocation["starts_on"], last, revocation["units"])
+    for row in before.union(within, all=True).order_by():
+        index = (row["on"] - start).days
+        for series, change in (
+            ("in_service", row["in_service_change"]),
+            ("being_provisioned", row["being_provisioned_change"]),
+        ):
+            if change:
+                delta = deltas.setdefault((row["offering_id"], series), [0] * (length + 1))
+                delta[index] += change
     return deltas
 
 
 def _runs(phases: Phases, start: date, end: date, in_service: list[int], provisioning: list[int]) -> list[Run]:
+    # Each run is made once, when it ends: a period of many short runs costs one object per run.
     runs: list[Run] = []
     level_in_service = level_provisioning = 0
+    run_start: date | None = None
+    figures: tuple[int, int, int] | None = None
+    previous_day = start
+    # Capacity changes only on the phases' first days: look it up again only on those.
+    phase_starts = {phase_start for phase_start, _units in phases if start < phase_start <= end}
+    capacity = capacity_on(phases, start)
     for index, day in enumerate(days(start, end)):
         level_in_service += in_service[index]
         level_provisioning += provisioning[index]
-        figures = (capacity_on(phases, day), level_in_service, level_provisioning)
-        if runs and (runs[-1].capacity, runs[-1].in_service, runs[-1].being_provisioned) == figures:
-            runs[-1] = Run(runs[-1].start, day, *figures)
-        else:
-            runs.append(Run(day, day, *figures))
+        if day in phase_starts:
+            capacity = capacity_on(phases, day)
+        today_figures = (capacity, level_in_service, level_provisioning)
+        if today_figures != figures:
+            if figures is not None and run_start is not None:
+                runs.append(Run(run_start, previous_day, *figures))
+            run_start, figures = day, today_figures
+        previous_day = day
+    if figures is not None and run_start is not None:
+        runs.append(Run(run_start, previous_day, *figures))
     return runs
 
 
@@ -246,8 +243,8 @@ def capacity_overview(
 ) -> list[OfferingCapacity]:
     """Per offering: capacity and allocated units today, and runs of days over [start, end].
 
-    Four queries (three given ``phases``): offerings, phases, allocations grouped by period,
-    today's ledger rows.
+    Four queries (three given ``phases``): offerings, phases, the usage changes of the period
+    (and their sum before it), today's ledger rows.
     """
     today = today or timezone.localdate()
     offerings = list(Offering.objects.order_by("kind", "name"))
@@ -300,3 +297,32 @@ def expiring_allocations(today: date | None = None, within_days: int = EXPIRING_
         .select_related("organization", "offering", "application_item__application__call")
         .order_by("ends_on", "pk")
     )
+
+
+class Expiring(NamedTuple):
+    """One row of the list of what ends soon, as the page shows it."""
+
+    ends_on: date
+    organisation: str
+    offering: str
+    quantity: int
+    unit: "StrOrPromise"  # the unit's label, translated when shown
+    call: str
+
+
+def expiring_list(today: date | None = None, limit: int | None = None) -> list[Expiring]:
+    """``expiring_allocations`` as the page's rows (the first ``limit``), read as plain values: one
+    query, no model instances for a list of hundreds of rows."""
+    units = dict(Offering.Unit.choices)
+    rows = expiring_allocations(today).values_list(
+        "ends_on",
+        "organization__legal_name",
+        "offering__name",
+        "quantity",
+        "offering__unit",
+        "application_item__application__call__title",
+    )
+    return [
+        Expiring(ends_on, organisation, offering, quantity, units.get(unit, unit), call)
+        for ends_on, organisation, offering, quantity, unit, call in (rows[:limit] if limit is not None else rows)
+    ]

@@ -19,6 +19,7 @@ from aftercare import services
 from aftercare.models import ChangeRequest, ChangeRequestTransition
 from aftercare.selectors import overdue_reports_of
 from applications.services import ensure_may_decide
+from portal import formats
 from portal.admin_readonly import ReadOnlyInline
 from portal.errors import DomainError
 from review import selectors
@@ -120,7 +121,8 @@ class ChangeRequestAdmin(ReviewerQueueAdmin):
 
     @admin.display(description=_("when requested"))
     def current(self, obj: ChangeRequest) -> str:
-        return f"{obj.current_quantity} {obj.allocation.offering.get_unit_display()} · {obj.current_ends_on:%Y-%m-%d}"
+        quantity = formats.figure(obj.current_quantity)
+        return f"{quantity} {obj.allocation.offering.get_unit_display()} · {formats.day(obj.current_ends_on)}"
 
     @admin.display(description=_("asked"))
     def requested(self, obj: ChangeRequest) -> str:

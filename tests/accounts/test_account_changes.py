@@ -108,7 +108,7 @@ def test_the_owner_is_told_when_the_password_changes(logged_in, applicant):
 
     assert response.status_code == 302
     [notice] = account_emails_to(applicant.email)
-    assert notice.subject.endswith("비밀번호 변경됨")
+    assert notice.subject == "[국가 AI 데이터센터] 비밀번호 변경 안내"
     assert "비밀번호가 변경되었습니다" in notice.body
     [message] = deliver_queued()
     assert message.to == [applicant.email]

@@ -77,7 +77,7 @@ def test_a_request_that_does_not_fit_is_refused_on_the_page_and_nothing_changes(
 
     assert response.status_code == 200
     messages = [str(message) for message in response.context["messages"]]
-    assert any("only 2 free on 2031-04-01" in message for message in messages), messages
+    assert any("only 2 free on 1 April 2031" in message for message in messages), messages
     extension.refresh_from_db()
     assert extension.status == "submitted"
     assert Allocation.objects.get(pk=extension.allocation_id).ends_on == SERVICE_END

@@ -108,8 +108,8 @@ def test_an_extension_that_does_not_fit_is_refused_with_a_clear_message_and_the_
     with pytest.raises(DoesNotFit) as refused:
         services.change_request_approve(actor=reviewer, change_request=request)
 
-    # In the reviewer's language (Korean by default): "A100 GPU: 4 GPU wanted, only 2 free on 2031-04-01."
-    assert str(refused.value) == "A100 GPU: 4 GPU 필요하지만 2031-04-01에는 2만 남아 있습니다."
+    # In the reviewer's language (Korean by default): "A100 GPU: 4 GPU wanted, only 2 free on 1 April 2031."
+    assert str(refused.value) == "A100 GPU: 2031년 4월 1일(화)의 여유 용량(2 GPU)이 필요한 양(4 GPU)보다 적습니다."
     assert [(s.wanted, s.free, s.day) for s in refused.value.shortfalls] == [(4, 2, date(2031, 4, 1))]
     allocation.refresh_from_db()
     request.refresh_from_db()
@@ -128,7 +128,7 @@ def test_a_supplement_that_does_not_fit_names_the_tightest_day(applicant, call, 
         services.change_request_approve(actor=reviewer, change_request=request)
 
     assert [(s.wanted, s.free, s.day) for s in refused.value.shortfalls] == [(2, 1, date(2031, 2, 10))]
-    assert "2031-02-10" in str(refused.value)
+    assert "2031년 2월 10일(월)" in str(refused.value)
     allocation.refresh_from_db()
     assert allocation.quantity == GRANTED
 
@@ -164,8 +164,8 @@ def test_the_decision_is_emailed_to_the_members_in_their_language(applicant, col
     messages = {message.to[0]: message for message in deliver_queued()}
 
     assert set(messages) == {applicant.email, colleague.email}
-    assert "2031-04-30" in messages[applicant.email].body and "2031-04-30" in messages[colleague.email].body
-    assert "Approved: the allocation now ends on 2031-04-30." in messages[colleague.email].body
+    assert "기간 연장이 승인되었습니다. 변경된 종료일: 2031년 4월 30일(수)" in messages[applicant.email].body
+    assert "Approved: the allocation now ends on 30 April 2031." in messages[colleague.email].body
     assert messages[applicant.email].subject != messages[colleague.email].subject  # Korean and English
 
 

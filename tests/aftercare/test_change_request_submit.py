@@ -126,7 +126,7 @@ def test_the_application_page_offers_the_request_and_then_shows_it(client, appli
 
     assert response.status_code == 302 and response["Location"] == reverse("application_detail", args=[award.pk])
     page = client.get(reverse("application_detail", args=[award.pk])).content.decode()
-    assert "2031-03-31 → 2031-04-30" in page
+    assert "2031년 3월 31일(월) → 2031년 4월 30일(수)" in page
     assert reverse("change_request_new", args=[allocation.pk]) not in page  # one at a time
     assert reverse("change_request_withdraw", args=[ChangeRequest.objects.get().pk]) in page
 

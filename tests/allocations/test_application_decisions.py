@@ -69,7 +69,7 @@ def test_an_approval_that_does_not_fit_changes_nothing_and_says_what_is_short(re
         decisions.application_approve(actor=reviewer, application=application)
 
     assert [(s.offering.pk, s.wanted, s.free) for s in refused.value.shortfalls] == [(gpu_pool.pk, 3, 2)]
-    assert "2031-01-01" in str(refused.value)
+    assert "2031년 1월 1일(수)" in str(refused.value)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
     assert (free(gpu_pool), free(storage_pool)) == (2, 100)

@@ -449,7 +449,7 @@ def test_setting_phases_below_what_is_allocated_is_refused_naming_the_first_conf
             actor=None, offering=pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 1, 15), 4, True, "")]
         )
 
-    assert "2031-02-01" in str(refused.value)
+    assert "2031년 2월 1일(토)" in str(refused.value)
     assert list(pool.phases.values_list("starts_on", "units")) == [(date(2030, 1, 1), 10)]
     assert set(CapacityLedger.objects.filter(offering=pool).values_list("capacity", flat=True)) == {10}
     assert_unchanged(eight_of_ten_held)

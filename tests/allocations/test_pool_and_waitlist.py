@@ -42,7 +42,7 @@ def test_a_phase_lowering_capacity_below_what_is_allocated_is_refused_naming_the
             actor=None, offering=gpu_pool, phases=[(date(2030, 1, 1), 10, False, ""), (date(2031, 2, 10), 5, True, "")]
         )
 
-    assert "2031-02-10" in str(refused.value)
+    assert "2031년 2월 10일(월)" in str(refused.value)
     assert list(gpu_pool.phases.values_list("units", flat=True)) == [10]
 
 

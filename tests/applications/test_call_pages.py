@@ -28,7 +28,7 @@ def test_the_deadline_is_shown_in_seoul_time_with_a_countdown(client):
 
     page = client.get(reverse("call_detail", args=[call.pk])).content.decode()
 
-    assert "2099-04-03 18:00" in page
+    assert "2099년 4월 3일(금) 18:00" in page and "KST" not in page
     assert 'data-countdown data-deadline="2099-04-03T18:00:00+09:00"' in page
     assert "/static/js/countdown.js" in page
 

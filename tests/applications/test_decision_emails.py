@@ -42,7 +42,8 @@ def test_a_partial_approval_tells_the_quantities_and_the_reason(
     assert len(sent) == 1
     (message,) = mail.outbox
     assert message.to == [applicant.email]
-    assert "2 / 4" in message.body and "20 / 20" in message.body and "GPU 부족" in message.body
+    assert "배정 2 GPU(신청 4 GPU)" in message.body and "배정 20 TB(신청 20 TB)" in message.body
+    assert "GPU 부족" in message.body
 
 
 def test_a_wait_listed_applicant_is_told_the_rank(

@@ -173,7 +173,7 @@ def test_a_repeated_request_is_served_from_the_cache_until_a_decision_changes_th
         decisions.application_reject(actor=None, application=world.applications["G"], reason="예산 소진")
     fresh = client.get(DASHBOARD, params).content.decode()
 
-    assert "이 공고에 예비 선정된 신청서가 없습니다." in fresh  # G left the wait-list
+    assert "이 공고에 예비 대상인 신청서가 없습니다." in fresh  # G left the wait-list
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -374,3 +374,33 @@ def test_the_satisfaction_survey_table_downloads_as_csv_with_the_pages_figures(c
         ["4.50", "2", "0", "0", "0", "1", "1"],
     ]
     assert rows[1][0].startswith("Compute resources")
+
+
+def test_the_wait_list_and_what_ends_soon_show_each_row_escaped(client, operator, world):
+    from datetime import datetime, time
+
+    import time_machine
+    from django.utils.formats import date_format
+
+    from applications.selectors import rank_of
+    from tests.dashboard.conftest import SEOUL
+
+    waitlisted = world.applications["G"]
+    Organization.objects.filter(pk=waitlisted.organization_id).update(legal_name="기관 <G>")
+    ending = world.allocations["A"]  # active, ends on day 14
+    Organization.objects.filter(pk=ending.organization_id).update(legal_name="기관 <A>")
+
+    with time_machine.travel(datetime.combine(day(0), time(12), tzinfo=SEOUL), tick=False):
+        client.force_login(operator)  # a staff session started now, not idle since today
+        response = client.get(DASHBOARD, {"call": world.call.pk})
+    assert response.status_code == 200
+    page = response.content.decode()
+
+    link = reverse("admin:applications_application_change", args=[waitlisted.pk])
+    assert (
+        f'<td class="text-end">{rank_of(waitlisted)}</td>\n              <td><a href="{link}">기관 &lt;G&gt;</a></td>'
+        in page
+    )
+    assert "A100 GPU × 6</td>" in page
+    assert f"<td>{date_format(day(14), 'DATE_FORMAT')}</td>\n          <td>기관 &lt;A&gt;</td>" in page
+    assert "<G>" not in page and "<A>" not in page

@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from applications import selectors as application_selectors
 from notifications import services, tasks
@@ -71,7 +72,7 @@ def test_each_member_gets_the_email_in_their_own_language(application, applicant
 
     assert (korean.recipient, korean.language) == (applicant.email, "ko")
     assert (english.recipient, english.language) == (english_member.email, "en")
-    assert english.subject.startswith("Application received:")
+    assert english.subject.startswith("[National AI Data Center] Application received:")
     assert korean.subject != english.subject and "접수" in korean.subject
     assert reverse("application_detail", args=[application.pk]) in english.body
     assert english.link == reverse("application_detail", args=[application.pk])
@@ -85,7 +86,7 @@ def test_an_address_without_an_account_gets_the_senders_language(organization, a
         [notification] = invite(organization, applicant)
 
     assert notification.language == "en" and notification.user is None
-    assert notification.subject.startswith("Invitation to an organisation")
+    assert notification.subject.startswith("[National AI Data Center] Invitation to an organisation")
 
 
 def test_the_same_event_is_recorded_once(organization, applicant):
@@ -279,7 +280,10 @@ def test_the_page_lists_the_emails_sent_to_the_user_only(client, application, ap
     assert {n.recipient for n in shown} == {applicant.email}
     assert {n.kind for n in shown} == {"submission_receipt", "invitation"}
     text = page.content.decode()
-    assert shown[0].subject in text and timezone.localtime(shown[0].created_at).strftime("%Y-%m-%d %H:%M") in text
+    with translation.override("ko"):  # the page is Korean: the date with its weekday
+        sent_on = date_format(timezone.localtime(shown[0].created_at), "DATETIME_FORMAT")
+    assert re.fullmatch(r"\d{4}년 \d{1,2}월 \d{1,2}일\([월화수목금토일]\) \d{2}:\d{2}", sent_on), sent_on
+    assert shown[0].subject in text and sent_on in text
 
 
 def test_an_invitation_sent_before_the_account_existed_is_listed(client, organization, applicant):

@@ -62,7 +62,7 @@ def test_phases_refused_at_the_write_give_one_message_and_keep_nothing(client, o
     assert response["Location"] == url
     [(level, text)] = shown(response)  # not "changed successfully" beside it
     assert level == messages.ERROR
-    assert "2031-03-01" in text
+    assert "2031년 3월 1일(토)" in text
     pool.refresh_from_db()
     assert pool.name == "A100 GPU"  # the whole save rolled back, not only the phases
     assert list(pool.phases.values_list("units", flat=True)) == [10]
