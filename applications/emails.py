@@ -24,8 +24,8 @@ def send_invitation(invitation_id: int) -> None:
     )
 
 
-def send_submission_receipt(application_id: int) -> None:
-    application = Application.objects.select_related("organization", "call").get(pk=application_id)
+def send_submission_receipt(application: Application) -> None:
+    """The receipt of a submitted ``application`` (its organisation and call selected with it)."""
     notify(
         kind=Notification.Kind.SUBMISSION_RECEIPT,
         template="submission_receipt",

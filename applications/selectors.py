@@ -115,16 +115,19 @@ def _with_details(applications: QuerySet[Application]) -> QuerySet[Application]:
     return applications.prefetch_related(
         Prefetch("items", queryset=ApplicationItem.objects.select_related("offering", "allocation")),
         Prefetch("claims", queryset=PriorityClaim.objects.order_by("kind")),
-        Prefetch("transitions", queryset=ApplicationTransition.objects.select_related("actor")),
         Prefetch("call__call_offerings", queryset=CallOffering.objects.select_related("offering")),
     )
 
 
 def application_for_detail(user: User) -> QuerySet[Application]:
-    return _with_details(applications_visible_to(user))
+    """The status page's application: its details and its history."""
+    return _with_details(applications_visible_to(user)).prefetch_related(
+        Prefetch("transitions", queryset=ApplicationTransition.objects.select_related("actor"))
+    )
 
 
 def application_for_edit(user: User) -> QuerySet[Application]:
+    """The draft form's application: its details (the form shows no history)."""
     return _with_details(applications_of_member(user))
 
 

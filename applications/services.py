@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from applications.models import (
     PriorityPolicyChange,
     PriorityWeight,
 )
-from applications.selectors import call_points
+from applications.selectors import call_points, priority_score
 from pool.models import Offering
 from portal import data_version, formats
 from portal.errors import DomainError, NotAllowed
@@ -274,6 +274,20 @@ def _lock(application: Application) -> Application:
     )
 
 
+def _lock_for_member(actor: User, application: Application) -> Application:
+    """Lock ``application`` for a change by ``actor``, who must be a member of its organisation:
+    the membership is checked by the statement that locks (``NotAllowed`` otherwise)."""
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("call", "organization")
+        .filter(pk=application.pk, organization__memberships__user=actor)
+        .first()
+    )
+    if locked is None:
+        raise NotAllowed(_("You are not a member of this organisation."))
+    return locked
+
+
 @transaction.atomic
 def application_start(*, actor: User, call: Call, organization: Organization) -> Application:
     """The organisation's application to ``call``: the existing one, or a new draft while the call is open.
@@ -310,8 +324,7 @@ def application_update_draft(
 
     Refused once the application is submitted: from then on it is read-only.
     """
-    _ensure_member(actor, application.organization)
-    application = _lock(application)
+    application = _lock_for_member(actor, application)
     if not application.is_editable:
         raise NotAllowed(_("This application has been submitted and can no longer be changed."))
     for name, value in fields.items():
@@ -405,37 +418,45 @@ def application_submit(*, actor: User, application: Application) -> Application:
     """Submit a complete draft before the call's deadline; afterwards it is read-only.
 
     The deadline is checked against the database's clock in the same UPDATE that changes the
-    status, so no request that arrives late can slip through. Sends a receipt after commit.
+    status, so no request that arrives late can slip through; the priority score is stored by the
+    same statement. Sends a receipt after commit.
     """
-    _ensure_member(actor, application.organization)
-    application = _lock(application)
+    application = _lock_for_member(actor, application)
     if application.status != Application.Status.DRAFT:
         raise NotAllowed(_("Only a draft can be submitted."))
     if timezone.now() > application.call.deadline:
         raise DeadlinePassed(_("The deadline of this call has passed; applications are no longer accepted."))
+    # Read once for the completeness check and the score.
+    prefetch_related_objects([application], "claims")
     problems = submission_problems(application)
     if problems:
         raise ApplicationIncomplete(problems)
+    score = priority_score(application)
     submitted = Application.objects.filter(
         pk=application.pk,
         status=Application.Status.DRAFT,
         call__opens_at__lte=Now(),
         call__deadline__gte=Now(),
-    ).update(status=Application.Status.SUBMITTED, submitted_at=Now(), updated_at=Now())
+    ).update(
+        status=Application.Status.SUBMITTED,
+        submitted_at=Now(),
+        updated_at=Now(),
+        priority_score=score.total,
+        priority_pending=score.pending,
+    )
     if not submitted:
         raise DeadlinePassed(_("The deadline of this call has passed; applications are no longer accepted."))
     application.refresh_from_db(fields=["status", "submitted_at", "updated_at"])
-    priority_recompute(application)
+    application.priority_score, application.priority_pending = score.total, score.pending
     record_transition(application, actor=actor, from_status=Application.Status.DRAFT)
-    emails.send_submission_receipt(application.pk)  # recorded now, delivered after the commit
+    emails.send_submission_receipt(application)  # recorded now, delivered after the commit
     return application
 
 
 @transaction.atomic
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
     """Withdraw a draft or a submitted application before a decision. Not reversible."""
-    _ensure_member(actor, application.organization)
-    application = _lock(application)
+    application = _lock_for_member(actor, application)
     if not application.is_withdrawable:
         raise NotAllowed(_("A decided or withdrawn application cannot be withdrawn."))
     previous = application.status

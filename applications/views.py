@@ -44,7 +44,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def call_apply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    call = get_object_or_404(selectors.call_with_offerings(pk))
+    call = get_object_or_404(selectors.published_calls(), pk=pk)
     form = ApplyForm(request.POST, organizations=selectors.organizations_of(request.user))
     if not form.is_valid():
         raise Http404

@@ -9,6 +9,7 @@ the ``Servers`` block ends, also when the benchmark fails half-way.
 
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -111,6 +112,14 @@ def login_session(user) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
+
+
+def enrol_second_factor(user) -> None:
+    """An authenticator app for a staff ``user``, as allauth's set-up page leaves it: without one
+    the portal sends staff to that page before any other (accounts/second_factor.py)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
 
 
 def server_environment(database_url: str, workdir: Path, secret_key: str, **extra: str) -> dict[str, str]:
@@ -222,6 +231,36 @@ def wait_until_ready(base_url: str, servers: Servers, timeout: float = 60) -> No
         if time.monotonic() > deadline:
             raise RuntimeError(f"{base_url} was not ready within {timeout} s")
         time.sleep(0.2)
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (Linux /proc)."""
+    found, waiting = [], [pid]
+    while waiting:
+        current = waiting.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                waiting += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                pass  # the process or thread ended meanwhile
+    return found
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """The most memory the process ``pid`` has held resident since it started (VmHWM), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return round(int(found.group(1)) / 1024, 1) if found else None
+
+
+def peak_rss_of_tree(pid: int) -> dict[int, float]:
+    """``peak_rss_mb`` of ``pid`` and of every process below it (a gunicorn's workers, a Celery
+    worker's pool): pid -> MB. Read while they run: an ended process has no figure."""
+    return {each: mb for each in process_tree(pid) if (mb := peak_rss_mb(each)) is not None}
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

@@ -11,8 +11,10 @@ ROOT_URLCONF = "bench.load_urls"
 
 # The benchmarks' clients speak plain HTTP to 127.0.0.1, where production's HTTPS-only settings
 # would redirect every request to https:// and keep the browser from sending back the session
-# and CSRF cookies. These four, and nothing else, are turned off here.
+# and CSRF cookies. These, and nothing else, are turned off here; the cookies then keep Django's
+# names, as portal/settings.py names them on plain HTTP (a browser refuses a __Host- cookie
+# without Secure).
 SECURE_SSL_REDIRECT = False
-SESSION_COOKIE_SECURE = False
-CSRF_COOKIE_SECURE = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
+SESSION_COOKIE_NAME, CSRF_COOKIE_NAME, LANGUAGE_COOKIE_NAME = "sessionid", "csrftoken", "django_language"
 SECURE_HSTS_SECONDS = 0

@@ -2,7 +2,7 @@
 
 Not a test: prints figures and exits 1 if a check fails. Needs PostgreSQL and Redis
 (DATABASE_URL=postgres://…, CELERY_BROKER_URL=redis://…). It builds a scratch database
-(<name>_bench_scale) with N submitted applications (default 200), each asking for 4 GPUs and
+(<name>_bench_scale) with N submitted applications (default 1,000), each asking for 4 GPUs and
 20 TB over the same 90 days, the GPU pool holding exactly 4 × N (a single grant counted twice
 would be refused by the ledger, and would show in check_capacity), and starts, all with the same
 SECRET_KEY, database, broker and cache (Redis database 12) and uploaded-file folder:
@@ -16,7 +16,11 @@ web-a when n is even and on web-b when odd, eight at a time; the script then wai
 allocation is active and every decision e-mail is sent, and checks: every application approved,
 one allocation per item, every allocation provisioned exactly once (one ProvisionedResource
 each, claimed and activated once), both webs decided and both workers provisioned, and
-`manage.py check_capacity` clean. Writes var/bench-scale-out.json.
+`manage.py check_capacity` clean. It also measures, for every allocation, the time from the
+approval (the allocation is made in the decision's transaction) to active, and reads the peak
+resident memory (VmHWM) of every gunicorn and Celery process before they stop. Writes
+var/bench-scale-out.json, with its targets: approval → active p95 < 2 s, a gunicorn worker's and
+a Celery worker's peak ≤ 250 MB.
 
     DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… .venv/bin/python bench/scale_out.py [N]
 """
@@ -43,9 +47,11 @@ from bench.harness import (  # noqa: E402
     Browser,
     Servers,
     collect_static,
+    enrol_second_factor,
     exit_on_sigterm,
     flush_redis,
     login_session,
+    peak_rss_of_tree,
     percentile,
     recreate_database,
     redis_url,
@@ -59,6 +65,7 @@ WORKERS = ("bench-a", "bench-b")
 GPUS, TERABYTES = 4, 20
 START, END = date(2031, 1, 1), date(2031, 3, 31)
 TIMEOUT_SECONDS = 300
+TARGET_APPROVAL_TO_ACTIVE_P95_S, TARGET_PEAK_RSS_MB = 2.0, 250
 
 
 def prepare(count: int) -> tuple[str, list[int]]:
@@ -119,6 +126,7 @@ def prepare(count: int) -> tuple[str, list[int]]:
     reviewer = User.objects.create(email="bench-reviewer@portal.test", password=make_password(None), is_staff=True)
     reviewer.groups.add(Group.objects.get(name=REVIEWERS))
     EmailAddress.objects.create(user=reviewer, email=reviewer.email, verified=True, primary=True)
+    enrol_second_factor(reviewer)
     return login_session(reviewer), [a.pk for a in applications]
 
 
@@ -170,7 +178,7 @@ def worker_totals(names: list[str]) -> dict[str, dict[str, int]]:
 
 def main() -> None:
     exit_on_sigterm()
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     url = scratch_url("_bench_scale")
     workdir = ROOT / "var" / "bench-scale-out"
     shutil.rmtree(workdir, ignore_errors=True)
@@ -184,7 +192,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Count, Q
+    from django.db.models import Count, Min, Q
 
     from allocations.models import Allocation, AllocationTransition, ProvisionedResource
     from applications.models import Application, ApplicationItem
@@ -197,15 +205,16 @@ def main() -> None:
         session_key, application_ids = prepare(count)
         connection.close()
         with Servers(workdir) as servers:
+            masters = {}
             for name, port in WEBS.items():
-                servers.gunicorn(name, port, environment, workers=2)
+                masters[name] = servers.gunicorn(name, port, environment, workers=2).pid
             for name in WORKERS:
-                servers.start(
+                masters[name] = servers.start(
                     name,
                     [str(BIN / "celery"), "-A", "portal", "worker", "-n", f"{name}@%h", "--concurrency", "1",
                      "--loglevel", "warning"],
                     environment,
-                )  # fmt: skip
+                ).pid  # fmt: skip
             for port in WEBS.values():
                 wait_until_ready(f"http://127.0.0.1:{port}", servers)
             worker_names: list[str] = []
@@ -240,8 +249,10 @@ def main() -> None:
                 decisions = Notification.objects.filter(kind=Notification.Kind.DECISION)
                 return decisions.filter(state=Notification.State.SENT).count() >= count
 
-            wait_for(emails_sent, "every decision e-mail", servers, timeout=60)
+            wait_for(emails_sent, "every decision e-mail", servers)
             totals = worker_totals(worker_names)
+            # Read while they run: the peak of each process since it started (VmHWM), in MB.
+            memory = {name: peak_rss_of_tree(pid) for name, pid in masters.items()}
             server_errors = {
                 name: len(re.findall(r"Internal Server Error|WORKER TIMEOUT|Traceback", servers.log(name)))
                 for name in [*WEBS, *WORKERS]
@@ -252,6 +263,17 @@ def main() -> None:
         transitions = AllocationTransition.objects.values("allocation").annotate(
             claimed=Count("pk", filter=Q(to_state="provisioning")), activated=Count("pk", filter=Q(to_state="active"))
         )
+        # From the approval (the allocation is made in the decision's transaction) to active.
+        waits = sorted(
+            (active - created).total_seconds()
+            for created, active in Allocation.objects.annotate(
+                active_at=Min("transitions__created_at", filter=Q(transitions__to_state="active"))
+            ).values_list("created_at", "active_at")
+            if active is not None
+        )
+        web_workers = [mb for name in WEBS for pid, mb in memory[name].items() if pid != masters[name]]
+        # A Celery worker is its main process and its pool's child: both count.
+        celery_workers = [max(memory[name].values(), default=0) for name in WORKERS]
         report = {
             "applications": count,
             "webs": {name: f"127.0.0.1:{port}" for name, port in WEBS.items()},
@@ -282,7 +304,32 @@ def main() -> None:
             "all_active_in_s": round(provisioned_in, 1),
             "approvals_per_s": round(count / decided_in, 1),
             "allocations_per_s": round(allocations_expected / provisioned_in, 1),
+            "approval_to_active_s": {
+                "p50": round(percentile(waits, 0.5), 2),
+                "p95": round(percentile(waits, 0.95), 2),
+                "max": round(waits[-1], 2) if waits else 0.0,
+            },
+            "peak_rss_mb": {name: sorted(tree.values()) for name, tree in memory.items()},
         }
+        waited = report["approval_to_active_s"]
+        report["targets"] = [
+            {
+                "target": f"approval → active p95 < {TARGET_APPROVAL_TO_ACTIVE_P95_S:.0f} s, "
+                f"a burst of {count:,} single approvals",
+                "figure": f"p50 {waited['p50']} s, p95 {waited['p95']} s, max {waited['max']} s",
+                "met": bool(waits) and percentile(waits, 0.95) < TARGET_APPROVAL_TO_ACTIVE_P95_S,
+            },
+            {
+                "target": f"peak RSS of a gunicorn worker ≤ {TARGET_PEAK_RSS_MB} MB (scale-out)",
+                "figure": f"{max(web_workers, default=0):.0f} MB, the largest of {len(web_workers)} workers",
+                "met": bool(web_workers) and max(web_workers) <= TARGET_PEAK_RSS_MB,
+            },
+            {
+                "target": f"peak RSS of a Celery worker ≤ {TARGET_PEAK_RSS_MB} MB (scale-out)",
+                "figure": f"{max(celery_workers, default=0):.0f} MB, the largest process of {len(WORKERS)} workers",
+                "met": bool(celery_workers) and max(celery_workers) <= TARGET_PEAK_RSS_MB,
+            },
+        ]
         report["checks"] = {
             "every application approved": report["applications_approved"] == count,
             "one allocation per requested item": report["allocations"] == allocations_expected,
@@ -325,8 +372,15 @@ def print_report(report: dict) -> None:
     )
     for refusal in report["refused"]:
         print(f"    refused: {refusal}")
+    waited = report["approval_to_active_s"]
+    print(
+        f"approval → active: p50 {waited['p50']} s, p95 {waited['p95']} s, max {waited['max']} s; "
+        f"peak RSS (VmHWM), MB: {report['peak_rss_mb']}"
+    )
     for name, ok in report["checks"].items():
         print(f"check {name}: {'ok' if ok else 'FAILED'}")
+    for target in report["targets"]:
+        print(f"target {target['target']}: {'met' if target['met'] else 'NOT met'} ({target['figure']})")
     print(f"check_capacity: {report['check_capacity_output']}")
 
 

@@ -65,11 +65,28 @@ def _forget_or_note(message: OutboxMessage, error: Exception | None = None) -> N
     row as it was (published twice at worst: tasks are idempotent)."""
     try:
         if error is None:
-            OutboxMessage.objects.filter(pk=message.pk).delete()
+            _delete_published(message.pk)
         else:
             OutboxMessage.objects.filter(pk=message.pk).update(attempts=1, last_error=_describe(error))
     except Exception:
         logger.warning("could not update the outbox row of %s", message, exc_info=True)
+
+
+def _delete_published(message_id: int) -> None:
+    """Delete the row of a message the broker has taken, without waiting for the disk.
+
+    The one write whose loss costs nothing: if the server crashed before the deletion reached
+    the disk, the row would come back and the relay publish it once more, which an idempotent
+    task shrugs off. So on PostgreSQL this transaction does not wait for its commit to be
+    flushed (``synchronous_commit`` off for it alone); the work's own transaction, which wrote
+    the row, did. Saves a disk flush per message in the request that asked for the work.
+    """
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        OutboxMessage.objects.filter(pk=message_id).delete()
 
 
 def _registered(task: str) -> "Task[Any, Any]":

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Application, PriorityClaim
-from tests.applications.conftest import complete, edit_form_data
+from tests.applications.conftest import complete, edit_form_data, pdf
 from tests.factories import ApplicationFactory, ApplicationItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +146,42 @@ def test_submitting_twice_is_refused_the_second_time(applicant, complete_draft):
 def test_a_member_of_another_organisation_cannot_submit(other_org_applicant, complete_draft):
     with pytest.raises(services.NotAllowed):
         services.application_submit(actor=other_org_applicant, application=complete_draft)
+
+
+def test_the_submission_stores_the_score_of_its_claims_under_the_calls_policy(applicant, complete_draft):
+    PriorityClaim.objects.create(
+        application=complete_draft, kind=PriorityClaim.Kind.CLUSTER_PARTICIPANT, evidence=pdf()
+    )
+
+    submitted = services.application_submit(actor=applicant, application=complete_draft)
+
+    stored = Application.objects.get(pk=complete_draft.pk)
+    # A claim counts once verified; until then its points are pending.
+    assert (stored.priority_score, stored.priority_pending) == (0, 10)
+    assert (submitted.priority_score, submitted.priority_pending) == (0, 10)
+    assert stored.submitted_at == submitted.submitted_at
+
+
+def test_the_submission_records_its_receipt_for_the_members(applicant, complete_draft):
+    from notifications.models import Notification
+
+    services.application_submit(actor=applicant, application=complete_draft)
+
+    (receipt,) = Notification.objects.filter(kind=Notification.Kind.SUBMISSION_RECEIPT)
+    assert receipt.recipient == applicant.email
+    assert complete_draft.call.title in receipt.body or complete_draft.call.title in receipt.subject
+
+
+def test_a_member_of_another_organisation_cannot_save_or_withdraw_the_draft(other_org_applicant, complete_draft):
+    with pytest.raises(services.NotAllowed):
+        services.application_update_draft(
+            actor=other_org_applicant, application=complete_draft, fields={"plan": "x"}, items=[], claims=[]
+        )
+    with pytest.raises(services.NotAllowed):
+        services.application_withdraw(actor=other_org_applicant, application=complete_draft)
+
+    complete_draft.refresh_from_db()
+    assert complete_draft.plan == "text" and complete_draft.status == Application.Status.DRAFT
 
 
 def test_a_decided_application_cannot_be_withdrawn(applicant, organization, open_call):

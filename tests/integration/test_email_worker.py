@@ -30,7 +30,7 @@ def record_one() -> Notification:
 
     application = ApplicationFactory(status="submitted", submitted_at=timezone.now())
     MembershipFactory(organization=application.organization, user=make_user("applicant@example.kr"), role="owner")
-    send_submission_receipt(application.pk)
+    send_submission_receipt(application)
     return Notification.objects.get()
 
 

@@ -86,7 +86,7 @@ def application(cpu_pool, storage_pool, applicant):
 
 
 def test_the_submission_receipt(application):
-    application_emails.send_submission_receipt(application.pk)
+    application_emails.send_submission_receipt(application)
 
     receipt = sent(Notification.Kind.SUBMISSION_RECEIPT)
     lines = assert_notice(receipt, greeting=dear())
@@ -277,7 +277,7 @@ def test_the_contact_names_the_telephone_when_there_is_one(application, settings
     settings.SUPPORT_PHONE = "062-000-0000"
     settings.SUPPORT_EMAIL = "help@portal.example.kr"
 
-    application_emails.send_submission_receipt(application.pk)
+    application_emails.send_submission_receipt(application)
 
     assert "문의처: 인공지능산업융합사업단 (전화 062-000-0000, 이메일 help@portal.example.kr)" in (
         sent(Notification.Kind.SUBMISSION_RECEIPT).body.splitlines()

@@ -56,7 +56,7 @@ def invite(organization, inviter, email="researcher@example.kr") -> list[Notific
 def receipt(application) -> list[Notification]:
     from applications.emails import send_submission_receipt
 
-    send_submission_receipt(application.pk)
+    send_submission_receipt(application)
     return list(Notification.objects.filter(kind="submission_receipt").order_by("recipient"))
 
 

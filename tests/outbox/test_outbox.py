@@ -90,3 +90,24 @@ def test_the_backlog_says_how_many_wait_and_for_how_long():
 
     count, age = outbox.outbox_backlog()
     assert count == 1 and age >= timedelta(minutes=3)
+
+
+def test_only_the_deletion_of_a_published_row_skips_waiting_for_the_disk(published_tasks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    with CaptureQueriesContext(connection) as queries:
+        with transaction.atomic():
+            outbox.enqueue_on_commit(TASK, 41)
+
+    statements = [query["sql"] for query in queries.captured_queries]
+    relaxed = statements.index("SET LOCAL synchronous_commit TO OFF")
+    # The work's own transaction (the INSERT) committed before, with the server's durable default.
+    assert any(sql.startswith('INSERT INTO "outbox_outboxmessage"') for sql in statements[:relaxed])
+    assert statements[relaxed + 1].startswith('DELETE FROM "outbox_outboxmessage"')
+    assert published_tasks == [(TASK, [41])] and not OutboxMessage.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # LOCAL: it ended with the deletion's transaction
