@@ -5,7 +5,7 @@ refuses with an ``ApplicationError`` (whose message is for the user) when a rule
 records a history row for status changes and sends e-mail only after the commit.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -266,7 +266,22 @@ def record_transition(
     )
 
 
-def _lock(application: Application) -> Application:
+def lock_rankings(call_ids: Iterable[int]) -> None:
+    """Lock the calls' rankings (their rows, ``FOR NO KEY UPDATE``, in id order) before any of
+    their applications. The rank triggers take this lock to recompute a call's ranks and need
+    every rank they rewrite; a service that locked an application first could hold one of them
+    while it waits for the call: a deadlock. Applications join a call, never the reverse."""
+    ids = sorted(set(call_ids))
+    list(Call.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+def _lock(application: Application, *, ranking: bool = False) -> Application:
+    """Lock the application (with its call's ranking first when ``ranking``: the application
+    is ranked and the change may hold it while the triggers recompute the call; a draft, which
+    no recomputation rewrites, is locked alone, so drafts and submissions do not queue on the
+    call before their own UPDATE)."""
+    if ranking:
+        lock_rankings([application.call_id])
     return (
         Application.objects.select_for_update(of=("self",))
         .select_related("call", "organization")
@@ -408,16 +423,24 @@ def application_submit(*, actor: User, application: Application) -> Application:
     problems = submission_problems(application)
     if problems:
         raise ApplicationIncomplete(problems)
+    # The score in the same UPDATE as the status: the call's ranks are recomputed once (by the
+    # triggers, under the call's lock taken there).
+    score = _score(application)
     submitted = Application.objects.filter(
         pk=application.pk,
         status=Application.Status.DRAFT,
         call__opens_at__lte=Now(),
         call__deadline__gte=Now(),
-    ).update(status=Application.Status.SUBMITTED, submitted_at=Now(), updated_at=Now())
+    ).update(
+        status=Application.Status.SUBMITTED,
+        submitted_at=Now(),
+        updated_at=Now(),
+        priority_score=score.total,
+        priority_pending=score.pending,
+    )
     if not submitted:
         raise DeadlinePassed(_("The deadline of this call has passed; applications are no longer accepted."))
-    application.refresh_from_db(fields=["status", "submitted_at", "updated_at"])
-    priority_recompute(application)
+    application.refresh_from_db(fields=["status", "submitted_at", "updated_at", "priority_score", "priority_pending"])
     record_transition(application, actor=actor, from_status=Application.Status.DRAFT)
     emails.send_submission_receipt(application.pk)  # recorded now, delivered after the commit
     return application
@@ -427,7 +450,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
     """Withdraw a draft or a submitted application before a decision. Not reversible."""
     _ensure_member(actor, application.organization)
-    application = _lock(application)
+    application = _lock(application, ranking=True)
     if not application.is_withdrawable:
         raise NotAllowed(_("A decided or withdrawn application cannot be withdrawn."))
     previous = application.status
@@ -440,16 +463,21 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
 # --- Priority and review ------------------------------------------------------------------------
 
 
-def priority_recompute(application: Application, points: dict[str, int] | None = None) -> priority.Score:
-    """Store the application's score from its claims and its call's policy (see priority.py)."""
+def _score(application: Application, points: dict[str, int] | None = None) -> priority.Score:
+    """The application's score from its claims and its call's policy (see priority.py)."""
     points = points if points is not None else call_points(application.call)
-    result = priority.score(
+    return priority.score(
         (
             priority.Claim(kind, verification)
             for kind, verification in application.claims.values_list("kind", "verification")
         ),
         points,
     )
+
+
+def priority_recompute(application: Application, points: dict[str, int] | None = None) -> priority.Score:
+    """Store the application's score from its claims and its call's policy (see priority.py)."""
+    result = _score(application, points)
     Application.objects.filter(pk=application.pk).update(priority_score=result.total, priority_pending=result.pending)
     application.priority_score, application.priority_pending = result.total, result.pending
     return result
@@ -514,7 +542,7 @@ def claim_review(*, actor: User | None, claim: PriorityClaim, verdict: str, note
         raise ApplicationError(_("A claim is either verified or rejected."))
     if verdict == PriorityClaim.Verification.REJECTED and not note.strip():
         raise ApplicationError(_("Say why the claim is rejected."))
-    application = _lock(claim.application)
+    application = _lock(claim.application, ranking=True)
     ensure_may_decide(actor, application)
     if application.status in (Application.Status.DRAFT, Application.Status.WITHDRAWN):
         raise ApplicationError(_("Claims are verified on submitted applications only."))

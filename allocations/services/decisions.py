@@ -21,7 +21,13 @@ from allocations.models import Allocation, AllocationTransition
 from allocations.services.provisioning import enqueue_provisioning
 from applications.models import Application, ApplicationItem, ApplicationTransition
 from applications.selectors import members_to_notify_of
-from applications.services import ApplicationError, decision_refusals, ensure_may_decide, record_transition
+from applications.services import (
+    ApplicationError,
+    decision_refusals,
+    ensure_may_decide,
+    lock_rankings,
+    record_transition,
+)
 from pool.capacity import DoesNotFit, Need, fit, lock_ledger
 from portal import data_version
 from portal.errors import DomainError
@@ -30,7 +36,9 @@ Grant = tuple[ApplicationItem, int]  # an item and the quantity granted of it
 
 
 def _lock_for_decision(application_ids: list[int]) -> dict[int, Application]:
-    """Lock applications in id order (the order every batch takes), with their items."""
+    """Lock applications in id order (the order every batch takes), with their items; their
+    calls' rankings first (``lock_rankings``: the order the rank triggers lock in)."""
+    lock_rankings(Application.objects.filter(pk__in=application_ids).values_list("call_id", flat=True))
     items = ApplicationItem.objects.select_related("offering").order_by("pk")
     return {
         application.pk: application
@@ -43,6 +51,7 @@ def _lock_for_decision(application_ids: list[int]) -> dict[int, Application]:
 
 
 def _lock_one(application: Application) -> Application:
+    lock_rankings([application.call_id])
     # of=self: lock the application only, not the call and organisation rows it joins.
     return (
         Application.objects.select_for_update(of=("self",))

@@ -33,6 +33,7 @@ from applications.models import (
     ClaimKind,
     ClaimReview,
     ClaimVerification,
+    Organization,
     PriorityClaim,
 )
 from portal.admin_readonly import ReadOnlyInline
@@ -44,6 +45,10 @@ from review.admin.queue import BulkDecision, Outcomes, ReviewerQueueAdmin, one_b
 
 if TYPE_CHECKING:
     from review.selectors import QueueRow
+
+
+ORGANIZATION_TYPES = dict(Organization.Type.choices)
+REGIONS = dict(Organization._meta.get_field("region").flatchoices)
 
 
 class ApplicationItemInline(ReadOnlyInline):
@@ -226,11 +231,12 @@ class ApplicationAdmin(RecordsChangePageViews, ReviewerQueueAdmin):
 
     @admin.display(description=_("organisation type"), ordering="organization__org_type")
     def organization_type(self, obj: Application) -> str:
-        return obj.organization.get_org_type_display()
+        # What get_org_type_display() says, without its per-call hashing of the choices.
+        return str(ORGANIZATION_TYPES.get(obj.organization.org_type, obj.organization.org_type))
 
     @admin.display(description=_("region"), ordering="organization__region")
     def organization_region(self, obj: Application) -> str:
-        return obj.organization.get_region_display()
+        return str(REGIONS.get(obj.organization.region, obj.organization.region))
 
     @admin.display(description=_("claims (verified / pending / rejected)"))
     def claims_at_a_glance(self, obj: "QueueRow") -> str:

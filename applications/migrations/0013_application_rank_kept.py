@@ -1,0 +1,179 @@
+"""An application's rank in its call is kept on the row, by the database.
+
+Until now the queue counted each shown row's rank with a correlated subquery that read every
+ranked application of the call ahead of it (the partial index ``application_rank`` was not
+used for it), so the queue's time grew with the call. The rank is now a column, recomputed for
+the whole call in one UPDATE (a ``row_number()`` over the call's ranked applications, in the
+ranking's order, written only where it changed) by triggers, in the statement that changes what
+a rank depends on: a submission, a withdrawal (the ranked set), a score, a submission time, or
+an application inserted or deleted ranked. From any process and raw SQL too.
+
+PostgreSQL: statement-level triggers with transition tables, so a policy change that re-scores a
+call's applications (``bulk_update``) recomputes the call once. The recomputation first locks
+the call's row (``FOR NO KEY UPDATE``, the lock the services take before they lock an
+application of the call), then ranks in a statement whose snapshot is taken after that lock:
+two transactions changing the same call rank one after the other, the second seeing the first.
+Its own UPDATE of ``rank`` fires the update trigger again, which finds no rank-relevant change
+and stops.
+
+SQLite has no statement-level triggers: row-level ones run the same UPDATE for the row's call
+(SQLite writers are serialised anyway).
+
+A new index, (call_id DESC, rank, id), is the queue's default order and its rank column's sort:
+the first page is the first rows of an index scan, whatever the size of the call.
+"""
+
+from django.db import migrations, models
+
+RANKED = "('submitted', 'waitlisted', 'approved', 'rejected')"
+
+
+def _ranking(calls: str, call_filter: str) -> str:
+    """The call's ranks: ``row_number()`` over its ranked applications, NULL for the others that
+    still have one. ``calls`` names the call ids (SQL), ``call_filter`` the condition on them."""
+    return f"""
+      SELECT id, row_number() OVER (PARTITION BY call_id ORDER BY priority_score DESC, submitted_at, id) AS rank
+        FROM applications_application
+       WHERE {call_filter.format(calls=calls)} AND status IN {RANKED}
+      UNION ALL
+      SELECT id, NULL FROM applications_application
+       WHERE {call_filter.format(calls=calls)} AND status NOT IN {RANKED} AND rank IS NOT NULL
+    """
+
+
+POSTGRESQL = f"""
+CREATE OR REPLACE FUNCTION applications_rank_recompute(call_ids bigint[]) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF call_ids IS NULL OR cardinality(call_ids) = 0 THEN
+    RETURN;
+  END IF;
+  -- The call's lock, in id order; the UPDATE below takes its snapshot after it (READ COMMITTED).
+  PERFORM 1 FROM applications_call WHERE id = ANY(call_ids) ORDER BY id FOR NO KEY UPDATE;
+  UPDATE applications_application AS application SET rank = ranking.rank
+    FROM ({_ranking("call_ids", "call_id = ANY({calls})")}) AS ranking
+   WHERE application.id = ranking.id AND application.rank IS DISTINCT FROM ranking.rank;
+END $$;
+
+CREATE OR REPLACE FUNCTION applications_rank_follow() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  calls bigint[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT call_id) INTO calls FROM new_applications WHERE status IN {RANKED};
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT call_id) INTO calls FROM old_applications WHERE status IN {RANKED};
+  ELSE
+    SELECT array_agg(DISTINCT changed.call_id) INTO calls FROM (
+      SELECT unnest(ARRAY[before.call_id, after.call_id]) AS call_id
+        FROM old_applications AS before JOIN new_applications AS after ON after.id = before.id
+       WHERE (before.status IN {RANKED} OR after.status IN {RANKED})
+         AND ((before.status IN {RANKED}) <> (after.status IN {RANKED})
+              OR before.priority_score <> after.priority_score
+              OR before.submitted_at IS DISTINCT FROM after.submitted_at
+              OR before.call_id <> after.call_id)
+    ) AS changed;
+  END IF;
+  PERFORM applications_rank_recompute(calls);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER applications_rank_follow_insert AFTER INSERT ON applications_application
+REFERENCING NEW TABLE AS new_applications
+FOR EACH STATEMENT EXECUTE FUNCTION applications_rank_follow();
+
+CREATE TRIGGER applications_rank_follow_update AFTER UPDATE ON applications_application
+REFERENCING OLD TABLE AS old_applications NEW TABLE AS new_applications
+FOR EACH STATEMENT EXECUTE FUNCTION applications_rank_follow();
+
+CREATE TRIGGER applications_rank_follow_delete AFTER DELETE ON applications_application
+REFERENCING OLD TABLE AS old_applications
+FOR EACH STATEMENT EXECUTE FUNCTION applications_rank_follow();
+
+SELECT applications_rank_recompute(ARRAY(SELECT id FROM applications_call ORDER BY id));
+"""
+
+POSTGRESQL_REVERSE = """
+DROP TRIGGER applications_rank_follow_delete ON applications_application;
+DROP TRIGGER applications_rank_follow_update ON applications_application;
+DROP TRIGGER applications_rank_follow_insert ON applications_application;
+DROP FUNCTION applications_rank_follow();
+DROP FUNCTION applications_rank_recompute(bigint[]);
+"""
+
+
+def _sqlite_recompute(call: str) -> str:
+    return f"""
+  UPDATE applications_application SET rank = ranking.rank
+    FROM ({_ranking(call, "call_id = {calls}")}) AS ranking
+   WHERE applications_application.id = ranking.id AND applications_application.rank IS NOT ranking.rank;"""
+
+
+SQLITE = [
+    f"""
+CREATE TRIGGER applications_rank_follow_insert AFTER INSERT ON applications_application
+WHEN NEW.status IN {RANKED}
+BEGIN {_sqlite_recompute("NEW.call_id")}
+END""",
+    f"""
+CREATE TRIGGER applications_rank_follow_update
+AFTER UPDATE OF status, priority_score, submitted_at, call_id ON applications_application
+WHEN (OLD.status IN {RANKED} OR NEW.status IN {RANKED})
+ AND ((OLD.status IN {RANKED}) <> (NEW.status IN {RANKED})
+      OR OLD.priority_score <> NEW.priority_score
+      OR OLD.submitted_at IS NOT NEW.submitted_at
+      OR OLD.call_id <> NEW.call_id)
+BEGIN {_sqlite_recompute("NEW.call_id")} {_sqlite_recompute("OLD.call_id")}
+END""",
+    f"""
+CREATE TRIGGER applications_rank_follow_delete AFTER DELETE ON applications_application
+WHEN OLD.status IN {RANKED}
+BEGIN {_sqlite_recompute("OLD.call_id")}
+END""",
+    f"""
+UPDATE applications_application SET rank = ranking.rank
+  FROM ({_ranking("", "call_id IS NOT NULL")}) AS ranking
+ WHERE applications_application.id = ranking.id""",
+]
+
+SQLITE_REVERSE = [
+    "DROP TRIGGER applications_rank_follow_delete",
+    "DROP TRIGGER applications_rank_follow_update",
+    "DROP TRIGGER applications_rank_follow_insert",
+]
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRESQL, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE:
+            schema_editor.execute(statement, params=None)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRESQL_REVERSE, params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_REVERSE:
+            schema_editor.execute(statement, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("applications", "0012_organization_identity_changes"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="application",
+            name="rank",
+            field=models.PositiveIntegerField(editable=False, null=True, verbose_name="rank"),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(fields=["-call", "rank", "id"], name="application_queue_rank"),
+        ),
+        migrations.RunPython(forwards, backwards, elidable=False),
+    ]
