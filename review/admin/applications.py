@@ -41,6 +41,7 @@ from portal.errors import DomainError
 from review import selectors
 from review.admin.filters import ClaimKindFilter, OverdueReportsFilter
 from review.admin.forms import ClaimReviewForm, ConflictForm, DecisionForm, form_errors
+from review.admin.paginator import QueuePaginator
 from review.admin.queue import BulkDecision, Outcomes, ReviewerQueueAdmin, one_by_one
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ class ApplicationAdmin(RecordsChangePageViews, ReviewerQueueAdmin):
     access_page = AccessPage.APPLICATION_ADMIN
 
     QUEUE_ORDER = selectors.APPLICATION_QUEUE_ORDER
+    # Counts exactly up to 10,000 rows, estimates past that (no COUNT(*) over a whole call).
+    paginator = QueuePaginator
     confirm_template = "admin/applications/application/confirm_action.html"
     bulk_decisions = {
         "approve": BulkDecision(

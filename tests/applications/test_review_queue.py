@@ -388,3 +388,28 @@ def test_the_queue_rows_are_the_html_the_admin_would_render(client, reviewer, gp
     assert _table_body(ours.content.decode()) == _table_body(django.content.decode())
     assert "decision-refused" in _table_body(ours.content.decode())
     assert _table_body(ours.content.decode()).count("<tr>") == len(ours.context["cl"].result_list)
+
+
+def test_the_queue_counts_exactly_up_to_a_limit_and_estimates_past_it_on_postgresql(
+    client, reviewer, gpu_pool, monkeypatch
+):
+    from review.admin import paginator
+
+    monkeypatch.setattr(paginator, "EXACT_UP_TO", 3)
+    call = make_call(gpu_pool)
+    applications = [submitted_application(call, (gpu_pool, 1)) for _ in range(5)]
+    Application.objects.filter(pk__in=[a.pk for a in applications[:2]]).update(status=Application.Status.WAITLISTED)
+    client.force_login(reviewer)
+
+    whole = client.get(QUEUE)
+    filtered = client.get(QUEUE, {"status__exact": "waitlisted"})
+
+    assert (filtered.context["cl"].result_count, filtered.context["cl"].paginator.estimated) == (2, False)
+    if connection.vendor == "postgresql":
+        # Past the limit: the planner's estimate, never below the rows counted, shown as such.
+        assert whole.context["cl"].paginator.estimated
+        assert whole.context["cl"].result_count >= 4
+        assert "약 " in whole.content.decode()
+    else:
+        assert (whole.context["cl"].result_count, whole.context["cl"].paginator.estimated) == (5, False)
+    assert len(whole.context["cl"].result_list) == 5
