@@ -311,6 +311,10 @@ class Application(models.Model):
             # The queue's default order (newest call first, then by rank): its first page is the
             # first rows of this index, whatever the size of the call.
             models.Index(fields=["-call", "rank", "id"], name="application_queue_rank"),
+            # The queue sorted by a column of its own (then by id, in the column's direction).
+            models.Index(fields=["priority_score", "id"], name="application_by_score"),
+            models.Index(fields=["status", "id"], name="application_by_status"),
+            models.Index(fields=["submitted_at", "id"], name="application_by_submission"),
         ]
         constraints = [
             # One application per organisation and call, whatever the web processes race to do.

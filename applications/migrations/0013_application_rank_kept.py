@@ -20,7 +20,9 @@ SQLite has no statement-level triggers: row-level ones run the same UPDATE for t
 (SQLite writers are serialised anyway).
 
 A new index, (call_id DESC, rank, id), is the queue's default order and its rank column's sort:
-the first page is the first rows of an index scan, whatever the size of the call.
+the first page is the first rows of an index scan, whatever the size of the call. Three more,
+(priority_score, id), (status, id) and (submitted_at, id), do the same for the queue sorted by
+those columns (the changelist breaks ties by id in the column's direction).
 """
 
 from django.db import migrations, models
@@ -174,6 +176,18 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="application",
             index=models.Index(fields=["-call", "rank", "id"], name="application_queue_rank"),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(fields=["priority_score", "id"], name="application_by_score"),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(fields=["status", "id"], name="application_by_status"),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(fields=["submitted_at", "id"], name="application_by_submission"),
         ),
         migrations.RunPython(forwards, backwards, elidable=False),
     ]
