@@ -65,21 +65,21 @@ def grow(call, offerings, size: int) -> None:
 
     start = Application.objects.filter(call=call).count()
     gpu, storage = offerings
-    org_types, regions = "{sme,venture,university,public}", "{gwangju,seoul,gyeonggi,busan}"
-    industries = "{automotive,energy,healthcare,other}"
-    kinds, verifications = "{gwangju_located,relocating,cluster_participant}", "{pending,verified,rejected}"
+    org_types, regions = ["sme", "venture", "university", "public"], ["gwangju", "seoul", "gyeonggi", "busan"]
+    industries = ["automotive", "energy", "healthcare", "other"]
+    kinds, verifications = ["gwangju_located", "relocating", "cluster_participant"], ["pending", "verified", "rejected"]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
+            """
             INSERT INTO applications_organization
               (legal_name, org_type, registration_number, region, address, industry, employees,
                website, listed_publicly, created_at)
-            SELECT '심사 대기 기관 ' || n, ('{org_types}'::text[])[mod(n, 4) + 1], lpad((5000000000 + n)::text, 10, '0'),
-                   ('{regions}'::text[])[mod(n, 4) + 1], '광주광역시 북구', ('{industries}'::text[])[mod(n, 4) + 1],
+            SELECT '심사 대기 기관 ' || n, (%s::text[])[mod(n, 4) + 1], lpad((5000000000 + n)::text, 10, '0'),
+                   (%s::text[])[mod(n, 4) + 1], '광주광역시 북구', (%s::text[])[mod(n, 4) + 1],
                    10 + mod(n, 90), '', false, now()
               FROM generate_series(%s, %s) AS n
             """,
-            [start, size - 1],
+            [org_types, regions, industries, start, size - 1],
         )
         cursor.execute(
             """
@@ -106,14 +106,14 @@ def grow(call, offerings, size: int) -> None:
                 [offering.pk, quantity, call.service_starts_on, call.service_ends_on, call.pk, offering.pk],
             )
         cursor.execute(
-            f"""
+            """
             INSERT INTO applications_priorityclaim
               (application_id, kind, details, relocation_target, evidence, verification, verification_note)
-            SELECT id, ('{kinds}'::text[])[mod(id, 3) + 1], '', '', '', ('{verifications}'::text[])[mod(id, 3) + 1], ''
+            SELECT id, (%s::text[])[mod(id, 3) + 1], '', '', '', (%s::text[])[mod(id, 3) + 1], ''
               FROM applications_application
              WHERE call_id = %s AND id NOT IN (SELECT application_id FROM applications_priorityclaim)
             """,
-            [call.pk],
+            [kinds, verifications, call.pk],
         )
 
 

@@ -10,6 +10,7 @@ page shows "about N". SQLite (the laptop) always counts.
 
 import json
 from functools import cached_property
+from typing import cast
 
 from django.core.paginator import Paginator
 from django.db import connections
@@ -23,7 +24,7 @@ class QueuePaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        rows: QuerySet = self.object_list.values("pk").order_by()
+        rows = cast(QuerySet, self.object_list).values("pk").order_by()
         counted = rows[: EXACT_UP_TO + 1].count()
         if counted <= EXACT_UP_TO or connections[rows.db].vendor != "postgresql":
             return counted if counted <= EXACT_UP_TO else rows.count()

@@ -10,6 +10,7 @@ the same HTML as Django's (``<td class="field-…">``, the link in its ``<th>``,
 with its label), escaped the same way.
 """
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -20,8 +21,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from review.admin.queue import PK_MARK
@@ -31,29 +32,51 @@ Cell = Callable[[Any], str]  # a row's object -> the cell's HTML
 
 def _field_cell(name: str, field: models.Field, empty: str) -> Cell:
     """A model field's value as ``display_for_field`` shows it; choices from a dict made once."""
-    classes = f"field-{name}" + (" nowrap" if isinstance(field, (models.DateField, models.TimeField)) else "")
+    classes = f"field-{name}" + (
+        " nowrap" if isinstance(field, (models.DateField, models.TimeField, models.ForeignKey)) else ""
+    )
+    if field.is_relation:  # the related object as its str(), as the admin shows it
+        return lambda obj: format_html('<td class="{}">{}</td>', classes, str(getattr(obj, field.name) or "") or empty)
     if field.flatchoices:
-        labels = {value: escape(str(label)) for value, label in field.flatchoices}
-        return lambda obj: f'<td class="{classes}">{labels.get(getattr(obj, field.attname), empty)}</td>'
-    return lambda obj: (
-        f'<td class="{classes}">{conditional_escape(display_for_field(getattr(obj, field.attname), field, empty))}</td>'
+        labels = {value: str(label) for value, label in field.flatchoices}
+        return lambda obj: format_html(
+            '<td class="{}">{}</td>', classes, labels.get(getattr(obj, field.attname), empty)
+        )
+    return lambda obj: format_html(
+        '<td class="{}">{}</td>', classes, display_for_field(getattr(obj, field.attname), field, empty)
     )
 
 
 def _callable_cell(name: str, attr: Callable[[Any], Any], empty: str) -> Cell:
     """A display method's value as ``display_for_value`` shows it."""
-    empty = SafeString(escape(str(getattr(attr, "empty_value_display", empty))))
+    empty = str(getattr(attr, "empty_value_display", empty))
     boolean = getattr(attr, "boolean", False)
+    classes = f"field-{name}"
 
     def cell(obj: Any) -> str:
         value = attr(obj)
         if boolean or not isinstance(value, str):
-            shown = conditional_escape(display_for_value(value, empty, boolean))
+            shown = display_for_value(value, empty, boolean)
         elif isinstance(value, SafeString):
             shown = value or empty
         else:
-            shown = escape(value.strip()) or empty
-        return f'<td class="field-{name}">{shown}</td>'
+            shown = value.strip() or empty
+        dated = isinstance(value, (datetime.date, datetime.time))
+        return format_html('<td class="{}">{}</td>', f"{classes} nowrap" if dated else classes, shown)
+
+    return cell
+
+
+def _checkbox_cell(label: str) -> Cell:
+    def cell(obj: Any) -> str:
+        return format_html(
+            '<td class="action-checkbox"><input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="{}"></td>',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            # As the admin's action_checkbox: the label's text as translated, the object escaped.
+            format_html(label, str(obj)),
+        )
 
     return cell
 
@@ -61,18 +84,11 @@ def _callable_cell(name: str, attr: Callable[[Any], Any], empty: str) -> Cell:
 def _cells(changelist: ChangeList) -> list[Cell]:
     model_admin = changelist.model_admin
     opts = changelist.lookup_opts
-    empty = SafeString(escape(str(model_admin.get_empty_value_display())))
+    empty = str(model_admin.get_empty_value_display())
     cells: list[Cell] = []
     for name in changelist.list_display:
         if name == "action_checkbox":
-            label = gettext("Select this object for an action - {}")
-            cells.append(
-                lambda obj, label=label: (
-                    '<td class="action-checkbox"><input type="checkbox" '
-                    f'name="{ACTION_CHECKBOX_NAME}" value="{escape(obj.pk)}" class="action-select" '
-                    f'aria-label="{label.format(escape(str(obj)))}"></td>'
-                )
-            )
+            cells.append(_checkbox_cell(gettext("Select this object for an action - {}")))
             continue
         if callable(name):
             cells.append(_callable_cell(name.__name__, name, empty))
@@ -80,9 +96,11 @@ def _cells(changelist: ChangeList) -> list[Cell]:
         try:
             field = opts.get_field(name)
         except FieldDoesNotExist:
-            cells.append(_callable_cell(name, getattr(model_admin, name), empty))
-        else:
+            field = None
+        if isinstance(field, models.Field):
             cells.append(_field_cell(name, field, empty))
+        else:
+            cells.append(_callable_cell(name, getattr(model_admin, name), empty))
     return cells
 
 
@@ -95,13 +113,19 @@ def _linked(changelist: ChangeList, name: str, cell: Cell) -> Cell:
         current_app=changelist.model_admin.admin_site.name,
     )
     url = add_preserved_filters({"preserved_filters": changelist.preserved_filters, "opts": opts}, url)
-    before, _mark, after = escape(url).partition(PK_MARK)
+    before, _mark, after = url.partition(PK_MARK)
 
     def linked(obj: Any) -> str:
-        inner = cell(obj)
-        opening, _sep, rest = inner.partition(">")
-        text = rest.removesuffix("</td>")
-        return f'<th{opening.removeprefix("<td")}><a href="{before}{escape(obj.pk)}{after}">{text}</a></th>'
+        # The cell's own HTML (escaped by format_html), its <td> turned into a <th> with the link.
+        opening, _sep, rest = cell(obj).partition(">")
+        return format_html(
+            '<th{}><a href="{}{}{}">{}</a></th>',
+            SafeString(opening.removeprefix("<td")),
+            before,
+            obj.pk,
+            after,
+            SafeString(rest.removesuffix("</td>")),
+        )
 
     return linked
 
@@ -110,8 +134,11 @@ def queue_rows(changelist: ChangeList) -> list[SafeString]:
     """The page's rows (``changelist.result_list``), each one ``<tr>`` of cells."""
     cells = _cells(changelist)
     links = changelist.list_display_links or []
-    names = [getattr(name, "__name__", name) if callable(name) else name for name in changelist.list_display]
+    names = [str(getattr(name, "__name__", name)) for name in changelist.list_display]
     cells = [
         _linked(changelist, name, cell) if name in links else cell for name, cell in zip(names, cells, strict=True)
     ]
-    return [mark_safe("<tr>" + "".join(cell(obj) for cell in cells) + "</tr>") for obj in changelist.result_list]
+    return [
+        format_html("<tr>{}</tr>", format_html_join("", "{}", ((cell(obj),) for cell in cells)))
+        for obj in changelist.result_list
+    ]

@@ -118,7 +118,8 @@ def test_a_withdrawal_leaves_the_ranking_and_those_behind_move_up(call, gpu_pool
 
 
 def test_a_policy_change_rescores_and_reranks_the_call(call, operator, field):
-    for application, kind in zip(field, [PriorityClaim.Kind.RELOCATING, PriorityClaim.Kind.CLUSTER_PARTICIPANT] * 3):
+    kinds = [PriorityClaim.Kind.RELOCATING, PriorityClaim.Kind.CLUSTER_PARTICIPANT] * 3
+    for application, kind in zip(field, kinds[: len(field)], strict=True):
         PriorityClaim.objects.create(application=application, kind=kind, verification="verified")
 
     services.priority_policy_set(actor=operator, call=call, points={"relocating": 0, "cluster_participant": 50})
@@ -139,7 +140,9 @@ def test_plain_sql_keeps_the_ranks_too(call, gpu_pool, field):
             [T0 - timedelta(hours=1), field[2].pk],
         )
         assert_ranks_kept(call)
-        cursor.execute("UPDATE applications_application SET status = 'draft', submitted_at = NULL WHERE id = %s", [field[0].pk])
+        cursor.execute(
+            "UPDATE applications_application SET status = 'draft', submitted_at = NULL WHERE id = %s", [field[0].pk]
+        )
         assert_ranks_kept(call)
         cursor.execute("UPDATE applications_application SET call_id = %s WHERE id = %s", [other_call.pk, field[3].pk])
         assert_ranks_kept(call)

@@ -58,7 +58,7 @@ def run_together(call: Call, operations: list) -> list[BaseException]:
     def run(operation):
         try:
             operation()
-        except BaseException as error:  # noqa: BLE001 - reported by the test
+        except BaseException as error:  # reported by the test
             errors.append(error)
         finally:
             connection.close()
@@ -96,7 +96,8 @@ def test_concurrent_changes_in_one_call_end_in_the_right_ranks_without_deadlock(
     for _ in range(3):
         organization = OrganizationFactory()
         organization.memberships.create(user=applicant, role="owner")
-        drafts.append(complete(services.application_start(actor=applicant, call=call, organization=organization), gpu_pool, 1))
+        draft = services.application_start(actor=applicant, call=call, organization=organization)
+        drafts.append(complete(draft, gpu_pool, 1))
     field[3].organization.memberships.create(user=applicant, role="owner")
     verified = PriorityClaim.Verification.VERIFIED
 

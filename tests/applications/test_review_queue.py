@@ -74,7 +74,7 @@ def test_sorting_by_the_rank_column_follows_the_kept_ranks_in_the_index_order(cl
 
     # The rank is the kept column: the page sorts by the columns of ``application_queue_rank``
     # (call, rank, id), never by a count per row.
-    (page_query,) = [sql for sql in statements if "ORDER BY" in sql and "\"rank\"" in sql]
+    (page_query,) = [sql for sql in statements if "ORDER BY" in sql and '"rank"' in sql]
     order_by = page_query.rpartition("ORDER BY")[2].partition(" LIMIT")[0]
     assert [part.strip() for part in order_by.split(",")] == [
         '"applications_application"."call_id" DESC',
@@ -369,7 +369,7 @@ def test_the_queue_rows_are_the_html_the_admin_would_render(client, reviewer, gp
     call = make_call(gpu_pool, storage_pool)
     for n in range(3):
         application = submitted_application(call, (gpu_pool, n + 1), (storage_pool, 10), submitted_at=T0)
-        Organization.objects.filter(pk=application.organization_id).update(legal_name=f"기관 <{n}> & \"co\"")
+        Organization.objects.filter(pk=application.organization_id).update(legal_name=f'기관 <{n}> & "co"')
     PriorityClaim.objects.create(application=application, kind=PriorityClaim.Kind.GWANGJU_LOCATED)
     Application.objects.create(organization=OrganizationFactory(legal_name="기관 draft"), call=call)
     from applications.services import conflict_declare
