@@ -215,6 +215,9 @@ def coldfront_ratios(rows: list[dict]) -> list[dict]:
 def targets(rows: list[dict]) -> list[dict]:
     """Issue #21's targets for the queue, each with its figures and whether it is met."""
     found = []
+    # The same page at 10 applications in the same run: on a shared machine, what the page costs
+    # without any call to speak of (the target's "flat in N" is this ratio).
+    smallest = next((r for r in rows if r["applications"] == min(r["applications"] for r in rows)), None)
     for size in (10_000, 100_000):
         default = next((r for r in rows if r["applications"] == size and r["page"] == "queue"), None)
         if default is None:
@@ -224,7 +227,13 @@ def targets(rows: list[dict]) -> list[dict]:
             {
                 "target": f"default queue page at {size:,} applications: ≤ {TARGET_QUERIES} queries, "
                 f"median ≤ {TARGET_MS:.0f} ms",
-                "figure": f"{default['queries']} queries, median {default['median_ms']} ms",
+                "figure": f"{default['queries']} queries, median {default['median_ms']} ms"
+                + (
+                    f" ({default['median_ms'] / smallest['median_ms']:.2f}× the page at "
+                    f"{smallest['applications']:,} applications in the same run, {smallest['median_ms']} ms)"
+                    if smallest and smallest["page"] == "queue" and smallest["applications"] < size
+                    else ""
+                ),
                 "met": met,
             }
         )
