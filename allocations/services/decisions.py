@@ -36,9 +36,13 @@ Grant = tuple[ApplicationItem, int]  # an item and the quantity granted of it
 
 
 def _lock_for_decision(application_ids: list[int]) -> dict[int, Application]:
-    """Lock applications in id order (the order every batch takes), with their items; their
-    calls' rankings first (``lock_rankings``: the order the rank triggers lock in)."""
-    lock_rankings(Application.objects.filter(pk__in=application_ids).values_list("call_id", flat=True))
+    """Lock applications in id order (the order every batch takes), with their items. A batch
+    locks their calls' rankings first (``lock_rankings``, the order the rank triggers lock in):
+    holding some applications while waiting for another, whose rank a recomputation has just
+    rewritten, it could hold one that the recomputation still has to rewrite. One application
+    waits for nothing else of the call, so a single decision does not queue on the call."""
+    if len(set(application_ids)) > 1:
+        lock_rankings(Application.objects.filter(pk__in=application_ids).values_list("call_id", flat=True))
     items = ApplicationItem.objects.select_related("offering").order_by("pk")
     return {
         application.pk: application
@@ -51,7 +55,6 @@ def _lock_for_decision(application_ids: list[int]) -> dict[int, Application]:
 
 
 def _lock_one(application: Application) -> Application:
-    lock_rankings([application.call_id])
     # of=self: lock the application only, not the call and organisation rows it joins.
     return (
         Application.objects.select_for_update(of=("self",))
