@@ -293,6 +293,10 @@ class Application(models.Model):
     # kept by the database's triggers (migration 0013) in the statement that changes a status,
     # a score or a submission time, so the queue reads it instead of counting it.
     rank = models.PositiveIntegerField(_("rank"), null=True, editable=False)
+    # The units requested of GPU and of storage offerings, kept by triggers on the items
+    # (migration 0013): the queue shows and sorts by them without a sum per row.
+    requested_gpu_units = models.PositiveIntegerField(_("requested GPUs"), default=0, editable=False)
+    requested_storage_units = models.PositiveIntegerField(_("requested storage (TB)"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("application")
@@ -315,6 +319,8 @@ class Application(models.Model):
             models.Index(fields=["priority_score", "id"], name="application_by_score"),
             models.Index(fields=["status", "id"], name="application_by_status"),
             models.Index(fields=["submitted_at", "id"], name="application_by_submission"),
+            models.Index(fields=["requested_gpu_units", "id"], name="application_by_gpus"),
+            models.Index(fields=["requested_storage_units", "id"], name="application_by_storage"),
         ]
         constraints = [
             # One application per organisation and call, whatever the web processes race to do.

@@ -8,7 +8,7 @@ other, and the paginator's COUNT(*) drops them, so a page costs the same queries
 from datetime import date
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import BaseExpression, OrderBy
 from django.db.models.functions import Coalesce
 
@@ -17,7 +17,6 @@ from aftercare.selectors import overdue_report_count, overdue_reports_from_earli
 from allocations.services.changes import change_needs
 from applications.models import Application, ApplicationItem, ClaimVerification, PriorityClaim
 from pool.capacity import Need, Preview, preview
-from pool.models import OfferingKind
 
 
 class QueueFigures(TypedDict):
@@ -26,8 +25,6 @@ class QueueFigures(TypedDict):
     claims_verified: int
     claims_pending: int
     claims_rejected: int
-    requested_gpu_units: int
-    requested_storage_units: int
     overdue_reports: int
 
 
@@ -49,18 +46,6 @@ APPLICATION_QUEUE_ORDER = ("-call_id", F("rank").asc(nulls_last=True), "pk")
 CHANGE_REQUEST_QUEUE_ORDER = ("allocation__ends_on", "submitted_at", "pk")
 
 
-def _requested(kind: str) -> Coalesce:
-    """Units requested of offerings of ``kind``."""
-    total = (
-        ApplicationItem.objects.filter(application=OuterRef("pk"), offering__kind=kind)
-        .order_by()
-        .values("application")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
-
-
 def _claims(verification: str) -> Coalesce:
     """The number of the application's claims in ``verification``."""
     count = (
@@ -75,14 +60,13 @@ def _claims(verification: str) -> Coalesce:
 
 def application_queue(applications: QuerySet[Application]) -> "QuerySet[QueueRow]":
     """The reviewer's queue: each application with its rank in its call, its claims at a glance
-    (verified / pending / rejected), the GPUs and storage it asks for, and the reports its
-    organisation owes from earlier calls past their due date."""
+    (verified / pending / rejected) and the reports its organisation owes from earlier calls
+    past their due date. (The rank and the GPUs and storage it asks for are columns, kept by
+    the database.)"""
     queue = applications.annotate(
         claims_verified=_claims(ClaimVerification.VERIFIED),
         claims_pending=_claims(ClaimVerification.PENDING),
         claims_rejected=_claims(ClaimVerification.REJECTED),
-        requested_gpu_units=_requested(OfferingKind.GPU),
-        requested_storage_units=_requested(OfferingKind.STORAGE),
         overdue_reports=overdue_reports_from_earlier_calls(),
     )
     return cast("QuerySet[QueueRow]", queue)

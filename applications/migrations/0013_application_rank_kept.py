@@ -24,6 +24,13 @@ A new index, (call_id DESC, rank, id), is the queue's default order and its rank
 the first page is the first rows of an index scan, whatever the size of the call. Three more,
 (priority_score, id), (status, id) and (submitted_at, id), do the same for the queue sorted by
 those columns (the changelist breaks ties by id in the column's direction).
+
+The units an application requests of GPUs and of storage are kept on the row the same way
+(``requested_gpu_units``, ``requested_storage_units``, by triggers on its items), so the queue
+shows them and sorts by them without a sum per row over the whole call; the indexes
+(requested_gpu_units, id) and (requested_storage_units, id) make those sorts index scans.
+An offering's kind is not expected to change once requested; a change would need the items'
+applications recomputed (``applications_requested_units_recompute``).
 """
 
 from django.db import migrations, models
@@ -113,7 +120,70 @@ FOR EACH STATEMENT EXECUTE FUNCTION applications_rank_follow();
 SELECT applications_rank_recompute(ARRAY(SELECT id FROM applications_call ORDER BY id));
 """
 
+UNITS = """
+SELECT wanted.id,
+       COALESCE(SUM(item.quantity) FILTER (WHERE offering.kind = 'gpu'), 0) AS gpu,
+       COALESCE(SUM(item.quantity) FILTER (WHERE offering.kind = 'storage'), 0) AS storage
+  FROM unnest(application_ids) AS wanted(id)
+  LEFT JOIN applications_applicationitem AS item ON item.application_id = wanted.id
+  LEFT JOIN allocations_offering AS offering ON offering.id = item.offering_id
+ GROUP BY wanted.id
+"""
+
+POSTGRESQL_UNITS = f"""
+CREATE OR REPLACE FUNCTION applications_requested_units_recompute(application_ids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF application_ids IS NULL OR cardinality(application_ids) = 0 THEN
+    RETURN;
+  END IF;
+  UPDATE applications_application AS application
+     SET requested_gpu_units = totals.gpu, requested_storage_units = totals.storage
+    FROM ({UNITS}) AS totals
+   WHERE application.id = totals.id
+     AND (application.requested_gpu_units, application.requested_storage_units)
+         IS DISTINCT FROM (totals.gpu, totals.storage);
+END $$;
+
+CREATE OR REPLACE FUNCTION applications_requested_units_follow() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  touched bigint[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT application_id) INTO touched FROM new_items;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT application_id) INTO touched FROM old_items;
+  ELSE
+    SELECT array_agg(DISTINCT application_id) INTO touched FROM (
+      SELECT application_id FROM new_items UNION SELECT application_id FROM old_items
+    ) AS items;
+  END IF;
+  PERFORM applications_requested_units_recompute(touched);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER applications_requested_units_follow_insert AFTER INSERT ON applications_applicationitem
+REFERENCING NEW TABLE AS new_items
+FOR EACH STATEMENT EXECUTE FUNCTION applications_requested_units_follow();
+
+CREATE TRIGGER applications_requested_units_follow_update AFTER UPDATE ON applications_applicationitem
+REFERENCING OLD TABLE AS old_items NEW TABLE AS new_items
+FOR EACH STATEMENT EXECUTE FUNCTION applications_requested_units_follow();
+
+CREATE TRIGGER applications_requested_units_follow_delete AFTER DELETE ON applications_applicationitem
+REFERENCING OLD TABLE AS old_items
+FOR EACH STATEMENT EXECUTE FUNCTION applications_requested_units_follow();
+
+SELECT applications_requested_units_recompute(ARRAY(SELECT DISTINCT application_id FROM applications_applicationitem));
+"""
+
 POSTGRESQL_REVERSE = """
+DROP TRIGGER applications_requested_units_follow_delete ON applications_applicationitem;
+DROP TRIGGER applications_requested_units_follow_update ON applications_applicationitem;
+DROP TRIGGER applications_requested_units_follow_insert ON applications_applicationitem;
+DROP FUNCTION applications_requested_units_follow();
+DROP FUNCTION applications_requested_units_recompute(bigint[]);
 DROP TRIGGER applications_rank_follow_delete ON applications_application;
 DROP TRIGGER applications_rank_follow_update ON applications_application;
 DROP TRIGGER applications_rank_follow_insert ON applications_application;
@@ -156,7 +226,47 @@ UPDATE applications_application SET rank = ranking.rank
  WHERE applications_application.id = ranking.id""",
 ]
 
+def _sqlite_units(application: str) -> str:
+    def total(kind: str) -> str:
+        return (
+            "(SELECT COALESCE(SUM(item.quantity), 0) FROM applications_applicationitem AS item"
+            " JOIN allocations_offering AS offering ON offering.id = item.offering_id"
+            f" WHERE item.application_id = {application} AND offering.kind = '{kind}')"
+        )
+
+    return f"""
+  UPDATE applications_application
+     SET requested_gpu_units = {total("gpu")}, requested_storage_units = {total("storage")}
+   WHERE id = {application};"""
+
+
+SQLITE_UNITS = [
+    f"""
+CREATE TRIGGER applications_requested_units_follow_insert AFTER INSERT ON applications_applicationitem
+BEGIN {_sqlite_units("NEW.application_id")}
+END""",
+    f"""
+CREATE TRIGGER applications_requested_units_follow_update AFTER UPDATE ON applications_applicationitem
+BEGIN {_sqlite_units("NEW.application_id")} {_sqlite_units("OLD.application_id")}
+END""",
+    f"""
+CREATE TRIGGER applications_requested_units_follow_delete AFTER DELETE ON applications_applicationitem
+BEGIN {_sqlite_units("OLD.application_id")}
+END""",
+    f"""
+UPDATE applications_application
+   SET requested_gpu_units = (SELECT COALESCE(SUM(item.quantity), 0) FROM applications_applicationitem AS item
+         JOIN allocations_offering AS offering ON offering.id = item.offering_id
+        WHERE item.application_id = applications_application.id AND offering.kind = 'gpu'),
+       requested_storage_units = (SELECT COALESCE(SUM(item.quantity), 0) FROM applications_applicationitem AS item
+         JOIN allocations_offering AS offering ON offering.id = item.offering_id
+        WHERE item.application_id = applications_application.id AND offering.kind = 'storage')""",
+]
+
 SQLITE_REVERSE = [
+    "DROP TRIGGER applications_requested_units_follow_delete",
+    "DROP TRIGGER applications_requested_units_follow_update",
+    "DROP TRIGGER applications_requested_units_follow_insert",
     "DROP TRIGGER applications_rank_follow_delete",
     "DROP TRIGGER applications_rank_follow_update",
     "DROP TRIGGER applications_rank_follow_insert",
@@ -166,8 +276,9 @@ SQLITE_REVERSE = [
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRESQL, params=None)
+        schema_editor.execute(POSTGRESQL_UNITS, params=None)
     elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE:
+        for statement in [*SQLITE, *SQLITE_UNITS]:
             schema_editor.execute(statement, params=None)
 
 
@@ -205,6 +316,24 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="application",
             index=models.Index(fields=["submitted_at", "id"], name="application_by_submission"),
+        ),
+        migrations.AddField(
+            model_name="application",
+            name="requested_gpu_units",
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="requested GPUs"),
+        ),
+        migrations.AddField(
+            model_name="application",
+            name="requested_storage_units",
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="requested storage (TB)"),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(fields=["requested_gpu_units", "id"], name="application_by_gpus"),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(fields=["requested_storage_units", "id"], name="application_by_storage"),
         ),
         migrations.RunPython(forwards, backwards, elidable=False),
     ]

@@ -176,3 +176,35 @@ def test_many_applications_inserted_at_once_are_ranked(call, gpu_pool):
 
     assert_ranks_kept(call)
     assert sum(rank is not None for rank in kept_ranks(call).values()) == 24
+
+
+def test_the_requested_units_follow_the_items(call, gpu_pool, storage_pool):
+    """The GPUs and storage an application requests are kept on it by the items' triggers:
+    inserted, changed, deleted, through the ORM or plain SQL."""
+    from applications.models import ApplicationItem
+
+    def units(application) -> tuple[int, int]:
+        return Application.objects.values_list("requested_gpu_units", "requested_storage_units").get(pk=application.pk)
+
+    application = submitted_application(call, (gpu_pool, 2), (storage_pool, 30))
+    other = submitted_application(call, (gpu_pool, 7))
+    assert units(application) == (2, 30)
+
+    ApplicationItem.objects.filter(application=application, offering=gpu_pool).update(quantity=5)
+    assert units(application) == (5, 30)
+    ApplicationItem.objects.filter(application=application, offering=storage_pool).delete()
+    assert units(application) == (5, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO applications_applicationitem (application_id, offering_id, quantity, starts_on, ends_on)"
+            " SELECT application_id, %s, 3, starts_on, ends_on FROM applications_applicationitem"
+            " WHERE application_id = %s",
+            [storage_pool.pk, application.pk],
+        )
+        assert units(application) == (5, 3)
+        cursor.execute(
+            "UPDATE applications_applicationitem SET application_id = %s"
+            " WHERE application_id = %s AND offering_id = %s",
+            [other.pk, application.pk, storage_pool.pk],
+        )
+    assert (units(application), units(other)) == ((5, 0), (7, 3))
