@@ -295,8 +295,8 @@ class Application(models.Model):
     rank = models.PositiveIntegerField(_("rank"), null=True, editable=False)
     # The units requested of GPU and of storage offerings, kept by triggers on the items
     # (migration 0013): the queue shows and sorts by them without a sum per row.
-    requested_gpu_units = models.PositiveIntegerField(_("requested GPUs"), default=0, editable=False)
-    requested_storage_units = models.PositiveIntegerField(_("requested storage (TB)"), default=0, editable=False)
+    requested_gpu_units = models.PositiveIntegerField(_("requested GPUs"), db_default=0, editable=False)
+    requested_storage_units = models.PositiveIntegerField(_("requested storage (TB)"), db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("application")

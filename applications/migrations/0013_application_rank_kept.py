@@ -320,12 +320,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="application",
             name="requested_gpu_units",
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="requested GPUs"),
+            field=models.PositiveIntegerField(db_default=0, editable=False, verbose_name="requested GPUs"),
         ),
         migrations.AddField(
             model_name="application",
             name="requested_storage_units",
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="requested storage (TB)"),
+            field=models.PositiveIntegerField(db_default=0, editable=False, verbose_name="requested storage (TB)"),
         ),
         migrations.AddIndex(
             model_name="application",
