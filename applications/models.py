@@ -314,6 +314,14 @@ class Application(models.Model):
     # kept by the services that change claims or the policy, so the queue sorts in SQL.
     priority_score = models.IntegerField(_("priority score"), default=0, editable=False)
     priority_pending = models.IntegerField(_("points awaiting verification"), default=0, editable=False)
+    # The position in the call's ranking (1 = first; None when not ranked: a draft, withdrawn),
+    # kept by the database's triggers (migration 0013) in the statement that changes a status,
+    # a score or a submission time, so the queue reads it instead of counting it.
+    rank = models.PositiveIntegerField(_("rank"), null=True, editable=False)
+    # The units requested of GPU and of storage offerings, kept by triggers on the items
+    # (migration 0013): the queue shows and sorts by them without a sum per row.
+    requested_gpu_units = models.PositiveIntegerField(_("requested GPUs"), db_default=0, editable=False)
+    requested_storage_units = models.PositiveIntegerField(_("requested storage (TB)"), db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("application")
@@ -322,13 +330,22 @@ class Application(models.Model):
         permissions = [("decide_application", _("Can decide applications (approve, wait-list, reject)"))]
         indexes = [
             models.Index(fields=["call", "status", "-priority_score", "submitted_at"], name="application_queue"),
-            # The call's ranking order over the ranked applications only: a rank (the number of
-            # applications ahead) is an index range count, not a scan of the table.
+            # The call's ranking order over the ranked applications only: what ``ranked()`` reads
+            # (wait-list offers, fill by priority) and what the rank triggers number.
             models.Index(
                 fields=["call", "-priority_score", "submitted_at", "id"],
                 condition=Q(status__in=RANKED_STATUSES),
                 name="application_rank",
             ),
+            # The queue's default order (newest call first, then by rank): its first page is the
+            # first rows of this index, whatever the size of the call.
+            models.Index(fields=["-call", "rank", "id"], name="application_queue_rank"),
+            # The queue sorted by a column of its own (then by id, in the column's direction).
+            models.Index(fields=["priority_score", "id"], name="application_by_score"),
+            models.Index(fields=["status", "id"], name="application_by_status"),
+            models.Index(fields=["submitted_at", "id"], name="application_by_submission"),
+            models.Index(fields=["requested_gpu_units", "id"], name="application_by_gpus"),
+            models.Index(fields=["requested_storage_units", "id"], name="application_by_storage"),
         ]
         constraints = [
             # One application per organisation and call, whatever the web processes race to do.

@@ -4,10 +4,8 @@ organisation's data by forgetting a check."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,48 +192,22 @@ def ranked(applications: QuerySet[Application]) -> QuerySet[Application]:
     return applications.order_by("-priority_score", "submitted_at", "pk")
 
 
-class Ranked(TypedDict):
-    rank: int | None
+# An application with its ``rank`` (a column now; the name stays for the readers that use it).
+RankedApplication = Application
+
+__all__ = ["RANKED_STATUSES", "RankedApplication"]
 
 
-if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
-    RankedApplication = WithAnnotations[Application, Ranked]
-
-
-def with_rank(applications: QuerySet[Application]) -> "QuerySet[RankedApplication]":
-    """Annotate ``rank``: the position in its call's ranking, whatever else filters the rows.
-
-    One correlated count per row, in the same query, so a page of the queue costs one query;
-    each count is a range of the ``application_rank`` index. Counting is linear in the rank, so
-    order by ``ranked()`` (the same order) rather than by ``rank`` over a whole call.
-    """
-    ahead = (
-        Application.objects.filter(call=OuterRef("call"), status__in=RANKED_STATUSES)
-        .filter(
-            Q(priority_score__gt=OuterRef("priority_score"))
-            | Q(priority_score=OuterRef("priority_score"), submitted_at__lt=OuterRef("submitted_at"))
-            | Q(priority_score=OuterRef("priority_score"), submitted_at=OuterRef("submitted_at"), pk__lt=OuterRef("pk"))
-        )
-        .order_by()
-        .values("call")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    ranked = applications.annotate(
-        rank=Case(
-            When(status__in=RANKED_STATUSES, then=Coalesce(Subquery(ahead), Value(0)) + 1),
-            default=None,
-            output_field=IntegerField(),
-        )
-    )
-    return cast("QuerySet[RankedApplication]", ranked)
+def with_rank(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """The applications with ``rank``, their position in their call's ranking whatever else
+    filters the rows. The rank is a column kept by the database (``Application.rank``), so this
+    adds nothing to the query; it names what a reader relies on."""
+    return applications
 
 
 def rank_of(application: Application) -> int | None:
     """The application's rank in its call now; None when it is not ranked (a draft, withdrawn)."""
-    return with_rank(Application.objects.filter(pk=application.pk)).get().rank
+    return Application.objects.values_list("rank", flat=True).get(pk=application.pk)
 
 
 def call_points(call: Call) -> dict[str, int]:

@@ -5,7 +5,7 @@ refuses with an ``ApplicationError`` (whose message is for the user) when a rule
 records a history row for status changes and sends e-mail only after the commit.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -266,7 +266,22 @@ def record_transition(
     )
 
 
-def _lock(application: Application) -> Application:
+def lock_rankings(call_ids: Iterable[int]) -> None:
+    """Lock the calls' rankings (their rows, ``FOR NO KEY UPDATE``, in id order) before any of
+    their applications. The rank triggers take this lock to recompute a call's ranks and need
+    every rank they rewrite; a service that locked an application first could hold one of them
+    while it waits for the call: a deadlock. Applications join a call, never the reverse."""
+    ids = sorted(set(call_ids))
+    list(Call.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+def _lock(application: Application, *, ranking: bool = False) -> Application:
+    """Lock the application (with its call's ranking first when ``ranking``: the application
+    is ranked and the change may hold it while the triggers recompute the call; a draft, which
+    no recomputation rewrites, is locked alone, so drafts and submissions do not queue on the
+    call before their own UPDATE)."""
+    if ranking:
+        lock_rankings([application.call_id])
     return (
         Application.objects.select_for_update(of=("self",))
         .select_related("call", "organization")
@@ -456,6 +471,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
 @transaction.atomic
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
     """Withdraw a draft or a submitted application before a decision. Not reversible."""
+    lock_rankings([application.call_id])  # a submitted application's withdrawal re-ranks its call
     application = _lock_for_member(actor, application)
     if not application.is_withdrawable:
         raise NotAllowed(_("A decided or withdrawn application cannot be withdrawn."))
@@ -469,16 +485,21 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
 # --- Priority and review ------------------------------------------------------------------------
 
 
-def priority_recompute(application: Application, points: dict[str, int] | None = None) -> priority.Score:
-    """Store the application's score from its claims and its call's policy (see priority.py)."""
+def _score(application: Application, points: dict[str, int] | None = None) -> priority.Score:
+    """The application's score from its claims and its call's policy (see priority.py)."""
     points = points if points is not None else call_points(application.call)
-    result = priority.score(
+    return priority.score(
         (
             priority.Claim(kind, verification)
             for kind, verification in application.claims.values_list("kind", "verification")
         ),
         points,
     )
+
+
+def priority_recompute(application: Application, points: dict[str, int] | None = None) -> priority.Score:
+    """Store the application's score from its claims and its call's policy (see priority.py)."""
+    result = _score(application, points)
     Application.objects.filter(pk=application.pk).update(priority_score=result.total, priority_pending=result.pending)
     application.priority_score, application.priority_pending = result.total, result.pending
     return result
@@ -543,7 +564,7 @@ def claim_review(*, actor: User | None, claim: PriorityClaim, verdict: str, note
         raise ApplicationError(_("A claim is either verified or rejected."))
     if verdict == PriorityClaim.Verification.REJECTED and not note.strip():
         raise ApplicationError(_("Say why the claim is rejected."))
-    application = _lock(claim.application)
+    application = _lock(claim.application, ranking=True)
     ensure_may_decide(actor, application)
     if application.status in (Application.Status.DRAFT, Application.Status.WITHDRAWN):
         raise ApplicationError(_("Claims are verified on submitted applications only."))

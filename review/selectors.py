@@ -8,28 +8,23 @@ other, and the paginator's COUNT(*) drops them, so a page costs the same queries
 from datetime import date
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import BaseExpression, OrderBy
 from django.db.models.functions import Coalesce
 
 from aftercare.models import ChangeRequest
 from aftercare.selectors import overdue_report_count, overdue_reports_from_earlier_calls
 from allocations.services.changes import change_needs
-from applications.models import RANKED_STATUSES, Application, ApplicationItem, ClaimVerification, PriorityClaim
-from applications.selectors import with_rank
+from applications.models import Application, ApplicationItem, ClaimVerification, PriorityClaim
 from pool.capacity import Need, Preview, preview
-from pool.models import OfferingKind
 
 
 class QueueFigures(TypedDict):
     """What ``application_queue`` annotates each application with."""
 
-    rank: int | None
     claims_verified: int
     claims_pending: int
     claims_rejected: int
-    requested_gpu_units: int
-    requested_storage_units: int
     overdue_reports: int
 
 
@@ -43,22 +38,12 @@ if TYPE_CHECKING:
     QueueRow = WithAnnotations[Application, QueueFigures]
     ChangeRequestRow = WithAnnotations[ChangeRequest, ChangeRequestFigures]
 
-# The order a call decides its applications in (score, then submission time), call by call.
-APPLICATION_QUEUE_ORDER = ("call", "call_id", "-priority_score", "submitted_at", "pk")
+# The order a call decides its applications in (its ranks: score, then submission time), the
+# newest call first, the unranked (drafts, withdrawn) after the ranked: the columns of the index
+# ``application_queue_rank``, so the first page is the first rows of an index scan.
+APPLICATION_QUEUE_ORDER = ("-call_id", F("rank").asc(nulls_last=True), "pk")
 # Change requests: the most urgent first (the allocation that ends first).
 CHANGE_REQUEST_QUEUE_ORDER = ("allocation__ends_on", "submitted_at", "pk")
-
-
-def _requested(kind: str) -> Coalesce:
-    """Units requested of offerings of ``kind``."""
-    total = (
-        ApplicationItem.objects.filter(application=OuterRef("pk"), offering__kind=kind)
-        .order_by()
-        .values("application")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
 
 
 def _claims(verification: str) -> Coalesce:
@@ -75,25 +60,22 @@ def _claims(verification: str) -> Coalesce:
 
 def application_queue(applications: QuerySet[Application]) -> "QuerySet[QueueRow]":
     """The reviewer's queue: each application with its rank in its call, its claims at a glance
-    (verified / pending / rejected), the GPUs and storage it asks for, and the reports its
-    organisation owes from earlier calls past their due date."""
-    queue = with_rank(applications).annotate(
+    (verified / pending / rejected) and the reports its organisation owes from earlier calls
+    past their due date. (The rank and the GPUs and storage it asks for are columns, kept by
+    the database.)"""
+    queue = applications.annotate(
         claims_verified=_claims(ClaimVerification.VERIFIED),
         claims_pending=_claims(ClaimVerification.PENDING),
         claims_rejected=_claims(ClaimVerification.REJECTED),
-        requested_gpu_units=_requested(OfferingKind.GPU),
-        requested_storage_units=_requested(OfferingKind.STORAGE),
         overdue_reports=overdue_reports_from_earlier_calls(),
     )
     return cast("QuerySet[QueueRow]", queue)
 
 
 def rank_order() -> list[str | BaseExpression | OrderBy]:
-    """Sorting by rank: by call and, within a call, in the ranking's own order (ranked
-    applications first, score, submission time, id), the order of the ranks without computing
-    every row's rank to sort them (a count per row, quadratic over a call)."""
-    ranked_first = Case(When(status__in=RANKED_STATUSES, then=Value(0)), default=Value(1))
-    return ["call", "call_id", ranked_first.asc(), "-priority_score", "submitted_at", "pk"]
+    """Sorting by rank: call by call, in the ranking's own order (the kept ``rank``), the
+    unranked last: the queue's own order, an index scan."""
+    return list(APPLICATION_QUEUE_ORDER)
 
 
 def change_request_queue(change_requests: QuerySet[ChangeRequest]) -> "QuerySet[ChangeRequestRow]":

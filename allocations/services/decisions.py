@@ -22,7 +22,13 @@ from allocations.models import Allocation, AllocationTransition
 from allocations.services.provisioning import enqueue_provisioning
 from applications.models import Application, ApplicationItem, ApplicationTransition
 from applications.selectors import members_to_notify_of
-from applications.services import ApplicationError, decision_refusals, ensure_may_decide, record_transition
+from applications.services import (
+    ApplicationError,
+    decision_refusals,
+    ensure_may_decide,
+    lock_rankings,
+    record_transition,
+)
 from pool.capacity import DoesNotFit, Need, fit, lock_ledger
 from portal import data_version, formats
 from portal.errors import DomainError
@@ -31,7 +37,13 @@ Grant = tuple[ApplicationItem, int]  # an item and the quantity granted of it
 
 
 def _lock_for_decision(application_ids: list[int]) -> dict[int, Application]:
-    """Lock applications in id order (the order every batch takes), with their items."""
+    """Lock applications in id order (the order every batch takes), with their items. A batch
+    locks their calls' rankings first (``lock_rankings``, the order the rank triggers lock in):
+    holding some applications while waiting for another, whose rank a recomputation has just
+    rewritten, it could hold one that the recomputation still has to rewrite. One application
+    waits for nothing else of the call, so a single decision does not queue on the call."""
+    if len(set(application_ids)) > 1:
+        lock_rankings(Application.objects.filter(pk__in=application_ids).values_list("call_id", flat=True))
     items = ApplicationItem.objects.select_related("offering").order_by("pk")
     return {
         application.pk: application

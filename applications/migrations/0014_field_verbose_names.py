@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0012_organization_identity_changes"),
+        ("applications", "0013_application_rank_kept"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,6 +25,8 @@ from portal.errors import DomainError
 from review.admin.forms import BulkDecisionForm
 
 DECIDE_PERMISSION = "applications.decide_application"
+# A pk that no URL has: a URL is reversed once with it, and the row's pk put in its place.
+PK_MARK = "2718281828"
 
 Outcomes = list[tuple[Any, DomainError | None]]
 
@@ -75,6 +77,7 @@ class DecideColumn:
         self.queue = queue
         self.preserved_filters = preserved_filters
         self.refusals: dict[Any, str] = {}
+        self.link: tuple[str, str, str] | None = None
 
     def __call__(self, obj: Model) -> str:
         if not self.queue.is_decidable(obj):
@@ -85,21 +88,32 @@ class DecideColumn:
                 self.refusals[obj.pk],
                 gettext("Conflict of interest"),
             )
-        opts = self.queue.opts
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_decide", args=[obj.pk])
-        if self.preserved_filters:
-            url = f"{url}?{self.preserved_filters}"
-        return format_html('<a href="{}">{}</a>', url, gettext("Decide"))
+        if self.link is None:
+            # Reversed once per page, the pk put in per row.
+            opts = self.queue.opts
+            url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_decide",
+                args=[PK_MARK],
+                current_app=self.queue.admin_site.name,
+            )
+            if self.preserved_filters:
+                url = f"{url}?{self.preserved_filters}"
+            before, _mark, after = url.partition(PK_MARK)
+            self.link = (before, after, gettext("Decide"))
+        before, after, decide = self.link
+        return format_html('<a href="{}{}{}">{}</a>', before, obj.pk, after, decide)
 
 
 class ReviewerQueueAdmin(admin.ModelAdmin):
     """A reviewer's queue of ``model``: subclasses say what is decidable, the queue's order, the
     bulk decisions, and render the decision page (``decide_view``)."""
 
-    QUEUE_ORDER: Sequence[str] = ()
+    QUEUE_ORDER: Sequence[Any] = ()
     bulk_decisions: dict[str, BulkDecision] = {}
     confirm_template = ""
     show_full_result_count = False
+    # The rows rendered by ``review.admin.rows``, not cell by cell through the admin's machinery.
+    change_list_template = "admin/review/queue_change_list.html"
 
     def is_decidable(self, obj: Any) -> bool:
         raise NotImplementedError
