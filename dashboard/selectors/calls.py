@@ -6,14 +6,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum, Window
-from django.db.models.functions import FirstValue, RowNumber
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allocations.models import Allocation, AllocationState
 from allocations.usage import BEING_PROVISIONED_STATES, IN_SERVICE_STATES
-from applications.models import RANKED_STATUSES, Application, ApplicationItem, Call, PriorityClaim
+from applications.models import Application, ApplicationItem, Call, PriorityClaim
 from dashboard.selectors.capacity import MAX_RANGE_DAYS, phases_by_offering
 from pool.capacity import Phases, capacity_on
 from pool.models import CapacityLedger, Offering
@@ -210,21 +209,13 @@ def call_funnel(call: Call) -> Funnel:
 def waitlist(call: Call) -> "QuerySet[RankedApplication]":
     """The call's wait-listed applications in rank order, with what they asked for.
 
-    The ranks are numbered in one pass over the call's ranked applications in the ranking's
-    order (``applications.selectors.ranked``: the order of the ``application_rank`` index), so
-    the cost grows with the call, not with its wait-list times the call; then only the
-    wait-listed ones are kept (a filter on a window: after the numbering). The same rank as
-    ``with_rank``: one plus the ranked applications ahead.
+    The rank is the column the database keeps on each application (``Application.rank``,
+    rewritten by the rank triggers whenever the call's ranking changes), so the page reads the
+    wait-list's own rows and never ranks the call.
     """
-    ranked_applications = Application.objects.filter(call=call, status__in=RANKED_STATUSES).annotate(
-        rank=Window(RowNumber(), order_by=[F("priority_score").desc(), F("submitted_at").asc(), F("pk").asc()]),
-        # The status again, as a window over the row itself, so that keeping the wait-listed
-        # ones happens after the numbering, not before it.
-        status_when_ranked=Window(FirstValue("status"), partition_by=[F("pk")]),
-    )
     return cast(
         "QuerySet[RankedApplication]",
-        ranked_applications.filter(status_when_ranked=Application.Status.WAITLISTED)
+        Application.objects.filter(call=call, status=Application.Status.WAITLISTED)
         .select_related("organization")
         .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.select_related("offering")))
         .order_by("rank", "pk"),

@@ -208,3 +208,21 @@ def test_the_requested_units_follow_the_items(call, gpu_pool, storage_pool):
             [other.pk, application.pk, storage_pool.pk],
         )
     assert (units(application), units(other)) == ((5, 0), (7, 3))
+
+
+def test_saving_a_copy_read_before_the_ranks_moved_does_not_undo_them(call, gpu_pool, field):
+    """A whole-row save() (an admin form, a script) of an application read before another
+    submission moved its rank, or before its items changed, leaves the kept columns alone."""
+    stale = Application.objects.get(pk=field[4].pk)
+    assert stale.rank == 5
+    ahead = submitted_application(call, (gpu_pool, 3), submitted_at=T0 - timedelta(hours=1))
+    assert kept_ranks(call)[stale.pk] == 6
+    ahead_copy = Application.objects.get(pk=ahead.pk)
+    ahead.items.update(quantity=2)
+
+    stale.save()
+    ahead_copy.organization = OrganizationFactory()
+    ahead_copy.save()
+
+    assert_ranks_kept(call)
+    assert Application.objects.values_list("requested_gpu_units", flat=True).get(pk=ahead.pk) == 2

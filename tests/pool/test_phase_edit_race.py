@@ -22,12 +22,14 @@ from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from allocations.models import Allocation
 from allocations.services.decisions import application_approve
 from applications.models import Application
 from pool.capacity import DoesNotFit
 from pool.models import CapacityChange, CapacityLedger, CapacityPhase, Offering
+from portal import formats
 from tests.allocations.conftest import make_call, submitted_application
 from tests.allocations.test_lock_order import (
     FIRST,
@@ -139,7 +141,8 @@ def test_a_grant_that_commits_after_the_forms_check_leaves_one_refusal_and_nothi
     assert status == 302  # not a 500: back to the offering's page
     [(level, text)] = shown  # the refusal alone, not "changed successfully" beside it
     assert level == messages.ERROR
-    assert LOWERED_FROM.isoformat() in text  # the first day the new capacity would not hold
+    with translation.override("ko"):  # the first day the new capacity would not hold, as the admin says it
+        assert formats.day(LOWERED_FROM) in text
     assert list(CapacityPhase.objects.filter(offering=pool).values_list("starts_on", "units")) == [(ORIGIN, 100)]
     assert not CapacityChange.objects.filter(offering=pool).exists()
     assert Allocation.objects.filter(application_item__application=newcomer).count() == 1
