@@ -329,21 +329,6 @@ class Application(models.Model):
         verbose_name_plural = _("applications")
         ordering = ["-created_at"]
         permissions = [("decide_application", _("Can decide applications (approve, wait-list, reject)"))]
-
-    # The columns the database keeps (migration 0013's triggers). A save() of a loaded
-    # application never writes them: the copy in memory may be older than the triggers' last
-    # rewrite (another submission moved the ranks since it was read), and writing it back would
-    # undo them, since no trigger fires on a statement that leaves what a rank depends on alone.
-    KEPT_BY_THE_DATABASE = frozenset({"rank", "requested_gpu_units", "requested_storage_units"})
-
-    def save(self, **kwargs: Any) -> None:
-        if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in self.KEPT_BY_THE_DATABASE
-            ]
-        super().save(**kwargs)
         indexes = [
             models.Index(fields=["call", "status", "-priority_score", "submitted_at"], name="application_queue"),
             # The call's ranking order over the ranked applications only: what ``ranked()`` reads
@@ -375,6 +360,21 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.call}"
+
+    # The columns the database keeps (migration 0013's triggers). A save() of a loaded
+    # application never writes them: the copy in memory may be older than the triggers' last
+    # rewrite (another submission moved the ranks since it was read), and writing it back would
+    # undo them, since no trigger fires on a statement that leaves what a rank depends on alone.
+    KEPT_BY_THE_DATABASE = frozenset({"rank", "requested_gpu_units", "requested_storage_units"})
+
+    def save(self, **kwargs: Any) -> None:
+        if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.KEPT_BY_THE_DATABASE
+            ]
+        super().save(**kwargs)
 
     @property
     def is_editable(self) -> bool:

@@ -4,7 +4,7 @@ supply of its service period, how far they went (the funnel), and its wait-list.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -213,10 +213,9 @@ def waitlist(call: Call) -> "QuerySet[RankedApplication]":
     rewritten by the rank triggers whenever the call's ranking changes), so the page reads the
     wait-list's own rows and never ranks the call.
     """
-    return cast(
-        "QuerySet[RankedApplication]",
+    return (
         Application.objects.filter(call=call, status=Application.Status.WAITLISTED)
         .select_related("organization")
         .prefetch_related(Prefetch("items", queryset=ApplicationItem.objects.select_related("offering")))
-        .order_by("rank", "pk"),
+        .order_by("rank", "pk")
     )
