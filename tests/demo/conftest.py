@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from allocations.models import HOLDING_STATES, Allocation
+from allocations.models import Allocation
 
 
 @pytest.fixture(scope="package")
@@ -19,8 +19,8 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
             call_command("seed_demo", force=True, stdout=out)
             yield out.getvalue()
         finally:  # also when seeding fails: the rows must not leak into other packages' tests
-            # Released first: SQLite's flush deletes table by table (see tests/conftest.py).
-            Allocation.objects.filter(state__in=HOLDING_STATES).update(state=Allocation.State.REVOKED)
+            # Marked failed first: SQLite's flush deletes table by table (see tests/conftest.py).
+            Allocation.objects.update(state=Allocation.State.FAILED)
             call_command("flush", interactive=False, verbosity=0)
 
 
