@@ -192,17 +192,7 @@ def ranked(applications: QuerySet[Application]) -> QuerySet[Application]:
     return applications.order_by("-priority_score", "submitted_at", "pk")
 
 
-# An application with its ``rank`` (a column now; the name stays for the readers that use it).
-RankedApplication = Application
-
-__all__ = ["RANKED_STATUSES", "RankedApplication"]
-
-
-def with_rank(applications: QuerySet[Application]) -> QuerySet[Application]:
-    """The applications with ``rank``, their position in their call's ranking whatever else
-    filters the rows. The rank is a column kept by the database (``Application.rank``), so this
-    adds nothing to the query; it names what a reader relies on."""
-    return applications
+__all__ = ["RANKED_STATUSES"]
 
 
 def rank_of(application: Application) -> int | None:

@@ -275,32 +275,21 @@ def lock_rankings(call_ids: Iterable[int]) -> None:
     list(Call.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
-def _lock(application: Application, *, ranking: bool = False) -> Application:
+def _lock(application: Application, *, ranking: bool = False, member: User | None = None) -> Application:
     """Lock the application (with its call's ranking first when ``ranking``: the application
     is ranked and the change may hold it while the triggers recompute the call; a draft, which
     no recomputation rewrites, is locked alone, so drafts and submissions do not queue on the
-    call before their own UPDATE)."""
+    call before their own UPDATE). With ``member``, the change is that user's, who must be a
+    member of its organisation: the statement that locks checks it (``NotAllowed`` otherwise)."""
     if ranking:
         lock_rankings([application.call_id])
-    return (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("call", "organization")
-        .get(pk=application.pk)
-    )
-
-
-def _lock_for_member(actor: User, application: Application) -> Application:
-    """Lock ``application`` for a change by ``actor``, who must be a member of its organisation:
-    the membership is checked by the statement that locks (``NotAllowed`` otherwise)."""
-    locked = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("call", "organization")
-        .filter(pk=application.pk, organization__memberships__user=actor)
-        .first()
-    )
-    if locked is None:
+    locked = Application.objects.select_for_update(of=("self",)).select_related("call", "organization")
+    if member is None:
+        return locked.get(pk=application.pk)
+    found = locked.filter(pk=application.pk, organization__memberships__user=member).first()
+    if found is None:
         raise NotAllowed(_("You are not a member of this organisation."))
-    return locked
+    return found
 
 
 @transaction.atomic
@@ -339,7 +328,7 @@ def application_update_draft(
 
     Refused once the application is submitted: from then on it is read-only.
     """
-    application = _lock_for_member(actor, application)
+    application = _lock(application, member=actor)
     if not application.is_editable:
         raise NotAllowed(_("This application has been submitted and can no longer be changed."))
     for name, value in fields.items():
@@ -436,7 +425,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
     status, so no request that arrives late can slip through; the priority score is stored by the
     same statement. Sends a receipt after commit.
     """
-    application = _lock_for_member(actor, application)
+    application = _lock(application, member=actor)
     if application.status != Application.Status.DRAFT:
         raise NotAllowed(_("Only a draft can be submitted."))
     if timezone.now() > application.call.deadline:
@@ -471,8 +460,8 @@ def application_submit(*, actor: User, application: Application) -> Application:
 @transaction.atomic
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
     """Withdraw a draft or a submitted application before a decision. Not reversible."""
-    lock_rankings([application.call_id])  # a submitted application's withdrawal re-ranks its call
-    application = _lock_for_member(actor, application)
+    # A submitted application's withdrawal re-ranks its call.
+    application = _lock(application, ranking=True, member=actor)
     if not application.is_withdrawable:
         raise NotAllowed(_("A decided or withdrawn application cannot be withdrawn."))
     previous = application.status

@@ -4,7 +4,6 @@ supply of its service period, how far they went (the funnel), and its wait-list.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -18,9 +17,6 @@ from pool.capacity import Phases, capacity_on
 from pool.models import CapacityLedger, Offering
 
 # --- The calls to choose from --------------------------------------------------------------------
-
-if TYPE_CHECKING:
-    from applications.selectors import RankedApplication
 
 
 def calls_for_filter() -> list[Call]:
@@ -206,7 +202,7 @@ def call_funnel(call: Call) -> Funnel:
 # --- The wait-list -------------------------------------------------------------------------------
 
 
-def waitlist(call: Call) -> "QuerySet[RankedApplication]":
+def waitlist(call: Call) -> QuerySet[Application]:
     """The call's wait-listed applications in rank order, with what they asked for.
 
     The rank is the column the database keeps on each application (``Application.rank``,

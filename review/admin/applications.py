@@ -327,9 +327,7 @@ class ApplicationAdmin(RecordsChangePageViews, ReviewerQueueAdmin):
     def decide_view(self, request: AuthenticatedRequest, object_id: int) -> HttpResponse:
         if not self.has_decide_permission(request):
             raise PermissionDenied
-        application = get_object_or_404(
-            application_selectors.with_rank(Application.objects.select_related("organization", "call")), pk=object_id
-        )
+        application = get_object_or_404(Application.objects.select_related("organization", "call"), pk=object_id)
         items = list(application.items.select_related("offering").order_by("pk"))
         form = DecisionForm(request.POST if request.method == "POST" else None, items=items)
         if request.method == "POST":

@@ -19,7 +19,6 @@ from allocations.services import filling
 from applications import priority
 from applications import services as application_services
 from applications.models import Application, Call, CallOffering, ClaimKind, PriorityPolicyChange, PriorityWeight
-from applications.selectors import with_rank
 from pool.models import Offering
 from portal import data_version
 from portal.errors import DomainError
@@ -176,7 +175,7 @@ class CallAdmin(admin.ModelAdmin):
         ]
         ranked = {
             application.pk: application
-            for application in with_rank(Application.objects.filter(pk__in=ids)).select_related("organization")
+            for application in Application.objects.filter(pk__in=ids).select_related("organization")
         }
         offerings = Offering.objects.in_bulk(list(plan.remaining))
         context = {

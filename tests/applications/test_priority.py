@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from applications import priority
 from applications.models import Application
-from applications.selectors import ranked, with_rank
+from applications.selectors import ranked
 from tests.factories import ApplicationFactory, CallFactory
 
 KINDS = list(priority.DEFAULT_POINTS)
@@ -94,7 +94,7 @@ def test_ranking_is_score_then_submission_time_and_the_rank_ignores_other_filter
     ApplicationFactory(call=call, status="draft", priority_score=99)  # drafts do not compete
 
     assert list(ranked(Application.objects.filter(call=call, status="submitted"))) == [early_high, late_high, early_low]
-    ranks = dict(with_rank(Application.objects.filter(call=call, status="submitted")).values_list("pk", "rank"))
+    ranks = dict(Application.objects.filter(call=call, status="submitted").values_list("pk", "rank"))
     assert ranks == {early_high.pk: 1, late_high.pk: 2, early_low.pk: 3}
-    only_one = with_rank(Application.objects.filter(pk=early_low.pk)).get()
+    only_one = Application.objects.filter(pk=early_low.pk).get()
     assert only_one.rank == 3
