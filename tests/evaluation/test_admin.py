@@ -98,7 +98,7 @@ def test_a_reviewer_opens_assigns_and_reads_the_panel_sheet(client, operator, re
 
     assert response.status_code == 302
     assert Assignment.objects.filter(stage=stage).count() == 9
-    for assignment, value in zip(Assignment.objects.filter(stage=stage).order_by("pk"), range(60, 96, 4)):
+    for assignment, value in zip(Assignment.objects.filter(stage=stage).order_by("pk"), range(60, 96, 4), strict=True):
         submit_sheet(assignment, [value] * 4)
     page = client.get(f"/admin/evaluation/stage/{stage.pk}/panel/")
     text = page.content.decode()
