@@ -295,6 +295,13 @@ class StageAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         configuration.stage_delete(actor=request.user, stage=obj)
 
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        # A stage is removed through its page (``stage_delete``: the later stages move up), never
+        # by the bulk delete, which would skip the service.
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or obj.is_preparing)
 
