@@ -104,7 +104,7 @@ def test_assigning_by_hand_a_conflicted_evaluator_is_refused_and_flagged(stage, 
     member = make_evaluator("member@corp.example")
     Membership.objects.create(organization=application.organization, user=member.user)
 
-    with pytest.raises(ConflictFound, match="member"):
+    with pytest.raises(ConflictFound, match="구성원"):
         assigning.assignment_create(actor=reviewer, stage=stage, application=application, evaluator=member)
 
 
@@ -141,7 +141,7 @@ def test_a_declined_assignment_goes_to_another_evaluator(stage, reviewer, evalua
 def test_an_overdue_assignment_is_taken_away_and_given_to_another(stage, reviewer, evaluators):
     assigning.assignments_auto(actor=reviewer, stage=stage)
     late = Assignment.objects.filter(stage=stage).first()
-    with pytest.raises(EvaluationError, match="time"):
+    with pytest.raises(EvaluationError, match="기한"):
         assigning.assignment_reassign(actor=reviewer, assignment=late)
     Assignment.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
 

@@ -85,7 +85,7 @@ def test_two_stages_in_order_and_the_second_opens_only_after_the_first_closes(gp
         configuration.rubric_set(actor=operator, stage=stage, criteria=RUBRIC)
 
     assert (first.order, second.order) == (1, 2)
-    with pytest.raises(EvaluationError, match="earlier"):
+    with pytest.raises(EvaluationError, match="앞선 평가 단계"):
         configuration.stage_open(actor=reviewer, stage=second)
     configuration.stage_open(actor=reviewer, stage=first)
     first.refresh_from_db()
@@ -99,7 +99,7 @@ def test_a_stage_does_not_open_before_the_calls_deadline(gpu_pool, operator, rev
     stage = configuration.stage_save(actor=operator, call=call, rules=rules())
     configuration.rubric_set(actor=operator, stage=stage, criteria=RUBRIC)
 
-    with pytest.raises(EvaluationError, match="deadline"):
+    with pytest.raises(EvaluationError, match="접수 마감"):
         configuration.stage_open(actor=reviewer, stage=stage)
 
 
