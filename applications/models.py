@@ -323,6 +323,15 @@ class Application(models.Model):
     # (migration 0013): the queue shows and sorts by them without a sum per row.
     requested_gpu_units = models.PositiveIntegerField(_("requested GPUs"), db_default=0, editable=False)
     requested_storage_units = models.PositiveIntegerField(_("requested storage (TB)"), db_default=0, editable=False)
+    # In a call decided by merit evaluation (the ``evaluation`` app): the merit score of the
+    # latest stage the application was scored in, and that stage's order, written by
+    # ``evaluation.services.ranking``. None in a priority-only call. The rank triggers order an
+    # evaluated call by the stage reached, then merit + priority score (the bonus points), then
+    # merit, then submission time (migration 0015); with both None the order is the priority one.
+    merit_score = models.DecimalField(
+        _("merit score"), max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+    )
+    merit_stage = models.PositiveSmallIntegerField(_("evaluation stage reached"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("application")
@@ -366,13 +375,14 @@ class Application(models.Model):
     # rewrite (another submission moved the ranks since it was read), and writing it back would
     # undo them, since no trigger fires on a statement that leaves what a rank depends on alone.
     KEPT_BY_THE_DATABASE = frozenset({"rank", "requested_gpu_units", "requested_storage_units"})
+    # Written only by the evaluation's ranking service, for the same reason.
+    KEPT_BY_THE_EVALUATION = frozenset({"merit_score", "merit_stage"})
 
     def save(self, **kwargs: Any) -> None:
         if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kept = self.KEPT_BY_THE_DATABASE | self.KEPT_BY_THE_EVALUATION
             kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in self.KEPT_BY_THE_DATABASE
+                field.name for field in self._meta.concrete_fields if not field.primary_key and field.name not in kept
             ]
         super().save(**kwargs)
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "notifications",
     "pool",
     "applications",
+    "evaluation",
     "allocations",
     "aftercare",
     "review",

@@ -19,6 +19,15 @@ from allocations.models import Allocation, AllocationTransition, ProvisionedReso
 from allocations.services import decisions
 from applications.models import Application, ApplicationTransition, Call, ClaimReview, Organization, PriorityClaim
 from applications.services import claim_review
+from evaluation.models import (
+    Assignment,
+    AssignmentTransition,
+    Objection,
+    ObjectionTransition,
+    Score,
+    StageResult,
+    StageTransition,
+)
 from pool.models import CapacityLedger, Offering
 from tests.allocations.conftest import make_call, make_pool, submitted_application
 
@@ -36,6 +45,14 @@ KEPT = {
     Report,
     SurveyInvitation,
     SurveyResponse,
+    # A panel's work: what evaluators were given and scored, the results, the objections.
+    Assignment,
+    AssignmentTransition,
+    Score,
+    StageResult,
+    StageTransition,
+    Objection,
+    ObjectionTransition,
 }
 # What an operator or a superuser may try to delete, and what the ORM might be asked to.
 ROOTS = [Call, Offering, Organization, Application, Allocation, ChangeRequest, PriorityClaim]

@@ -28,6 +28,9 @@ from allocations.models import Allocation
 from allocations.services import decisions, provisioning
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
+from evaluation.models import ConflictDeclaration, Evaluator
+from evaluation.services import assignment as assigning
+from evaluation.services import configuration
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
@@ -173,7 +176,43 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         actor=reviewer, address="192.0.2.10", page=AccessPage.CERTIFICATE, path="/", subject=submitted
     )
 
+    # Merit evaluation (evaluation/): a closed, evaluated call whose first stage is open for
+    # scoring, with the owner's application assigned to one of two evaluators; a conflict declared.
+    evaluated_call = make_call(
+        gpu,
+        max_per_application=8,
+        opens_at=timezone.now() - timedelta(days=20),
+        deadline=timezone.now() - timedelta(days=1),
+    )
+    evaluated = submitted_application(evaluated_call, (gpu, 1))
+    evaluated.organization = organization
+    evaluated.save()
+    call_policy = configuration.call_evaluation_set(actor=operator, call=evaluated_call, mode="evaluated")
+    stage = configuration.stage_save(
+        actor=operator,
+        call=evaluated_call,
+        rules=configuration.StageRules(name="서면평가", deadline=timezone.now() + timedelta(days=7)),
+    )
+    configuration.rubric_set(actor=operator, stage=stage, criteria=[configuration.CriterionInput("기술성", 100)])
+    configuration.stage_open(actor=reviewer, stage=stage)
+    evaluator = Evaluator.objects.create(user=make_user("expert@univ.ac.kr"), name="김평가", email_domain="univ.ac.kr")
+    second_evaluator = Evaluator.objects.create(
+        user=make_user("expert@lab.re.kr"), name="이평가", email_domain="lab.re.kr"
+    )
+    assignment = assigning.assignment_create(actor=reviewer, stage=stage, application=evaluated, evaluator=evaluator)
+    evaluator_conflict = ConflictDeclaration.objects.create(
+        evaluator=evaluator, organization=other_organization, kind="recusal", source="declared", reason="전 직장"
+    )
+
     objects = {
+        "evaluated_call": evaluated_call,
+        "evaluated": evaluated,
+        "call_policy": call_policy,
+        "stage": stage,
+        "evaluator": evaluator,
+        "second_evaluator": second_evaluator,
+        "assignment": assignment,
+        "evaluator_conflict": evaluator_conflict,
         "organization": organization,
         "other_organization": other_organization,
         "call": call,
