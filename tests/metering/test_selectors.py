@@ -86,3 +86,14 @@ def test_a_window_before_the_service_grants_nothing(world):
     figure = utilisation([world["a"].pk], date(2030, 1, 1), date(2030, 1, 31))[world["a"].pk]
 
     assert (figure.used, figure.granted, figure.ratio) == (Decimal(0), Decimal(0), None)
+
+
+def test_the_selectors_read_a_fixed_number_of_queries(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        daily_usage(world["a"])
+    with django_assert_num_queries(2):
+        utilisation([world["a"].pk, world["b"].pk, world["c"].pk], START, END)
+    with django_assert_num_queries(2):
+        utilisation_by("call", START, END)
+    with django_assert_num_queries(4):
+        offering_daily_usage(START, END)
