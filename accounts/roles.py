@@ -64,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "evaluation.view_objection",
         "evaluation.decide_objection",
         "evaluation.view_objectiontransition",
+        # What the allocations used (usage metering): the evidence of a reclaim.
+        "metering.view_usagerecord",
     ),
     OPERATORS: (
         "applications.add_priorityweight",
@@ -98,6 +100,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "allocations.view_allocation",
         "allocations.change_allocation",
         "allocations.view_allocationtransition",
+        "metering.view_usagerecord",
         "dashboard.view_dashboard",
         # Operators watch the e-mail log (queueing a failed e-mail again is a change).
         "notifications.view_notification",

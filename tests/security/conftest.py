@@ -31,6 +31,8 @@ from applications.models import Application, ApplicationItem, Membership, Priori
 from evaluation.models import ConflictDeclaration, Evaluator
 from evaluation.services import assignment as assigning
 from evaluation.services import configuration
+from metering.models import UsageRecord, UsageSource
+from metering.services import usage_ingest
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
@@ -160,6 +162,10 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         comments="좋았음",
     )
 
+    # What the owner's award used on its first day (usage metering).
+    usage_ingest(source=UsageSource.MODELLED, day=award.starts_on, records={award.pk: 12})
+    usage_record = UsageRecord.objects.get(allocation=award)
+
     # The owner invites the outsider, who may accept; nobody else can.
     invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
 
@@ -239,6 +245,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "survey": survey,
         "answered_survey": answered_survey,
         "survey_response": survey_response,
+        "usage_record": usage_record,
         "notification": Notification.objects.filter(kind="invitation").latest("pk"),
         # A task the broker did not take (an outage): the outbox relay would publish it.
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
