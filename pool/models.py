@@ -29,6 +29,16 @@ class OfferingUnit(models.TextChoices):
     SEAT = "seat", _("seat")
 
 
+class OfferingMetering(models.TextChoices):
+    """How an offering's use is measured against what was granted (the ``metering`` app)."""
+
+    # The units are held for the period: utilisation = used unit-hours / (quantity × 24 × days) for
+    # GPUs and cores, TB held / quantity for storage, seats used / quantity for seats.
+    RESERVED = "reserved", _("Reserved for the period")
+    # A budget of unit-hours (quantity × 24 × service days), e-mailed at 80 % and 100 % used.
+    METERED = "metered", _("Metered against a budget")
+
+
 class Offering(models.Model):
     """Something the data center grants: GPU compute, CPU, storage, a development environment…
 
@@ -38,6 +48,7 @@ class Offering(models.Model):
 
     Kind = OfferingKind
     Unit = OfferingUnit
+    Metering = OfferingMetering
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -51,6 +62,13 @@ class Offering(models.Model):
         blank=True,
         help_text=_("Peak performance of one unit, for compute offerings (reported in PF)."),
     )
+    metering = models.CharField(
+        _("metering"),
+        max_length=10,
+        choices=Metering.choices,
+        default=Metering.RESERVED,
+        help_text=_("Reserved: the units are held for the whole period. Metered: a budget of unit-hours to use."),
+    )
 
     class Meta:
         db_table = "allocations_offering"
@@ -60,6 +78,9 @@ class Offering(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=OfferingKind.values), name="offering_kind_valid"),
             models.CheckConstraint(condition=models.Q(unit__in=OfferingUnit.values), name="offering_unit_valid"),
+            models.CheckConstraint(
+                condition=models.Q(metering__in=OfferingMetering.values), name="offering_metering_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -129,6 +129,7 @@ def test_an_operator_edits_phases_in_the_admin_and_a_conflict_is_a_message_not_a
         "unit": pool.unit,
         "description": "",
         "unit_tflops": "19.5",
+        "metering": "reserved",
         "phases-TOTAL_FORMS": "2",
         "phases-INITIAL_FORMS": "1",
         "phases-MIN_NUM_FORMS": "0",

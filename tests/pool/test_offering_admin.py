@@ -32,6 +32,7 @@ def lowering_form(pool, units: int) -> dict[str, str]:
         "unit": pool.unit,
         "description": "",
         "unit_tflops": "19.5",
+        "metering": "reserved",
         "phases-TOTAL_FORMS": "2",
         "phases-INITIAL_FORMS": "1",
         "phases-MIN_NUM_FORMS": "0",

@@ -106,6 +106,7 @@ def save_phases_in_the_admin(client: Client, offering: Offering) -> tuple[int, l
         "unit": offering.unit,
         "description": "",
         "unit_tflops": "19.5",
+        "metering": "reserved",
         "phases-TOTAL_FORMS": "2",
         "phases-INITIAL_FORMS": "1",
         "phases-MIN_NUM_FORMS": "0",
