@@ -18,6 +18,8 @@ class NotificationKind(models.TextChoices):
     REPORT_OVERDUE = "report_overdue", _("Report overdue")
     SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
     SURVEY_REMINDER = "survey_reminder", _("Satisfaction survey reminder")
+    USAGE = "usage", _("Usage of an allocation")
+    RECLAIM = "reclaim", _("Reclaim of an allocation")
 
 
 class NotificationState(models.TextChoices):
