@@ -15,7 +15,7 @@ from reclaim.models import ReclaimCase, ReclaimPolicy
 def reclaim_warning(case: ReclaimCase, policy: ReclaimPolicy) -> None:
     """The allocation is a reclaim candidate: what was measured, and the date to answer by."""
     notify(
-        kind=Notification.Kind.RECLAIM_WARNING,
+        kind=Notification.Kind.RECLAIM,
         template="reclaim_warning",
         context={"case": case, "allocation": case.allocation, "policy": policy},
         recipients=members_to_notify(case.organization),
@@ -28,7 +28,7 @@ def reclaim_warning(case: ReclaimCase, policy: ReclaimPolicy) -> None:
 def reclaim_decided(case: ReclaimCase) -> None:
     """The allocation was reduced, ended or kept, with the reason."""
     notify(
-        kind=Notification.Kind.RECLAIM_DECISION,
+        kind=Notification.Kind.RECLAIM,
         template="reclaim_decision",
         context={"case": case, "allocation": case.allocation},
         recipients=members_to_notify(case.organization),
