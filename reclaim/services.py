@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,10 +125,16 @@ def _mark_for_policy(policy: ReclaimPolicy, today: date) -> list[ReclaimCase]:
     thresholds = _thresholds(policy)
     due_on = today + timedelta(days=policy.answer_days)
     open_case = ReclaimCase.objects.filter(allocation=OuterRef("pk"), state__in=OPEN_STATES)
-    decided_lately = ReclaimCase.objects.filter(
-        allocation=OuterRef("pk"),
-        decided_at__date__gt=today - timedelta(days=policy.window_days),
-    ).exclude(state__in=OPEN_STATES)
+    # A decision is followed by a whole new window of use before the allocation is judged again:
+    # counted from the decision, and from the warning (the decision follows it by the answer days).
+    decided_lately = (
+        ReclaimCase.objects.filter(allocation=OuterRef("pk"))
+        .filter(
+            Q(decided_at__date__gt=today - timedelta(days=policy.window_days))
+            | Q(flagged_on__gt=today - timedelta(days=policy.window_days + policy.answer_days))
+        )
+        .exclude(state__in=OPEN_STATES)
+    )
     allocations = (
         Allocation.objects.filter(
             state=Allocation.State.ACTIVE,
