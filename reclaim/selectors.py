@@ -81,10 +81,13 @@ class UsageChart:
 
 def usage_chart(case: ReclaimCase, *, until: date | None = None) -> UsageChart:
     """The allocation's daily use against its daily grant (``metering.daily_usage``) over the
-    last ``CHART_DAYS`` days of service up to ``until`` (today by default), as bars of a
-    server-rendered SVG. One query. Reads ``case.allocation.offering``."""
-    until = until or timezone.localdate()
-    days = [day for day in metering.daily_usage(case.allocation) if day.day <= until][-CHART_DAYS:]
+    last ``CHART_DAYS`` days of service collected up to ``until`` (today by default; at least the
+    case's window), as bars of a server-rendered SVG. One query. Reads ``case.allocation.offering``."""
+    until = max(until or timezone.localdate(), case.window_ends_on)
+    days = [day for day in metering.daily_usage(case.allocation) if day.day <= until]
+    while days and days[-1].used is None:  # not collected yet
+        days.pop()
+    days = days[-CHART_DAYS:]
     bars = []
     for n, day in enumerate(days):
         share = min(day.used / day.granted, Decimal(1)) if day.used is not None and day.granted else Decimal(0)

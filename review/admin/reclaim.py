@@ -138,9 +138,6 @@ class ReclaimCaseAdmin(ReviewerQueueAdmin):
     def get_queryset(self, request):
         return selectors.reclaim_queue(super().get_queryset(request))
 
-    def get_actions(self, request):
-        return {}
-
     @admin.display(description=_("organisation"), ordering="organization__legal_name")
     def organization_name(self, obj: ReclaimCase) -> str:
         return obj.organization.legal_name
