@@ -231,7 +231,7 @@ def reclaimed_rows(call: Call | None, start: date, end: date) -> Table:
     header = [
         _("Offering"),
         _("Unit"),
-        _("Cases"),
+        pgettext_lazy("reclaim", "Cases"),
         _("Units reclaimed"),
         _("Units approved from the wait-list"),
         _("Approved organisation"),

@@ -134,11 +134,11 @@ class ReclaimPolicyChange(SettingChange):
 
 class ReclaimState(models.TextChoices):
     CANDIDATE = "candidate", _("Warned, awaiting an answer")
-    ANSWERED = "answered", _("Answered")
-    REDUCED = "reduced", _("Reduced")
+    ANSWERED = "answered", pgettext_lazy("reclaim state", "Answered")
+    REDUCED = "reduced", pgettext_lazy("reclaim state", "Reduced")
     ENDED = "ended", pgettext_lazy("reclaim state", "Ended")
     KEPT = "kept", _("Kept (exempted)")
-    DISMISSED = "dismissed", _("Dismissed")
+    DISMISSED = "dismissed", pgettext_lazy("reclaim state", "Dismissed")
 
 
 # A case awaiting a reviewer (or the portal): one per allocation at a time.
@@ -186,14 +186,14 @@ class ReclaimCase(models.Model):
     window_starts_on = models.DateField(_("measured from"))
     window_ends_on = models.DateField(_("measured until"))
     used = models.DecimalField(_("used"), max_digits=16, decimal_places=3)
-    granted = models.DecimalField(_("granted"), max_digits=16, decimal_places=3)
+    granted = models.DecimalField(pgettext_lazy("reclaim", "granted"), max_digits=16, decimal_places=3)
     utilisation_percent = models.DecimalField(_("utilisation (%)"), max_digits=6, decimal_places=1)
     last_used_on = models.DateField(_("last day used"), null=True, blank=True)
     quantity = models.PositiveIntegerField(_("units when found"))
     idle_units = models.PositiveIntegerField(_("idle units"))
     flagged_on = models.DateField(_("found on"))
     due_on = models.DateField(_("answer due on"))
-    answer_kind = models.CharField(_("answer"), max_length=20, choices=AnswerKind.choices, blank=True)
+    answer_kind = models.CharField(pgettext_lazy("reclaim", "answer"), max_length=20, choices=AnswerKind.choices, blank=True)
     answer = models.TextField(_("the organisation's answer"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -308,7 +308,7 @@ class ReclaimOffer(models.Model):
         verbose_name=_("application"),
     )
     units = models.PositiveIntegerField(_("units of the offering"))
-    created_at = models.DateTimeField(_("approved"), default=timezone.now)
+    created_at = models.DateTimeField(pgettext_lazy("reclaim", "approved"), default=timezone.now)
 
     class Meta:
         verbose_name = _("reclaimed capacity offered")
