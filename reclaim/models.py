@@ -67,7 +67,9 @@ class ReclaimPolicy(models.Model):
         max_length=10,
         choices=Automatic.choices,
         default=Automatic.NEVER,
-        help_text=_("Whether the portal reclaims by itself when nobody answered in time. Otherwise a reviewer decides."),
+        help_text=_(
+            "Whether the portal reclaims by itself when nobody answered in time. Otherwise a reviewer decides."
+        ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -178,9 +180,7 @@ class ReclaimCase(models.Model):
     call = models.ForeignKey(
         "applications.Call", on_delete=models.PROTECT, related_name="reclaim_cases", verbose_name=_("call")
     )
-    state = models.CharField(
-        _("state"), max_length=20, choices=State.choices, default=State.CANDIDATE, editable=False
-    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.CANDIDATE, editable=False)
     trigger = models.CharField(_("found by"), max_length=20, choices=Trigger.choices)
     # What was measured when the case was opened, so that the case reads on its own later.
     window_starts_on = models.DateField(_("measured from"))
@@ -193,7 +193,9 @@ class ReclaimCase(models.Model):
     idle_units = models.PositiveIntegerField(_("idle units"))
     flagged_on = models.DateField(_("found on"))
     due_on = models.DateField(_("answer due on"))
-    answer_kind = models.CharField(pgettext_lazy("reclaim", "answer"), max_length=20, choices=AnswerKind.choices, blank=True)
+    answer_kind = models.CharField(
+        pgettext_lazy("reclaim", "answer"), max_length=20, choices=AnswerKind.choices, blank=True
+    )
     answer = models.TextField(_("the organisation's answer"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -300,7 +302,9 @@ class ReclaimOffer(models.Model):
     """Where reclaimed units went: a wait-listed application approved when a case's freed
     capacity was offered to its call's wait-list, and the units of the case's offering it got."""
 
-    case = models.ForeignKey(ReclaimCase, on_delete=models.PROTECT, related_name="offers", verbose_name=_("reclaim case"))
+    case = models.ForeignKey(
+        ReclaimCase, on_delete=models.PROTECT, related_name="offers", verbose_name=_("reclaim case")
+    )
     application = models.ForeignKey(
         "applications.Application",
         on_delete=models.PROTECT,

@@ -163,7 +163,9 @@ def reclaimed_capacity(start: date, end: date, call: Call | None = None) -> list
         .values_list("allocation__offering", "cases", "units")
     )
     rows: dict[int, ReclaimedOffering] = {}
-    offerings = {offering.pk: offering for offering in Offering.objects.filter(allocations__reclaim_cases__in=decided).distinct()}
+    offerings = {
+        offering.pk: offering for offering in Offering.objects.filter(allocations__reclaim_cases__in=decided).distinct()
+    }
     for offering_id, cases, units in totals:
         rows[offering_id] = ReclaimedOffering(offering=offerings[offering_id], cases=cases, units=units or 0)
     offers = ReclaimOffer.objects.filter(case__in=decided).select_related(

@@ -24,7 +24,7 @@ from allocations.services.changes import allocation_reduce
 from allocations.services.filling import waitlist_offer_freed_capacity
 from allocations.services.release import allocation_release
 from applications.models import ApplicationItem, Call, Membership
-from applications.services import ensure_may_decide
+from applications.services import decision_refusals
 from metering import selectors as metering
 from outbox.services import enqueue_on_commit
 from portal import formats
@@ -277,11 +277,11 @@ def _lock_open(actor: User | None, case: ReclaimCase, reason: str) -> ReclaimCas
     if not reason.strip():
         raise ReclaimError(_("Give the reason for the decision."))
     case = _lock_case(case)
-    ensure_may_decide(actor, case)
+    refusal = decision_refusals(actor, [case]).get(case.pk)
+    if refusal is not None:  # no right to decide, a member of the organisation, a declared conflict
+        raise refusal
     if not case.is_open:
-        raise ReclaimError(
-            _("This case has already been decided (%(state)s).") % {"state": case.get_state_display()}
-        )
+        raise ReclaimError(_("This case has already been decided (%(state)s).") % {"state": case.get_state_display()})
     return case
 
 
@@ -371,9 +371,7 @@ def reclaim_cases_settle(*, today: date | None = None) -> tuple[int, int]:
     (actor None, the reason stated). Returns (dismissed, decided). Idempotent."""
     today = today or timezone.localdate()
     dismissed = 0
-    for case in ReclaimCase.objects.filter(state__in=OPEN_STATES).exclude(
-        allocation__state=Allocation.State.ACTIVE
-    ):
+    for case in ReclaimCase.objects.filter(state__in=OPEN_STATES).exclude(allocation__state=Allocation.State.ACTIVE):
         if reclaim_case_dismiss(case=case, reason=_("The allocation is no longer active.")):
             dismissed += 1
     decided = 0
@@ -385,9 +383,9 @@ def reclaim_cases_settle(*, today: date | None = None) -> tuple[int, int]:
     ).exclude(call__reclaim_policy__automatic=ReclaimPolicy.Automatic.NEVER)
     for case in overdue.select_related("call__reclaim_policy", "allocation").order_by("pk"):
         policy = case.call.reclaim_policy
-        reason = _(
-            "No answer by the due date (%(due)s): the call's reclaim policy reclaims without a reviewer."
-        ) % {"due": formats.day(case.due_on)}
+        reason = _("No answer by the due date (%(due)s): the call's reclaim policy reclaims without a reviewer.") % {
+            "due": formats.day(case.due_on)
+        }
         try:
             if policy.automatic == ReclaimPolicy.Automatic.END:
                 reclaim_case_end(actor=None, case=case, reason=reason)
@@ -456,4 +454,3 @@ def reclaim_demo_candidates(*, call: Call, today: date | None = None, **policy: 
     the beat job would ``today``. Idempotent."""
     reclaim_policy_set(actor=None, call=call, **policy)
     return [case for case in reclaim_candidates_mark(today=today) if case.call_id == call.pk]
-

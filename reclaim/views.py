@@ -26,7 +26,9 @@ def reclaim_case(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             except DomainError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("Your answer is sent to the reviewers. You will be told the decision by e-mail."))
+                messages.success(
+                    request, _("Your answer is sent to the reviewers. You will be told the decision by e-mail.")
+                )
                 return redirect("reclaim_case", pk=case.pk)
     elif request.method == "POST":
         messages.info(request, _("This case no longer takes answers."))

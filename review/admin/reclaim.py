@@ -11,12 +11,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.http import AuthenticatedRequest
-from applications.services import ensure_may_decide
+from applications.services import decision_refusals
 from portal import formats
 from portal.admin_readonly import ReadOnlyInline
 from portal.errors import DomainError
@@ -210,11 +209,8 @@ class ReclaimCaseAdmin(ReviewerQueueAdmin):
     ) -> TemplateResponse:
         case.refresh_from_db(fields=["state", "decided_at", "decision_reason", "reclaimed_units"])
         case.allocation.refresh_from_db(fields=["quantity", "state"])
-        try:
-            ensure_may_decide(request.user, case)
-            refusal = ""
-        except DomainError as error:
-            refusal = str(error)
+        refused = decision_refusals(request.user, [case]).get(case.pk)
+        refusal = str(refused) if refused else ""
         application_id = case.allocation.application_item.application_id
         context = {
             **self.admin_site.each_context(request),
@@ -264,6 +260,3 @@ def _date(value: str | None, default: date) -> date:
         return date.fromisoformat(value) if value else default
     except ValueError:
         return default
-
-
-

@@ -82,7 +82,9 @@ def test_only_members_answer_and_only_once(case, applicant, other_org_applicant)
 
 
 def test_no_answer_after_the_due_date(case, applicant):
-    ReclaimCase.objects.filter(pk=case.pk).update(flagged_on=TODAY - timedelta(days=4000), due_on=TODAY - timedelta(days=4000))
+    ReclaimCase.objects.filter(pk=case.pk).update(
+        flagged_on=TODAY - timedelta(days=4000), due_on=TODAY - timedelta(days=4000)
+    )
     case.refresh_from_db()
     assert not case.may_answer()
     with pytest.raises(services.ReclaimError, match="Answers were taken until"):

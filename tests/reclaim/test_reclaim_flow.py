@@ -58,8 +58,10 @@ def test_an_idle_allocation_is_found_warned_once_answered_reduced_and_its_units_
     assert (case.state, case.reclaimed_units, allocation.quantity) == (ReclaimCase.State.REDUCED, 5, 3)
     assert allocation.state == Allocation.State.ACTIVE
     assert free_today(gpu_pool) == 7
-    assert AllocationTransition.objects.filter(allocation=allocation, actor=reviewer).latest("pk").reason.startswith(
-        "8 → 3."
+    assert (
+        AllocationTransition.objects.filter(allocation=allocation, actor=reviewer)
+        .latest("pk")
+        .reason.startswith("8 → 3.")
     )
     assert [(t.actor, t.from_state, t.to_state) for t in case.transitions.all()] == [
         (None, "", "candidate"),

@@ -11,7 +11,9 @@ DEFAULT = Thresholds(threshold_percent=30, window_days=30, grace_days=30, idle_d
 FIRST = date(2031, 1, 1)
 
 
-def measure(*, as_of=date(2031, 3, 4), used=Decimal(24 * 30), granted=Decimal(8 * 24 * 30), last_used_on=None, quantity=8):
+def measure(
+    *, as_of=date(2031, 3, 4), used=Decimal(24 * 30), granted=Decimal(8 * 24 * 30), last_used_on=None, quantity=8
+):
     last = last_used_on if last_used_on is not None else as_of
     return Measure(FIRST, as_of, Decimal(used), Decimal(granted), last, quantity)
 
