@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import translation
 
 from allocations.models import Allocation
 from allocations.services import decisions
@@ -46,6 +47,13 @@ def record_usage(allocation: Allocation, used_per_day: dict[date, Decimal | int]
 def days_before(day: date, n: int) -> list[date]:
     """The ``n`` days before ``day``, oldest first."""
     return [day - timedelta(days=n - k) for k in range(n)]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' refusals read in English here (the pages and e-mails keep Korean)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def test_the_decision_page_shows_the_usage_and_the_answer_and_reduces(client, re
     assert Allocation.objects.get(pk=case.allocation_id).quantity == 3
     again = client.post(decide_url(case), {"decision": "end", "reason": "종료"})
     assert again.status_code == 200  # refused, shown again with the reason
-    assert any("already been decided" in str(message) for message in again.context["messages"])
+    assert any("이미 결정된 건입니다" in str(message) for message in again.context["messages"])
 
 
 def test_a_decision_without_a_reason_changes_nothing(client, reviewer, case):

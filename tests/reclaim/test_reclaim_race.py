@@ -34,7 +34,7 @@ def test_two_reviewers_deciding_one_case_at_once_one_wins_the_other_is_refused(c
 
     assert sorted(outcome == "decided" for outcome in outcomes) == [False, True], outcomes
     [refusal] = [outcome for outcome in outcomes if outcome != "decided"]
-    assert "already been decided" in refusal
+    assert refusal.startswith("이미 결정된 건입니다")  # each thread speaks the default language, Korean
     case.refresh_from_db()
     allocation = Allocation.objects.get(pk=case.allocation_id)
     if case.state == ReclaimCase.State.REDUCED:
