@@ -9,13 +9,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
 from django.utils import translation
 
 from allocations.models import Allocation
 from allocations.services import decisions
 from applications.models import Application, Membership
-from metering.models import AllocationUsage, UsageRecord
+from metering.models import UsageRecord
+from metering.services import usage_ingest
 from reclaim import services
 from tests.aftercare.conftest import grant
 from tests.allocations.conftest import make_call, submitted_application
@@ -26,22 +26,15 @@ GRANTED = 8
 
 
 def record_usage(allocation: Allocation, used_per_day: dict[date, Decimal | int]) -> None:
-    """What a usage source reports for ``allocation`` on these days, with the allocation's
-    totals kept as ingestion keeps them (the records' sum, the last day collected and used)."""
+    """What the modelled source reports for ``allocation`` on these days, ingested as collection
+    ingests it (``usage_ingest``: the records and the allocation's totals); a source reports every
+    allocation of a day at once, so the day's other records are reported again with it."""
     for day, used in used_per_day.items():
-        UsageRecord.objects.update_or_create(
-            allocation=allocation, day=day, source=UsageRecord.Source.MODELLED, defaults={"used": Decimal(used)}
+        reported = dict(
+            UsageRecord.objects.filter(day=day, source=UsageRecord.Source.MODELLED).values_list("allocation_id", "used")
         )
-    records = UsageRecord.objects.filter(allocation=allocation)
-    used_days = records.filter(used__gt=0).order_by("-day").values_list("day", flat=True)
-    AllocationUsage.objects.update_or_create(
-        allocation=allocation,
-        defaults={
-            "used_total": records.aggregate(total=Sum("used"))["total"] or 0,
-            "last_day": records.order_by("-day").values_list("day", flat=True).first(),
-            "last_used_on": used_days.first(),
-        },
-    )
+        reported[allocation.pk] = Decimal(used)
+        usage_ingest(source=UsageRecord.Source.MODELLED, day=day, records=reported)
 
 
 def days_before(day: date, n: int) -> list[date]:
