@@ -3,7 +3,8 @@
 Each object the URLs take an id of exists for real: the owner's organisation (with a plain
 member) and an outsider's, a draft and a submitted application with a certificate and a claim
 with evidence, an allocation, a pending invitation, an e-mail confirmation and a password-reset
-key, a reclaim policy and a reclaim case. ``World.user(role)`` gives the user of each role of the access table.
+key, a reclaim policy and a reclaim case. ``World.user(role)`` gives the user of each role of
+the access table.
 """
 
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from allocations.models import Allocation
 from allocations.services import decisions, provisioning
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
+from metering.models import UsageRecord, UsageSource
+from metering.services import usage_ingest
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
@@ -159,11 +162,15 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         comments="좋았음",
     )
 
-    # Reclaim: the award's call has a reclaim policy, and the award, unused for its first
-    # 60 days of service, is a reclaim candidate awaiting the organisation's answer.
+    # What the owner's award used on its first day (usage metering).
+    usage_ingest(source=UsageSource.MODELLED, day=award.starts_on, records={award.pk: 12})
+    usage_record = UsageRecord.objects.get(allocation=award)
+
+    # Reclaim: the award's call has a reclaim policy, and the award, unused for the 60 days after
+    # its first, is a reclaim candidate awaiting the organisation's answer.
     reclaim_policy = reclaim_services.reclaim_policy_set(actor=None, call=award_call)
-    record_usage(award, {award.starts_on + timedelta(days=n): 0 for n in range(60)})
-    [reclaim_case] = reclaim_services.reclaim_candidates_mark(today=award.starts_on + timedelta(days=60))
+    record_usage(award, {award.starts_on + timedelta(days=n): 0 for n in range(1, 61)})
+    [reclaim_case] = reclaim_services.reclaim_candidates_mark(today=award.starts_on + timedelta(days=61))
 
     # The owner invites the outsider, who may accept; nobody else can.
     invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
@@ -208,6 +215,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "survey": survey,
         "answered_survey": answered_survey,
         "survey_response": survey_response,
+        "usage_record": usage_record,
         "notification": Notification.objects.filter(kind="invitation").latest("pk"),
         # A task the broker did not take (an outage): the outbox relay would publish it.
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
