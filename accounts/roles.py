@@ -66,6 +66,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "evaluation.view_objectiontransition",
         # What the allocations used (usage metering): the evidence of a reclaim.
         "metering.view_usagerecord",
+        # Reclaim: reviewers work the queue and decide (with decide_application); they read the policies.
+        "reclaim.view_reclaimcase",
+        "reclaim.view_reclaimcasetransition",
+        "reclaim.view_reclaimoffer",
+        "reclaim.view_reclaimpolicy",
     ),
     OPERATORS: (
         "applications.add_priorityweight",
@@ -138,6 +143,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "evaluation.view_stagetransition",
         "evaluation.view_evaluationpolicychange",
         "evaluation.view_objection",
+        # Reclaim: operators set each call's policy, and follow the cases and what was reclaimed.
+        "reclaim.add_reclaimpolicy",
+        "reclaim.change_reclaimpolicy",
+        "reclaim.view_reclaimpolicy",
+        "reclaim.view_reclaimpolicychange",
+        "reclaim.view_reclaimcase",
+        "reclaim.view_reclaimcasetransition",
+        "reclaim.view_reclaimoffer",
     ),
 }
 

@@ -3,7 +3,8 @@
 Each object the URLs take an id of exists for real: the owner's organisation (with a plain
 member) and an outsider's, a draft and a submitted application with a certificate and a claim
 with evidence, an allocation, a pending invitation, an e-mail confirmation and a password-reset
-key. ``World.user(role)`` gives the user of each role of the access table.
+key, a reclaim policy and a reclaim case. ``World.user(role)`` gives the user of each role of
+the access table.
 """
 
 from dataclasses import dataclass, field
@@ -36,10 +37,12 @@ from metering.services import usage_ingest
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
+from reclaim import services as reclaim_services
 from tests.allocations.conftest import make_call, make_pool, submitted_application
 from tests.applications.conftest import MINIMAL_PDF
 from tests.conftest import make_user
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.reclaim.conftest import record_usage
 
 
 @dataclass
@@ -166,6 +169,12 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
     usage_ingest(source=UsageSource.MODELLED, day=award.starts_on, records={award.pk: 12})
     usage_record = UsageRecord.objects.get(allocation=award)
 
+    # Reclaim: the award's call has a reclaim policy, and the award, unused for the 60 days after
+    # its first, is a reclaim candidate awaiting the organisation's answer.
+    reclaim_policy = reclaim_services.reclaim_policy_set(actor=None, call=award_call)
+    record_usage(award, {award.starts_on + timedelta(days=n): 0 for n in range(1, 61)})
+    [reclaim_case] = reclaim_services.reclaim_candidates_mark(today=award.starts_on + timedelta(days=61))
+
     # The owner invites the outsider, who may accept; nobody else can.
     invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
 
@@ -251,6 +260,8 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
         "authenticator": authenticator,
         "access_record": access_record,
+        "reclaim_policy": reclaim_policy,
+        "reclaim_case": reclaim_case,
     }
     users = {
         "anonymous": None,
