@@ -412,7 +412,7 @@ class ConflictDeclaration(models.Model):
         verbose_name=_("application"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.EXCLUSION)
-    source = models.CharField(_("found by"), max_length=20, choices=Source.choices)
+    source = models.CharField(pgettext_lazy("conflict", "found by"), max_length=20, choices=Source.choices)
     reason = models.TextField(_("reason"))
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
