@@ -18,6 +18,10 @@ class NotificationKind(models.TextChoices):
     REPORT_OVERDUE = "report_overdue", _("Report overdue")
     SURVEY_INVITATION = "survey_invitation", _("Satisfaction survey")
     SURVEY_REMINDER = "survey_reminder", _("Satisfaction survey reminder")
+    EVALUATOR_INVITATION = "evaluator_invitation", _("Invitation to evaluate")
+    EVALUATION_REMINDER = "evaluation_reminder", _("Evaluation deadline reminder")
+    OBJECTION_RECEIVED = "objection_received", _("Objection received")
+    OBJECTION_DECISION = "objection_decision", _("Decision on an objection")
 
 
 class NotificationState(models.TextChoices):

@@ -494,6 +494,7 @@ CELERY_BEAT_SCHEDULE = {
     "request-reports": {"task": "aftercare.request_reports", "schedule": 60 * 60},
     "send-report-reminders": {"task": "aftercare.send_report_reminders", "schedule": 60 * 60},
     "invite-to-surveys": {"task": "aftercare.invite_to_surveys", "schedule": 60 * 60},
+    "send-evaluation-reminders": {"task": "evaluation.send_reminders", "schedule": 60 * 60},
     "sweep-queued-notifications": {"task": "notifications.sweep_queued", "schedule": 5 * 60},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
