@@ -22,9 +22,6 @@ from evaluation.services import objections
 from portal.admin_readonly import ReadOnlyInline, ViewOnlyAdmin
 from portal.errors import DomainError
 
-DECIDE_PERMISSION = "applications.decide_application"
-
-
 class ObjectionDecisionForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Decision"),
@@ -68,7 +65,7 @@ class ObjectionAdmin(RecordsChangePageViews, ViewOnlyAdmin):
     inlines = [ObjectionTransitionInline]
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(DECIDE_PERMISSION)
+        return request.user.has_perm(objections.DECIDE_PERMISSION)
 
     @admin.display(description=_("organisation"), ordering="application__organization__legal_name")
     def organization(self, obj: Objection) -> str:

@@ -24,6 +24,8 @@ from portal import formats
 from portal.errors import DomainError, NotAllowed
 
 REASON_LIMIT = 10_000
+# Reviewers have it (accounts/roles.py); they must also be free to decide the application.
+DECIDE_PERMISSION = "evaluation.decide_objection"
 OUTCOMES = (Objection.State.REEVALUATION, Objection.State.UPHELD)
 
 
@@ -110,6 +112,8 @@ def objection_decide(*, actor: User, objection: Objection, outcome: str, reason:
         .get(pk=objection.pk)
     )
     application = objection.application
+    if not actor.has_perm(DECIDE_PERMISSION):
+        raise NotAllowed(_("You may not decide objections."))
     ensure_may_decide(actor, application)
     if not objection.is_open:
         raise ObjectionError(_("This objection has already been decided."))

@@ -28,12 +28,16 @@ from allocations.models import Allocation
 from allocations.services import decisions, provisioning
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
+from evaluation.models import CallEvaluation
+from evaluation.services import invitations as invitation_services
+from evaluation.services import objections as objection_services
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
 from tests.allocations.conftest import make_call, make_pool, submitted_application
 from tests.applications.conftest import MINIMAL_PDF
 from tests.conftest import make_user
+from tests.evaluation_site.conftest import assign, make_evaluator, open_stage
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
@@ -166,6 +170,37 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False, primary=True)
     )
 
+    # The evaluation: an evaluated call whose scoring stage has the owner's submitted application
+    # assigned to the evaluator (an external expert with an authenticator app, the pledge accepted);
+    # two of the owner's applications to two more are decided (rejected), one with an objection filed
+    # with an attachment; the outsider holds an evaluator's invitation.
+    evaluator = make_evaluator("evaluator@snu.ac.kr")
+    evaluated_call = make_call(gpu, max_per_application=8)
+    CallEvaluation.objects.create(call=evaluated_call, mode=CallEvaluation.Mode.EVALUATED)
+    stage = open_stage(evaluated_call)
+    evaluated = submitted_application(evaluated_call, (gpu, 1))
+    evaluated.organization = organization
+    evaluated.business_certificate = pdf("certificate.pdf")
+    evaluated.save()
+    evaluated_claim = PriorityClaim.objects.create(
+        application=evaluated, kind=PriorityClaim.Kind.GWANGJU_LOCATED, details="본사", evidence=pdf("lease.pdf")
+    )
+    assignment = assign(stage, evaluated, evaluator)
+    decided_evaluated, objected = [
+        submitted_application(make_call(gpu, max_per_application=8), (gpu, 1)) for _ in range(2)
+    ]
+    for application in (decided_evaluated, objected):
+        CallEvaluation.objects.create(call_id=application.call_id, mode=CallEvaluation.Mode.EVALUATED)
+        application.organization = organization
+        application.save()
+        decisions.application_reject(actor=None, application=application, reason="평가 점수 미달")
+    objection = objection_services.objection_file(
+        actor=owner, application=objected, reason="재평가 요청", attachment=pdf("objection.pdf")
+    )
+    evaluator_invitation = invitation_services.evaluator_invite(
+        actor=reviewer, email=outsider.email, name="외부 전문가"
+    )
+
     # The reviewer's authenticator app (staff have one: tests/conftest.py), and the record of the
     # reviewer having downloaded the submitted application's certificate.
     authenticator = Authenticator.objects.get(user=reviewer, type=Authenticator.Type.TOTP)
@@ -205,6 +240,11 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
         "authenticator": authenticator,
         "access_record": access_record,
+        "assignment": assignment,
+        "evaluated_claim": evaluated_claim,
+        "evaluated_decided": decided_evaluated,
+        "objection": objection,
+        "evaluator_invitation": evaluator_invitation,
     }
     users = {
         "anonymous": None,
@@ -214,5 +254,6 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "reviewer": reviewer,
         "operator": operator,
         "superuser": superuser,
+        "evaluator": evaluator.user,
     }
     return World(users=users, objects=objects)
