@@ -26,17 +26,19 @@ them it is a choice.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.staff_sessions import is_staff_user
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 # What counts as a second factor for the rule; recovery codes only back one of these up.
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -70,7 +72,7 @@ def second_factor_required(user) -> bool:
     return is_staff_user(user) or bool(user.is_authenticated and any(rule(user) for rule in _rules))
 
 
-def set_up_first(request: HttpRequest, message: str | Promise) -> HttpResponseRedirect | None:
+def set_up_first(request: HttpRequest, message: "str | _StrPromise") -> HttpResponseRedirect | None:
     """The way to the set-up page, with ``message`` saying why, when ``request.user`` has no
     second factor yet; ``None`` when they have one."""
     if has_second_factor(request.user):

@@ -11,7 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,15 +38,15 @@ class EvaluatorRequest(AuthenticatedRequest):
     evaluator: Evaluator
 
 
-def evaluator_required(view: Callable[..., HttpResponse] | None = None, *, pledge_first: bool = True) -> Any:
+def evaluator_required(view: Callable[..., HttpResponseBase] | None = None, *, pledge_first: bool = True) -> Any:
     """An evaluator page: the user's active evaluator profile (404 for anyone else), a second
     factor (sent to its set-up otherwise), and, unless ``pledge_first`` is off, the
     confidentiality pledge accepted (sent to it otherwise). Checked on every request."""
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapped(request: EvaluatorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: EvaluatorRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             # One query for the profile and whether a second factor is set up.
             evaluator = (
                 Evaluator.objects.filter(user=request.user, is_active=True)

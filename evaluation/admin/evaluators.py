@@ -2,9 +2,11 @@
 (the add page) that calls ``services.invitations.evaluator_invite``: nothing is written here but
 through the service."""
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -41,7 +43,7 @@ class EvaluatorInvitationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def add_view(self, request: AuthenticatedRequest, form_url="", extra_context=None) -> HttpResponse:
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
         """The invitation form: the service sends the e-mail; the list shows the invitation."""
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -49,7 +51,7 @@ class EvaluatorInvitationAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 invitations.evaluator_invite(
-                    actor=request.user,
+                    actor=cast(AuthenticatedRequest, request).user,
                     email=form.cleaned_data["email"],
                     name=form.cleaned_data["name"],
                     affiliation=form.cleaned_data["affiliation"],

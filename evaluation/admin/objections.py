@@ -22,6 +22,7 @@ from evaluation.services import objections
 from portal.admin_readonly import ReadOnlyInline, ViewOnlyAdmin
 from portal.errors import DomainError
 
+
 class ObjectionDecisionForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Decision"),

@@ -102,7 +102,7 @@ def evaluator_invitation_accept(*, actor: User, token: str) -> Evaluator:
     if invitation is None:
         raise _invalid()
     if invitation.is_used:
-        evaluator = Evaluator.objects.filter(pk=invitation.evaluator_id, user=actor).first()
+        evaluator = Evaluator.objects.filter(pk=invitation.evaluator_id or 0, user=actor).first()
         if evaluator is not None:
             return evaluator
         raise InvitationError(_("This invitation has already been used. Ask the operator for a new one."))
@@ -139,6 +139,6 @@ def evaluator_invitation_accept(*, actor: User, token: str) -> Evaluator:
     return evaluator
 
 
-def is_evaluator(user) -> bool:
+def is_evaluator(user: User) -> bool:
     """The second factor's rule for evaluators (registered in ``evaluation.apps``)."""
     return Evaluator.objects.filter(user_id=user.pk, is_active=True).exists()
