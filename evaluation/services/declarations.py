@@ -1,7 +1,8 @@
 """An evaluator steps back from an assigned application: declares a conflict of interest
 (제척 exclusion: a rule excludes them; 회피 recusal: they step aside of their own accord) or
 declines it. Either way they no longer see the application, the declaration is kept with its
-reason, and the application needs another evaluator (``services.assignment``).
+reason, and the application needs another evaluator: a reviewer gives its place to someone else
+(``services.assignment.assignment_reassign``, from the admin).
 
 A declared conflict is with the applicant organisation: every open assignment of the evaluator
 to that organisation's applications is withdrawn with it, and the portal will not assign them
@@ -13,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from evaluation.models import Assignment, AssignmentTransition, ConflictDeclaration
-from evaluation.services import assignment as assigning
 from evaluation.services.scoring import lock_own_assignment
 from portal.errors import DomainError
 
@@ -49,8 +49,8 @@ def _step_back(assignment: Assignment, *, actor: User, state: str, reason: str) 
 def conflict_declare(*, actor: User, assignment: Assignment, kind: str, reason: str) -> ConflictDeclaration:
     """Declare a conflict with the organisation of ``assignment``'s application: recorded with its
     reason, and this and the evaluator's other open assignments to that organisation are
-    withdrawn (state ``conflicted``), each with a history row, then given to other evaluators
-    where the stage allows. Precondition: the actor's own open assignment."""
+    withdrawn (state ``conflicted``), each with a history row; a reviewer gives their places to
+    other evaluators. Precondition: the actor's own open assignment."""
     assignment = lock_own_assignment(actor, assignment.pk)
     _ensure_declinable(assignment)
     if kind not in DECLARABLE:
@@ -80,15 +80,13 @@ def conflict_declare(*, actor: User, assignment: Assignment, kind: str, reason: 
     )
     for each in withdrawn:
         _step_back(each, actor=actor, state=Assignment.State.CONFLICTED, reason=reason)
-    for each in withdrawn:
-        assigning.assignment_replace(actor=None, assignment=each)
     return declaration
 
 
 @transaction.atomic
 def assignment_decline(*, actor: User, assignment: Assignment, reason: str) -> Assignment:
     """Decline ``assignment`` with a reason (too busy, outside one's field…): the evaluator no
-    longer sees the application, which goes to another evaluator where the stage allows.
+    longer sees the application, whose place a reviewer gives to another evaluator.
     Precondition: the actor's own open assignment."""
     assignment = lock_own_assignment(actor, assignment.pk)
     _ensure_declinable(assignment)
@@ -96,5 +94,4 @@ def assignment_decline(*, actor: User, assignment: Assignment, reason: str) -> A
     if not reason:
         raise DeclarationError(_("Say why you decline."))
     _step_back(assignment, actor=actor, state=Assignment.State.DECLINED, reason=reason)
-    assigning.assignment_replace(actor=None, assignment=assignment)
     return assignment

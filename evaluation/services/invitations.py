@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.staff_sessions import is_staff_user
-from evaluation import conflicts
 from evaluation.models import Evaluator, EvaluatorInvitation
 from notifications.models import Notification
 from notifications.services import notify
@@ -93,7 +92,7 @@ def _invalid() -> InvitationError:
 @transaction.atomic
 def evaluator_invitation_accept(*, actor: User, token: str) -> Evaluator:
     """Accept the invitation of ``token``: the actor becomes an evaluator (their profile is made,
-    or an earlier one made active again) and the portal flags their conflicts at once.
+    or an earlier one made active again); their conflicts are found when they are assigned.
 
     Only the invited address accepts, once, before it expires; accepting a used invitation again
     returns the actor's own profile (a double click). Staff cannot be evaluators.
@@ -135,7 +134,6 @@ def evaluator_invitation_accept(*, actor: User, token: str) -> Evaluator:
     invitation.accepted_at = timezone.now()
     invitation.evaluator = evaluator
     invitation.save(update_fields=["accepted_at", "evaluator"])
-    conflicts.conflicts_detect(evaluator=evaluator)
     return evaluator
 
 
