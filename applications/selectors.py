@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,9 +187,11 @@ def calls_with_my_application(user: Viewer, calls: Iterable[Call]) -> dict[int, 
 
 
 def ranked(applications: QuerySet[Application]) -> QuerySet[Application]:
-    """Applications in the order a call decides them: priority score (higher first), then
-    submission time (earlier first), then id."""
-    return applications.order_by("-priority_score", "submitted_at", "pk")
+    """Applications in the order a call decides them: by their rank, the column the database
+    keeps in the ranking's order (priority score, then submission time, then id; in a call
+    decided by merit evaluation, the stage reached, the final score and the merit first:
+    migration 0015), the unranked last."""
+    return applications.order_by(F("rank").asc(nulls_last=True), "pk")
 
 
 __all__ = ["RANKED_STATUSES"]
