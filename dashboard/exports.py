@@ -1,13 +1,11 @@
 """The dashboard's tables as CSV files: UTF-8 with a byte-order mark, so that Excel opens Korean
 text correctly, the same figures as the page, and no cell that a spreadsheet would run as a
-formula. They are every CSV file the portal writes."""
+formula (``portal.spreadsheets``, which writes every CSV file of the portal)."""
 
-import csv
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -19,6 +17,7 @@ from dashboard.selectors.breakdowns import call_breakdowns
 from dashboard.selectors.calls import call_demand, call_funnel, waitlist
 from dashboard.selectors.capacity import capacity_overview, expiring_allocations
 from pool.models import Offering
+from portal.spreadsheets import FORMULA_STARTS, csv_cell, csv_response
 
 Table = tuple[list, Iterable[list]]
 
@@ -236,33 +235,4 @@ TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
 # The tables that name organisations: exporting one is recorded in the personal-data access log.
 NAMING_ORGANISATIONS = frozenset({"expiring", "waitlist"})
 
-
-# A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(…), +cmd|…,
-# @SUM(…)): OWASP's CSV-injection rule. Such text is written behind a single quote, which the
-# spreadsheet takes as "this is text".
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A cell that a spreadsheet shows and never runs. Figures the portal computes (numbers,
-    dates) are written as they are: they cannot hold a formula, and a quoted "-3" would no longer
-    be a number. Anything else (a name, a title, a label) is text someone may have typed."""
-    if value is None:
-        return ""
-    if isinstance(value, int | float | Decimal | date):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_response(name: str, table: Table) -> HttpResponse:
-    """Every CSV file the portal writes: UTF-8 with a byte-order mark, each cell through ``csv_cell``."""
-    header, rows = table
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y%m%d}.csv"'
-    response.write("\ufeff")  # the byte-order mark: Excel reads the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow([csv_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([csv_cell(cell) for cell in row])
-    return response
+__all__ = ["FORMULA_STARTS", "csv_cell", "csv_response"]

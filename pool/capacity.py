@@ -106,6 +106,10 @@ class FreeUnits:
         """The least free units over the period, and its first day with that figure."""
         return min((self._free[(offering_id, day)], day) for day in days(start, end))
 
+    def copy(self) -> "FreeUnits":
+        """Another set of the same figures, for a second plan on the same reading."""
+        return FreeUnits(dict(self._free))
+
     def take(self, offering_id: int, start: date, end: date, units: int) -> None:
         for day in days(start, end):
             self._free[(offering_id, day)] -= units

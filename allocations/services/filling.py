@@ -13,6 +13,7 @@ from allocations.services.decisions import applications_approve
 from applications.models import Application, Call
 from applications.selectors import ranked
 from applications.services import decision_refusals
+from evaluation.selectors import selection_order
 from pool.capacity import Need, Shortfall, fit, free_units
 from portal.errors import DomainError, NotAllowed
 
@@ -81,7 +82,9 @@ class FillPlan:
 
 def fill_by_priority_plan(*, actor: User | None, call: Call) -> FillPlan:
     """Walk the submitted applications of ``call`` in rank order and approve, on paper, those
-    that fit, until the call's selection target or the capacity runs out. Those ``actor`` may
+    that fit, until the call's selection target or the capacity runs out. A call with a share
+    reserved for a priority group (``evaluation``) walks the applications the share selects
+    first (``selection_order``). Those ``actor`` may
     not decide (``decision_refusals``) are refused, still holding their place: their capacity
     and their selection are not handed to the applications after them. Writes nothing."""
     selected = Application.objects.filter(call=call, status=Application.Status.APPROVED).count()
@@ -90,6 +93,9 @@ def fill_by_priority_plan(*, actor: User | None, call: Call) -> FillPlan:
             "items__offering"
         )
     )
+    left = max(call.selection_target - selected, 0)
+    # A reserved share for a priority group puts the applications it selects first.
+    candidates = selection_order(call, candidates, left)
     refusals = decision_refusals(actor, candidates)
     offerings = {item.offering_id for application in candidates for item in application.items.all()}
     service_period = (call.service_starts_on, call.service_ends_on)
@@ -104,7 +110,6 @@ def fill_by_priority_plan(*, actor: User | None, call: Call) -> FillPlan:
     approve: list[Application] = []
     skipped: list[tuple[Application, list[Shortfall]]] = []
     refused: list[tuple[Application, NotAllowed]] = []
-    left = max(call.selection_target - selected, 0)
     for application in candidates:
         if len(approve) + len(refused) >= left:
             break

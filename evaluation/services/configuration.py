@@ -71,6 +71,31 @@ def _record(call: Call, actor: User | None, before: str) -> None:
     data_version.changed()
 
 
+def policy_problems(
+    call: Call, mode: str, reserved_claim: str, reserved_percent: int, objection_days: int
+) -> list[str]:
+    """What is wrong with a selection policy for ``call``, in the reader's words (the admin's
+    form shows them beside its fields; ``call_evaluation_set`` refuses with them)."""
+    problems = []
+    if mode not in CallEvaluation.Mode.values:
+        problems.append(_("Choose how the call selects."))
+    if reserved_claim and reserved_claim not in ClaimKind.values:
+        problems.append(_("Unknown claim kind: %(kind)s") % {"kind": reserved_claim})
+    if not 0 <= reserved_percent <= 100:
+        problems.append(_("The reserved share lies between 0 and 100 %."))
+    if bool(reserved_claim) != (reserved_percent > 0):
+        problems.append(_("A reserved share needs both its priority group and its percentage."))
+    if not 1 <= objection_days <= 60:
+        problems.append(_("The objection period lies between 1 and 60 days."))
+    if (
+        mode != CallEvaluation.Mode.EVALUATED
+        and call.pk is not None
+        and Stage.objects.filter(call=call).exclude(state=Stage.State.PREPARING).exists()
+    ):
+        problems.append(_("The evaluation of this call has started: it can no longer select on priority alone."))
+    return problems
+
+
 @transaction.atomic
 def call_evaluation_set(
     *,
@@ -87,21 +112,11 @@ def call_evaluation_set(
     Idempotent; a change is recorded with the setup before and after."""
     _ensure(actor, "evaluation.change_callevaluation")
     call = _lock_call(call)
-    if mode not in CallEvaluation.Mode.values:
-        raise EvaluationError(_("Choose how the call selects."))
-    if reserved_claim and reserved_claim not in ClaimKind.values:
-        raise EvaluationError(_("Unknown claim kind: %(kind)s") % {"kind": reserved_claim})
-    if not 0 <= reserved_percent <= 100:
-        raise EvaluationError(_("The reserved share lies between 0 and 100 %."))
-    if bool(reserved_claim) != (reserved_percent > 0):
-        raise EvaluationError(_("A reserved share needs both its priority group and its percentage."))
-    if not 1 <= objection_days <= 60:
-        raise EvaluationError(_("The objection period lies between 1 and 60 days."))
+    problems = policy_problems(call, mode, reserved_claim, reserved_percent, objection_days)
+    if problems:
+        raise EvaluationError(" ".join(problems))
     before = describe_call(call)
     policy = call_policy(call)
-    leaving = policy.is_evaluated and mode != CallEvaluation.Mode.EVALUATED
-    if leaving and Stage.objects.filter(call=call).exclude(state=Stage.State.PREPARING).exists():
-        raise EvaluationError(_("The evaluation of this call has started: it can no longer select on priority alone."))
     policy.mode, policy.reserved_claim, policy.reserved_percent = mode, reserved_claim, reserved_percent
     policy.objection_days = objection_days
     policy.save()
@@ -119,17 +134,26 @@ class StageRules:
     pass_top: int | None = None
 
 
-def _check_rules(rules: StageRules) -> None:
+def rules_problems(rules: StageRules) -> list[str]:
+    """What is wrong with a stage's rules, in the reader's words."""
+    problems = []
     if not rules.name.strip():
-        raise EvaluationError(_("Name the stage."))
+        problems.append(_("Name the stage."))
     if rules.scale not in Stage.Scale.values:
-        raise EvaluationError(_("The scale is 0 to 5 or 0 to 100."))
+        problems.append(_("The scale is 0 to 5 or 0 to 100."))
     if not 1 <= rules.evaluators_per_application <= 15:
-        raise EvaluationError(_("Between 1 and 15 evaluators score each application."))
+        problems.append(_("Between 1 and 15 evaluators score each application."))
     if rules.pass_threshold is not None and not Decimal(0) <= rules.pass_threshold <= Decimal(100):
-        raise EvaluationError(_("The pass mark lies between 0 and 100."))
+        problems.append(_("The pass mark lies between 0 and 100."))
     if rules.pass_top is not None and rules.pass_top < 1:
-        raise EvaluationError(_("At least one application passes."))
+        problems.append(_("At least one application passes."))
+    return problems
+
+
+def _check_rules(rules: StageRules) -> None:
+    problems = rules_problems(rules)
+    if problems:
+        raise EvaluationError(" ".join(problems))
 
 
 @transaction.atomic

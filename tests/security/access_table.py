@@ -187,6 +187,7 @@ SUPERUSER_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 
 REVIEWERS_DO =   (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE,        DENIED,      DONE)
 OPERATORS_ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,     OK,          OK)
 OPERATORS_ADMIN_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, LOGGED,  LOGGED)
+REVIEWERS_DO_OPERATORS_DENIED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE, DENIED, DONE)
 # The evaluator's pages: nobody else knows them (their answers for the evaluator are in EVALUATOR).
 NOT_EVALUATORS = (LOGIN,       HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)
 # fmt: on
@@ -534,6 +535,45 @@ ACCESS: dict[str, Entry] = {
                   delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
                   action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, REDIRECT, REDIRECT),
                   action_data=selected("notification", "retry")),
+    # Merit evaluation: operators set the selection policy, the stages and their rubrics; reviewers
+    # run the stages, assign evaluators and record the committee's decisions; both read the panel
+    # sheet (organisations and anonymised scores, no person's data: not recorded, like the queue).
+    **model_admin("evaluation.callevaluation", "call_policy", view=ALL_STAFF, add=OPERATORS_ADMIN,
+                  add_post=OPERATORS_ADMIN, change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN, action=ALL_STAFF, action_data=selected("call_policy", "delete_selected")),
+    **model_admin("evaluation.stage", "stage", view=ALL_STAFF, add=OPERATORS_ADMIN, add_post=OPERATORS_ADMIN,
+                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=ALL_STAFF, action_data=selected("stage", "delete_selected")),
+    "admin:evaluation_stage_open": Entry("/admin/evaluation/stage/{stage.pk}/open/",
+        get=STAFF_GET_ONLY, post=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, REDIRECT, DENIED, REDIRECT)),
+    "admin:evaluation_stage_close": Entry("/admin/evaluation/stage/{stage.pk}/close/",
+        get=STAFF_GET_ONLY, post=REVIEWERS_DO_OPERATORS_DENIED),
+    "admin:evaluation_stage_assign": Entry("/admin/evaluation/stage/{stage.pk}/assign/",
+        get=STAFF_GET_ONLY, post=REVIEWERS_DO_OPERATORS_DENIED),
+    "admin:evaluation_stage_assign_one": Entry("/admin/evaluation/stage/{stage.pk}/assign-one/",
+        data=lambda w: {"application": w.evaluated.pk, "evaluator": w.second_evaluator.pk},
+        get=STAFF_GET_ONLY, post=REVIEWERS_DO_OPERATORS_DENIED),
+    "admin:evaluation_stage_reassign": Entry("/admin/evaluation/stage/{stage.pk}/reassign/",
+        get=STAFF_GET_ONLY, post=REVIEWERS_DO_OPERATORS_DENIED),
+    "admin:evaluation_stage_panel": Entry("/admin/evaluation/stage/{stage.pk}/panel/", get=ALL_STAFF, post=ALL_STAFF),
+    "admin:evaluation_stage_panel_csv": Entry("/admin/evaluation/stage/{stage.pk}/panel.csv",
+        get=ALL_STAFF, post=ALL_STAFF),
+    "admin:evaluation_stage_panel_print": Entry("/admin/evaluation/stage/{stage.pk}/panel/print/",
+        get=ALL_STAFF, post=ALL_STAFF),
+    "admin:evaluation_stage_decide": Entry("/admin/evaluation/stage/{stage.pk}/panel/decide/",
+        data=lambda w: {"application": w.evaluated.pk, "decision": "reject", "reason": "평가 결과 미달"},
+        get=STAFF_GET_ONLY, post=REVIEWERS_DO_OPERATORS_DENIED),
+    **model_admin("evaluation.assignment", "assignment", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=ALL_STAFF, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, REDIRECT, OK, REDIRECT),
+                  action_data=selected("assignment", "reassign_selected")),
+    **model_admin("evaluation.conflictdeclaration", "evaluator_conflict", view=ALL_STAFF, add=REVIEWERS,
+                  add_post=REVIEWERS, change=ALL_STAFF, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN, action=ALL_STAFF,
+                  action_data=selected("evaluator_conflict", "delete_selected")),
+    **model_admin("evaluation.evaluator", "evaluator", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=ALL_STAFF, action_data=selected("evaluator", "delete_selected")),
     # What waits for the broker (written and emptied by the outbox): operators watch it, nobody edits it.
     **model_admin("outbox.outboxmessage", "outbox_message", view=OPERATORS_ADMIN, add=NOBODY_ADMIN,
                   add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,

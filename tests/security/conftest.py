@@ -28,16 +28,18 @@ from allocations.models import Allocation
 from allocations.services import decisions, provisioning
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
-from evaluation.models import CallEvaluation
+from evaluation.models import CallEvaluation, ConflictDeclaration, Evaluator
+from evaluation.services import assignment as assigning
+from evaluation.services import configuration
 from evaluation.services import invitations as invitation_services
 from evaluation.services import objections as objection_services
+from evaluation.services import pledges as pledge_services
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
 from tests.allocations.conftest import make_call, make_pool, submitted_application
 from tests.applications.conftest import MINIMAL_PDF
-from tests.conftest import make_user
-from tests.evaluation_site.conftest import assign, make_evaluator, open_stage
+from tests.conftest import enrol_authenticator_app, make_user
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
@@ -170,22 +172,52 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False, primary=True)
     )
 
-    # The evaluation: an evaluated call whose scoring stage has the owner's submitted application
-    # assigned to the evaluator (an external expert with an authenticator app, the pledge accepted);
-    # two of the owner's applications to two more are decided (rejected), one with an objection filed
-    # with an attachment; the outsider holds an evaluator's invitation.
-    evaluator = make_evaluator("evaluator@snu.ac.kr")
-    evaluated_call = make_call(gpu, max_per_application=8)
-    CallEvaluation.objects.create(call=evaluated_call, mode=CallEvaluation.Mode.EVALUATED)
-    stage = open_stage(evaluated_call)
+    # The reviewer's authenticator app (staff have one: tests/conftest.py), and the record of the
+    # reviewer having downloaded the submitted application's certificate.
+    authenticator = Authenticator.objects.get(user=reviewer, type=Authenticator.Type.TOTP)
+    access_record = access_services.access_record(
+        actor=reviewer, address="192.0.2.10", page=AccessPage.CERTIFICATE, path="/", subject=submitted
+    )
+
+    # Merit evaluation (evaluation/): a closed, evaluated call whose first stage is open for
+    # scoring, with the owner's application assigned to one of two evaluators; a conflict declared.
+    evaluated_call = make_call(
+        gpu,
+        max_per_application=8,
+        opens_at=timezone.now() - timedelta(days=20),
+        deadline=timezone.now() - timedelta(days=1),
+    )
     evaluated = submitted_application(evaluated_call, (gpu, 1))
     evaluated.organization = organization
+    evaluated.save()
+    call_policy = configuration.call_evaluation_set(actor=operator, call=evaluated_call, mode="evaluated")
+    stage = configuration.stage_save(
+        actor=operator,
+        call=evaluated_call,
+        rules=configuration.StageRules(name="서면평가", deadline=timezone.now() + timedelta(days=7)),
+    )
+    configuration.rubric_set(actor=operator, stage=stage, criteria=[configuration.CriterionInput("기술성", 100)])
+    configuration.stage_open(actor=reviewer, stage=stage)
+    evaluator = Evaluator.objects.create(user=make_user("expert@univ.ac.kr"), name="김평가", email_domain="univ.ac.kr")
+    second_evaluator = Evaluator.objects.create(
+        user=make_user("expert@lab.re.kr"), name="이평가", email_domain="lab.re.kr"
+    )
+    assignment = assigning.assignment_create(actor=reviewer, stage=stage, application=evaluated, evaluator=evaluator)
+    evaluator_conflict = ConflictDeclaration.objects.create(
+        evaluator=evaluator, organization=other_organization, kind="recusal", source="declared", reason="전 직장"
+    )
+
+    # The evaluator's site: the evaluator (who holds an authenticator app and accepted the pledge)
+    # reads the evaluated application's certificate and claim; two of the owner's applications to
+    # two more evaluated calls are decided (rejected), one with an objection filed with an
+    # attachment; the outsider holds an evaluator's invitation.
     evaluated.business_certificate = pdf("certificate.pdf")
     evaluated.save()
     evaluated_claim = PriorityClaim.objects.create(
         application=evaluated, kind=PriorityClaim.Kind.GWANGJU_LOCATED, details="본사", evidence=pdf("lease.pdf")
     )
-    assignment = assign(stage, evaluated, evaluator)
+    enrol_authenticator_app(evaluator.user)
+    evaluator = pledge_services.pledge_accept(actor=evaluator.user, evaluator=evaluator)
     decided_evaluated, objected = [
         submitted_application(make_call(gpu, max_per_application=8), (gpu, 1)) for _ in range(2)
     ]
@@ -201,14 +233,15 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         actor=reviewer, email=outsider.email, name="외부 전문가"
     )
 
-    # The reviewer's authenticator app (staff have one: tests/conftest.py), and the record of the
-    # reviewer having downloaded the submitted application's certificate.
-    authenticator = Authenticator.objects.get(user=reviewer, type=Authenticator.Type.TOTP)
-    access_record = access_services.access_record(
-        actor=reviewer, address="192.0.2.10", page=AccessPage.CERTIFICATE, path="/", subject=submitted
-    )
-
     objects = {
+        "evaluated_call": evaluated_call,
+        "evaluated": evaluated,
+        "call_policy": call_policy,
+        "stage": stage,
+        "evaluator": evaluator,
+        "second_evaluator": second_evaluator,
+        "assignment": assignment,
+        "evaluator_conflict": evaluator_conflict,
         "organization": organization,
         "other_organization": other_organization,
         "call": call,
@@ -240,7 +273,6 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
         "authenticator": authenticator,
         "access_record": access_record,
-        "assignment": assignment,
         "evaluated_claim": evaluated_claim,
         "evaluated_decided": decided_evaluated,
         "objection": objection,
