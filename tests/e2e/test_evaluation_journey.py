@@ -47,11 +47,11 @@ def test_three_evaluators_score_the_applicant_objects_and_a_reviewer_decides(
     live_server,
     browser,
     screenshots,
-    mailbox,
+    mailbox,  # noqa: F811 (the fixture imported above)
     task_queue,
     start_worker,
     settings,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     start_worker(task_queue, EMAIL_BACKEND="file", EMAIL_FILE_PATH=str(mailbox))
