@@ -11,20 +11,21 @@ priority would walk them. A fixed number of queries whatever the number of appli
 per offering the call grants and about ten more.
 """
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationItem, ClaimKind
 from evaluation import aggregation
 from evaluation.models import Assignment, Criterion, Score, Stage, StageResult
 from evaluation.selectors import policy_of, reserved_group, stage_applications
-from pool.capacity import Need, fit, free_units
+from pool.capacity import FreeUnits, days, free_units
+from pool.models import Offering
 
 # Every application a stage evaluates was submitted (a CHECK holds it); the type does not know.
 NEVER = datetime.max.replace(tzinfo=UTC)
@@ -82,19 +83,76 @@ class PanelSheet:
     notes: list[str] = field(default_factory=list)
 
 
-def _sheets(stage: Stage, ids: list[int]) -> dict[int, list[Assignment]]:
-    """Each application's assignments in the stage (reassigned ones left out), with their scores."""
+@dataclass(frozen=True)
+class Sheet:
+    """One evaluator's assignment of one application, as the panel reads it."""
+
+    evaluator_id: int
+    state: str
+    values: dict[int, Decimal]  # criterion id -> value
+
+
+def _sheets(stage: Stage) -> dict[int, list[Sheet]]:
+    """Each application's assignments in the stage (reassigned ones left out: their evaluator
+    gave the place up), in the order they were made, with their scores. Two queries."""
     assignments = (
-        Assignment.objects.filter(stage=stage, application_id__in=ids)
+        Assignment.objects.filter(stage=stage)
         .exclude(state=Assignment.State.REASSIGNED)
         .order_by("application_id", "assigned_at", "pk")
-        .prefetch_related(Prefetch("scores", queryset=Score.objects.only("assignment_id", "criterion_id", "value")))
-        .only("pk", "application_id", "evaluator_id", "state", "assigned_at")
+        .values_list("pk", "application_id", "evaluator_id", "state")
     )
-    by_application: dict[int, list[Assignment]] = {}
-    for assignment in assignments:
-        by_application.setdefault(assignment.application_id, []).append(assignment)
+    values: dict[int, dict[int, Decimal]] = {}
+    for assignment_id, criterion_id, value in Score.objects.filter(assignment__stage=stage).values_list(
+        "assignment_id", "criterion_id", "value"
+    ):
+        values.setdefault(assignment_id, {})[criterion_id] = value
+    by_application: dict[int, list[Sheet]] = {}
+    for pk, application_id, evaluator_id, state in assignments:
+        by_application.setdefault(application_id, []).append(Sheet(evaluator_id, state, values.get(pk, {})))
     return by_application
+
+
+class Runs:
+    """The free units of an offering over the days of a plan, kept as runs of days with the same
+    figure, split where a requested period starts or ends: taking units over a period changes
+    whole runs, so a plan over 1,000 applications does not walk every day of every period."""
+
+    def __init__(self, free: FreeUnits, offering_id: int, periods: list[tuple[date, date]]) -> None:
+        first, last = min(start for start, _end in periods), max(end for _start, end in periods)
+        cuts = {start for start, _end in periods} | {end + timedelta(days=1) for _start, end in periods}
+        self.starts: list[date] = []
+        self.figures: list[int] = []
+        previous = None
+        for day in days(first, last):
+            figure = free.on(offering_id, day)
+            if figure != previous or day in cuts:
+                self.starts.append(day)
+                self.figures.append(figure)
+                previous = figure
+
+    def _span(self, start: date, end: date) -> range:
+        return range(bisect_right(self.starts, start) - 1, bisect_right(self.starts, end))
+
+    def tightest(self, start: date, end: date) -> int:
+        return min(self.figures[index] for index in self._span(start, end))
+
+    def take(self, start: date, end: date, units: int) -> None:
+        for index in self._span(start, end):
+            self.figures[index] -= units
+
+
+def _take_in_order(runs: dict[int, Runs], asked: list[tuple[int, int, date, date]]) -> bool:
+    """Whether all of ``asked`` fits what ``runs`` leave (the items of one offering counting
+    together, as ``pool.capacity.fit`` counts them); if it does, it is taken."""
+    taken: list[tuple[int, int, date, date]] = []
+    for offering_id, quantity, starts_on, ends_on in asked:
+        if runs[offering_id].tightest(starts_on, ends_on) < quantity:
+            for undo_offering, undo_quantity, undo_start, undo_end in taken:
+                runs[undo_offering].take(undo_start, undo_end, -undo_quantity)
+            return False
+        runs[offering_id].take(starts_on, ends_on, quantity)
+        taken.append((offering_id, quantity, starts_on, ends_on))
+    return True
 
 
 def panel_sheet(stage: Stage) -> PanelSheet:
@@ -105,16 +163,31 @@ def panel_sheet(stage: Stage) -> PanelSheet:
         application.pk: application
         for application in stage_applications(stage)
         .select_related("organization")
-        .prefetch_related(
-            Prefetch("items", queryset=ApplicationItem.objects.select_related("offering").order_by("offering__name"))
-        )
+        .only("pk", "status", "priority_score", "submitted_at", "project_title", "organization__legal_name")
     }
     ids = sorted(applications)
-    results = {
-        result.application_id: result for result in StageResult.objects.filter(stage=stage, application_id__in=ids)
-    }
-    sheets = _sheets(stage, ids)
-    states = dict(Assignment.State.choices)
+    items: dict[int, list[tuple[int, int, date, date]]] = {}
+    offerings: dict[int, tuple[str, str]] = {}
+    units = dict(Offering.Unit.choices)
+    for application_id, offering_id, name, unit, quantity, starts_on, ends_on in (
+        ApplicationItem.objects.filter(application__in=stage_applications(stage))
+        .order_by("application_id", "offering__name", "pk")
+        .values_list(
+            "application_id", "offering_id", "offering__name", "offering__unit", "quantity", "starts_on", "ends_on"
+        )
+    ):
+        items.setdefault(application_id, []).append((offering_id, quantity, starts_on, ends_on))
+        offerings.setdefault(offering_id, (name, str(units.get(unit, unit))))
+    # Who passed is fixed when the stage closes; until then the rules say it provisionally.
+    closed = StageResult.objects.filter(stage=stage) if stage.is_closed else StageResult.objects.none()
+    results = {result.application_id: result for result in closed}
+    sheets = _sheets(stage)
+    # Labels read once: a lazy label per cell is a translation lookup per cell.
+    states = {state: str(label) for state, label in Assignment.State.choices}
+    letters = [
+        _("Evaluator %(letter)s") % {"letter": aggregation.anonymous_label(index)}
+        for index in range(max((len(each) for each in sheets.values()), default=0))
+    ]
 
     merits: dict[int, aggregation.Merit] = {}
     columns: dict[int, list[EvaluatorColumn]] = {}
@@ -123,15 +196,15 @@ def panel_sheet(stage: Stage) -> PanelSheet:
         weighted: dict[int, Decimal] = {}
         shown = []
         for index, assignment in enumerate(assigned):
-            values = {score.criterion_id: score.value for score in assignment.scores.all()}
+            values = assignment.values
             submitted = assignment.state == Assignment.State.SUBMITTED
             score = aggregation.weighted_score(values, weights, stage.scale) if submitted and weights else None
             if score is not None:
                 weighted[assignment.evaluator_id] = score
             shown.append(
                 EvaluatorColumn(
-                    label=_("Evaluator %(letter)s") % {"letter": aggregation.anonymous_label(index)},
-                    state=str(states.get(assignment.state, assignment.state)),
+                    label=letters[index],
+                    state=states.get(assignment.state, assignment.state),
                     submitted=submitted,
                     values=[values.get(criterion.pk) if submitted else None for criterion in criteria],
                     weighted=aggregation.rounded(score) if score is not None else None,
@@ -166,32 +239,35 @@ def panel_sheet(stage: Stage) -> PanelSheet:
     policy = policy_of(stage.call)
     group = reserved_group(policy, ids) if policy is not None else set()
 
-    items = [item for pk in ids for item in applications[pk].items.all()]
-    free = free_units([(item.offering_id, item.starts_on, item.ends_on) for item in items])  # 2 per offering
-    in_order = free.copy()  # what the applications above leave, as filling by priority walks them
+    periods: dict[int, set[tuple[date, date]]] = {}
+    for wanted in items.values():
+        for offering_id, _quantity, starts_on, ends_on in wanted:
+            periods.setdefault(offering_id, set()).add((starts_on, ends_on))
+    free = free_units(
+        [(offering_id, start, end) for offering_id, spans in periods.items() for start, end in spans]
+    )  # two queries per offering
+    now = {offering_id: Runs(free, offering_id, sorted(spans)) for offering_id, spans in periods.items()}
+    # What the applications above leave, as filling by priority walks them.
+    in_order = {offering_id: Runs(free, offering_id, sorted(spans)) for offering_id, spans in periods.items()}
 
     rows = []
     for position, standing in enumerate(standings, start=1):
         application = applications[standing.key]
+        asked = items.get(standing.key, [])
         requested = []
-        for item in application.items.all():
-            available, _day = free.tightest(item.offering_id, item.starts_on, item.ends_on)
+        for offering_id, quantity, starts_on, ends_on in asked:
+            available = now[offering_id].tightest(starts_on, ends_on)
+            name, unit = offerings[offering_id]
             requested.append(
                 RequestedLine(
-                    offering=item.offering.name,
-                    unit=str(item.offering.get_unit_display()),
-                    quantity=item.quantity,
+                    offering=name,
+                    unit=unit,
+                    quantity=quantity,
                     free_now=available,
-                    fits_now=available >= item.quantity,
+                    fits_now=available >= quantity,
                 )
             )
-        if application.is_approved:
-            fits_in_order = None
-        else:
-            needs = [
-                Need(item.offering, item.quantity, item.starts_on, item.ends_on) for item in application.items.all()
-            ]
-            fits_in_order = not fit(in_order, needs, take=True)
+        fits_in_order = None if application.is_approved else _take_in_order(in_order, asked)
         result = merits[standing.key]
         rows.append(
             PanelRow(

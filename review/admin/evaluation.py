@@ -42,6 +42,7 @@ from portal.admin_readonly import ReadOnlyInline, ViewOnlyAdmin
 from portal.errors import DomainError
 from portal.spreadsheets import csv_response
 from review.admin.forms import form_errors
+from review.admin.panel_rows import panel_rows_html
 from review.admin.queue import DECIDE_PERMISSION
 
 PANEL_PERMISSION = "evaluation.view_stageresult"
@@ -399,24 +400,28 @@ class StageAdmin(admin.ModelAdmin):
 
     # --- The panel sheet ------------------------------------------------------------------------
 
-    def _panel_context(self, request: AuthenticatedRequest, stage: Stage) -> dict:
+    def _panel_context(self, request: AuthenticatedRequest, stage: Stage, *, decisions: bool) -> dict:
         sheet = panel.panel_sheet(stage)
+        decisions = decisions and request.user.has_perm(DECIDE_PERMISSION)
         return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Panel sheet: %(stage)s") % {"stage": stage},
             "stage": stage,
             "sheet": sheet,
-            "may_decide": request.user.has_perm(DECIDE_PERMISSION),
+            "decisions": decisions,
+            "rows_html": panel_rows_html(sheet, request=request, decisions=decisions),
         }
 
     def panel_view(self, request: AuthenticatedRequest, object_id: int) -> HttpResponse:
         stage = self._stage(request, object_id, PANEL_PERMISSION)
-        return TemplateResponse(request, "admin/evaluation/stage/panel.html", self._panel_context(request, stage))
+        context = self._panel_context(request, stage, decisions=True)
+        return TemplateResponse(request, "admin/evaluation/stage/panel.html", context)
 
     def panel_print_view(self, request: AuthenticatedRequest, object_id: int) -> HttpResponse:
         stage = self._stage(request, object_id, PANEL_PERMISSION)
-        return TemplateResponse(request, "admin/evaluation/stage/panel_print.html", self._panel_context(request, stage))
+        context = self._panel_context(request, stage, decisions=False)
+        return TemplateResponse(request, "admin/evaluation/stage/panel_print.html", context)
 
     def panel_csv_view(self, request: AuthenticatedRequest, object_id: int) -> HttpResponse:
         stage = self._stage(request, object_id, PANEL_PERMISSION)
