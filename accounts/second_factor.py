@@ -15,9 +15,18 @@ recovery codes, or a security key); this module adds the portal's rule on top of
   a recovery code, or a superuser deletes the authenticator in the admin and the staff member
   enrols again at the next login.
 
+The apps above this one may require it of other users too (the evaluation app: its external
+evaluators, who read applications before any decision) by registering a rule
+(``register_second_factor_rule``): such users cannot remove their last factor either, and the
+pages of that app send them to the set-up first (``set_up_first``). The middleware checks staff
+alone, so an applicant's request costs no query for it.
+
 Applicants may add a second factor from the same pages (the navigation bar links to them); for
 them it is a choice.
 """
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
@@ -27,6 +36,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.staff_sessions import is_staff_user
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 # What counts as a second factor for the rule; recovery codes only back one of these up.
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -41,12 +53,32 @@ SET_ONE_UP_FIRST = _(
 OPEN_WITHOUT_SECOND_FACTOR = ("allauth.", "django.views.i18n")
 
 
+# Who else needs a second factor, as the apps above this one say it (registered from their
+# AppConfig.ready(): this app never imports them).
+_rules: list[Callable[[Any], bool]] = []
+
+
+def register_second_factor_rule(rule: Callable[[Any], bool]) -> None:
+    """Require a second factor of every user for whom ``rule(user)`` is true (besides staff)."""
+    if rule not in _rules:
+        _rules.append(rule)
+
+
 def has_second_factor(user) -> bool:
     return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTORS).exists()
 
 
 def second_factor_required(user) -> bool:
-    return is_staff_user(user)
+    return is_staff_user(user) or bool(user.is_authenticated and any(rule(user) for rule in _rules))
+
+
+def set_up_first(request: HttpRequest, message: "str | _StrPromise") -> HttpResponseRedirect | None:
+    """The way to the set-up page, with ``message`` saying why, when ``request.user`` has no
+    second factor yet; ``None`` when they have one."""
+    if has_second_factor(request.user):
+        return None
+    messages.warning(request, message)
+    return HttpResponseRedirect(reverse("mfa_index"))
 
 
 class StaffSecondFactorMiddleware:
@@ -60,14 +92,11 @@ class StaffSecondFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if not second_factor_required(request.user):
+        if not is_staff_user(request.user):
             return None
         if getattr(view_func, "__module__", "").startswith(OPEN_WITHOUT_SECOND_FACTOR):
             return None
-        if has_second_factor(request.user):
-            return None
-        messages.warning(request, SET_ONE_UP_FIRST)
-        return HttpResponseRedirect(reverse("mfa_index"))
+        return set_up_first(request, SET_ONE_UP_FIRST)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -2,9 +2,11 @@
 
 Users are created as an operator creates them in the admin (there is no service for it): the
 e-mail address verified, the staff flag and group set, the password known. Staff sign in with a
-second factor (accounts/second_factor.py), so the demo's reviewer and operator hold an
-authenticator app whose secret is the demo's own, published beside the password: seed_demo
-prints it (and its otpauth URI), and ``manage.py demo_totp`` prints the current code.
+second factor (accounts/second_factor.py), and so do evaluators, so the demo's reviewer, operator
+and evaluator hold an authenticator app whose secret is the demo's own, published beside the
+password: seed_demo prints it (and its otpauth URI), and ``manage.py demo_totp`` prints the
+current code. The evaluator's profile (an external expert, not staff) is made by accepting a
+reviewer's invitation (``demo.evaluation``).
 """
 
 from dataclasses import dataclass
@@ -34,12 +36,15 @@ class DemoAccount:
     email: str
     is_staff: bool
     group: str | None
+    # Signs in with the demo's authenticator app: staff, and evaluators.
+    second_factor: bool = False
 
 
 APPLICANT = DemoAccount("applicant", "applicant@portal.test", False, None)
-REVIEWER = DemoAccount("reviewer", "reviewer@portal.test", True, REVIEWERS)
-OPERATOR = DemoAccount("operator", "operator@portal.test", True, OPERATORS)
-DEMO_ACCOUNTS = (APPLICANT, REVIEWER, OPERATOR)
+REVIEWER = DemoAccount("reviewer", "reviewer@portal.test", True, REVIEWERS, second_factor=True)
+OPERATOR = DemoAccount("operator", "operator@portal.test", True, OPERATORS, second_factor=True)
+EVALUATOR = DemoAccount("evaluator", "evaluator@experts.test", False, None, second_factor=True)
+DEMO_ACCOUNTS = (APPLICANT, REVIEWER, OPERATOR, EVALUATOR)
 
 
 @transaction.atomic
@@ -59,7 +64,7 @@ def seed_demo_accounts() -> list[DemoAccount]:
         EmailAddress.objects.update_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
-        if account.is_staff:
+        if account.second_factor:
             _enrol_demo_authenticator_app(user)
     return list(DEMO_ACCOUNTS)
 
@@ -82,7 +87,7 @@ def demo_totp_uri(account: DemoAccount) -> str:
 
 
 def demo_totp_code(at: float) -> str:
-    """The code the demo staff's authenticator app shows at the Unix time ``at``."""
+    """The code the demo's authenticator app (staff and evaluator) shows at the Unix time ``at``."""
     from allauth.mfa import app_settings
 
     return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(at) // app_settings.TOTP_PERIOD))

@@ -22,8 +22,8 @@ from accounts.models import User
 from aftercare.models import ChangeRequest, Report, SurveyResponse
 from aftercare.selectors import overdue_reports
 from applications.models import Application, Call, Organization
-from demo import aftercare, calls, decisions, pool
-from demo.accounts import APPLICANT, OPERATOR, REVIEWER, demo_user, seed_demo_accounts
+from demo import aftercare, calls, decisions, evaluation, pool
+from demo.accounts import APPLICANT, EVALUATOR, OPERATOR, REVIEWER, demo_user, seed_demo_accounts
 from demo.applying import IN_SERVICE_SAMPLE_AWARDS, ApplicationSpec, apply, in_service_applications, sample_applications
 from demo.calls import CallSpec, at
 from demo.organisations import DEMO_ORGANIZATION, OrganizationSpec, sample_organizations
@@ -55,6 +55,7 @@ class Summary:
     overdue_reports: int
     survey_responses: int
     change_requests: int
+    evaluation: str
 
     def lines(self) -> list[str]:
         return [
@@ -63,6 +64,7 @@ class Summary:
             f"decided: {self.approved} approved, {self.waitlisted} wait-listed",
             f"After the award: {self.reports} reports ({self.overdue_reports} overdue), "
             f"{self.survey_responses} survey responses, {self.change_requests} change requests awaiting a decision",
+            self.evaluation,
         ]
 
 
@@ -106,7 +108,16 @@ def seed_demo() -> Summary:
     story.past_call(specs["in_service"], in_service, applicant=applicant, then=changes_asked_for)
     story.past_call(specs["current"], planned("current"))
     story.open_round(specs["open"], planned("open"))
-    return _summary(specs, organizations, offerings)
+    evaluated = evaluation.seed_evaluated_call(
+        now=now,
+        timeline=timeline,
+        offerings=offerings,
+        organizations=organizations,
+        operator=demo_user(OPERATOR),
+        reviewer=demo_user(REVIEWER),
+        evaluator=demo_user(EVALUATOR),
+    )
+    return _summary(specs, organizations, offerings, evaluation.summary(evaluated))
 
 
 @dataclass
@@ -190,7 +201,7 @@ def _refuse_earlier_demo_data(organizations: list[OrganizationSpec]) -> None:
 
 
 def _summary(
-    specs: dict[str, CallSpec], organizations: list[OrganizationSpec], offerings: dict[str, Offering]
+    specs: dict[str, CallSpec], organizations: list[OrganizationSpec], offerings: dict[str, Offering], evaluated: str
 ) -> Summary:
     demo_calls = Call.objects.filter(title__in=[spec.title for spec in specs.values()])
     applications = Application.objects.filter(call__in=demo_calls)
@@ -209,4 +220,5 @@ def _summary(
         change_requests=ChangeRequest.objects.filter(
             status=ChangeRequest.Status.SUBMITTED, allocation__application_item__application__in=applications
         ).count(),
+        evaluation=evaluated,
     )

@@ -56,6 +56,21 @@ from applications.models import (
     OrganizationIdentityChange,
     PriorityPolicyChange,
 )
+from evaluation.models import (
+    Assignment,
+    AssignmentTransition,
+    CallEvaluation,
+    ConflictDeclaration,
+    EvaluationPolicyChange,
+    Evaluator,
+    EvaluatorInvitation,
+    Objection,
+    ObjectionTransition,
+    Score,
+    Stage,
+    StageResult,
+    StageTransition,
+)
 from notifications.models import Notification
 from pool.models import CapacityChange
 from reclaim.models import ReclaimCase, ReclaimCaseTransition, ReclaimOffer, ReclaimPolicy, ReclaimPolicyChange
@@ -88,6 +103,19 @@ HISTORY_TIMESTAMPS: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
     (ReclaimCase, ("created_at", "answered_at", "decided_at", "offered_at")),
     (ReclaimCaseTransition, ("created_at",)),
     (ReclaimOffer, ("created_at",)),
+    (CallEvaluation, ("updated_at",)),
+    (EvaluationPolicyChange, ("created_at",)),
+    (Stage, ("opened_at", "closed_at")),
+    (StageTransition, ("created_at",)),
+    (Evaluator, ("created_at", "pledge_accepted_at")),
+    (EvaluatorInvitation, ("created_at", "accepted_at")),
+    (ConflictDeclaration, ("created_at",)),
+    (Assignment, ("assigned_at", "submitted_at", "reminded_at")),
+    (AssignmentTransition, ("created_at",)),
+    (Score, ("updated_at",)),
+    (StageResult, ("computed_at",)),
+    (Objection, ("filed_at", "decided_at")),
+    (ObjectionTransition, ("created_at",)),
     (Notification, ("created_at", "last_attempt_at", "sent_at")),
 )
 
@@ -98,6 +126,9 @@ NOT_HISTORY: dict[str, str] = {
     "accounts.User.last_login": "set by logging in, which no story does",
     "notifications.LanguagePreference.updated_at": "set by the language switcher, which no story uses",
     "outbox.OutboxMessage.created_at": "transport: handed to the broker and deleted at each commit",
+    "evaluation.Stage.deadline": "a stage's schedule, set by the operator (demo.evaluation)",
+    "evaluation.Assignment.due_at": "an assignment's due time, set by the reviewer or the stage (a rule reads it)",
+    "evaluation.EvaluatorInvitation.expires_at": "an invitation's validity, which a rule reads",
 }
 
 
@@ -112,7 +143,7 @@ _only_timestamps()
 
 # Stamped by the database's own clock (``application_submit``), which SQLite keeps to the
 # millisecond (see above).
-DATABASE_CLOCK = {(Application, "submitted_at"), (Application, "updated_at")}
+DATABASE_CLOCK = {(Application, "submitted_at"), (Application, "updated_at"), (Assignment, "submitted_at")}
 CLOCK_SLACK = timedelta(milliseconds=1)
 
 

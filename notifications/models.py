@@ -20,6 +20,10 @@ class NotificationKind(models.TextChoices):
     SURVEY_REMINDER = "survey_reminder", _("Satisfaction survey reminder")
     USAGE = "usage", _("Usage of an allocation")
     RECLAIM = "reclaim", _("Reclaim of an allocation")
+    EVALUATOR_INVITATION = "evaluator_invitation", _("Invitation to evaluate")
+    EVALUATION_REMINDER = "evaluation_reminder", _("Evaluation deadline reminder")
+    OBJECTION_RECEIVED = "objection_received", _("Objection received")
+    OBJECTION_DECISION = "objection_decision", _("Decision on an objection")
 
 
 class NotificationState(models.TextChoices):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("aftercare.urls")),
     path("", include("reclaim.urls")),
+    path("", include("evaluation.urls")),
     path("", include("notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

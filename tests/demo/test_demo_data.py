@@ -33,7 +33,9 @@ from demo.calls import (
     PILOT_CALL_TITLE,
     SEOUL,
 )
+from demo.evaluation import EVALUATED_CALL_TITLE
 from demo.organisations import DEMO_ORGANIZATION
+from evaluation.models import Assignment, ConflictDeclaration, Evaluator, EvaluatorInvitation, Score, Stage
 from notifications.models import Notification
 from pool.models import CapacityPhase, Offering
 
@@ -61,6 +63,12 @@ SEEDED_MODELS = (
     SurveyInvitation,
     SurveyResponse,
     Notification,
+    Evaluator,
+    EvaluatorInvitation,
+    Stage,
+    Assignment,
+    Score,
+    ConflictDeclaration,
 )
 DECIDED = [Application.Status.APPROVED, Application.Status.WAITLISTED]
 
@@ -75,9 +83,9 @@ def test_seeding_twice_creates_nothing_new(seeded, seed_again):
 
     assert row_counts() == first
     assert first["Offering"] == 6
-    assert first["Call"] == 5
+    assert first["Call"] == 6  # the five calls' stories and the evaluated call (demo/evaluation.py)
     assert first["Organization"] == 112
-    assert first["Application"] == 247
+    assert first["Application"] == 247 + 12
     # Counted once everything is seeded, the same on every run.
     summary = "Demo data: 6 offerings, 5 calls, 112 organisations, 247 applications"
     assert summary in seeded
@@ -202,8 +210,12 @@ def test_each_sample_organisation_is_owned_by_a_deactivated_account_that_cannot_
     for membership in Membership.objects.filter(organization__in=samples).select_related("user"):
         assert membership.role == Membership.Role.OWNER
         assert not membership.user.is_active and not membership.user.has_usable_password()
-    # So the portal e-mails nobody but the demo applicant.
-    assert set(Notification.objects.values_list("recipient", flat=True)) == {"applicant@portal.test"}
+    # So the portal e-mails nobody but the demo applicant, and the evaluation's people: the demo
+    # evaluator and the sample experts (invited, reminded), at the reserved domain experts.test.
+    recipients = set(Notification.objects.values_list("recipient", flat=True))
+    assert "applicant@portal.test" in recipients
+    others = recipients - {"applicant@portal.test"}
+    assert {address for address in others if not address.endswith("@experts.test")} == set()
 
 
 def test_it_seeds_priority_claims_verified_in_past_calls_and_awaiting_verification_in_the_open_call(seeded):
@@ -218,9 +230,11 @@ def test_it_seeds_priority_claims_verified_in_past_calls_and_awaiting_verificati
         assert not claim.application.organization.is_in_gwangju
     for claim in claims.filter(kind=PriorityClaim.Kind.GWANGJU_LOCATED):
         assert claim.application.organization.is_in_gwangju
-    open_claims = claims.filter(application__call__title=OPEN_CALL_TITLE)
+    # Not decided yet: the open call and the evaluated call (demo/evaluation.py).
+    undecided = [OPEN_CALL_TITLE, EVALUATED_CALL_TITLE]
+    open_claims = claims.filter(application__call__title__in=undecided)
     assert set(open_claims.values_list("verification", flat=True)) == {PriorityClaim.Verification.PENDING}
-    decided_claims = claims.exclude(application__call__title=OPEN_CALL_TITLE)
+    decided_claims = claims.exclude(application__call__title__in=undecided)
     assert set(decided_claims.values_list("verification", flat=True)) == {PriorityClaim.Verification.VERIFIED}
 
 

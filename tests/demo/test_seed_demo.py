@@ -24,7 +24,7 @@ def test_seed_demo_is_idempotent_and_its_logins_work(seeded, seed_again, client)
         client.logout()
         response = client.post(reverse("account_login"), {"login": account.email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, account.email
-        if account.is_staff:  # then the code of the published secret
+        if account.second_factor:  # then the code of the published secret
             assert response["Location"] == reverse("mfa_authenticate")
             response = client.post(reverse("mfa_authenticate"), {"code": totp_code(DEMO_TOTP_SECRET)})
             assert response.status_code == 302, account.email
@@ -38,15 +38,20 @@ def test_seed_demo_is_idempotent_and_its_logins_work(seeded, seed_again, client)
         "  applicant  applicant@portal.test\n"
         "  reviewer   reviewer@portal.test    then a code: TOTP secret NAIDCDEMOSECRETNEVERINPRODUCTION\n"
         "  operator   operator@portal.test    then a code: TOTP secret NAIDCDEMOSECRETNEVERINPRODUCTION\n"
+        "  evaluator  evaluator@experts.test  then a code: TOTP secret NAIDCDEMOSECRETNEVERINPRODUCTION\n"
     )
     assert output.startswith(logins)
     assert seeded.startswith(logins)
     uris = [line.split()[-1] for line in output.splitlines() if "otpauth://" in line]
-    assert [urlsplit(uri).path for uri in uris] == ["/reviewer%40portal.test", "/operator%40portal.test"]
+    assert [urlsplit(uri).path for uri in uris] == [
+        "/reviewer%40portal.test",
+        "/operator%40portal.test",
+        "/evaluator%40experts.test",
+    ]
     assert all(parse_qs(urlsplit(uri).query)["secret"] == [DEMO_TOTP_SECRET] for uri in uris)
 
 
-def test_only_the_demo_staff_hold_the_demo_secret_and_seeding_again_restores_it(seeded, seed_again):
+def test_only_the_demo_staff_and_evaluator_hold_the_demo_secret_and_seeding_again_restores_it(seeded, seed_again):
     reviewer = User.objects.get(email="reviewer@portal.test")
     Authenticator.objects.filter(user=reviewer).delete()
     enrol_authenticator_app(reviewer)  # someone enrolled their own phone on the demo
@@ -58,7 +63,7 @@ def test_only_the_demo_staff_hold_the_demo_secret_and_seeding_again_restores_it(
         for authenticator in Authenticator.objects.filter(type="totp").select_related("user")
         if decrypt(authenticator.data["secret"]) == DEMO_TOTP_SECRET
     }
-    assert holders == {"reviewer@portal.test", "operator@portal.test"}
+    assert holders == {"reviewer@portal.test", "operator@portal.test", "evaluator@experts.test"}
     assert not User.objects.get(email="applicant@portal.test").is_staff
     assert not Authenticator.objects.filter(user__email="applicant@portal.test").exists()
 

@@ -14,6 +14,10 @@ missing, and one answer per role, in the order of ``ROLES``:
     reviewer   staff, group Reviewers (decides applications in the admin)
     operator   staff, group Operators (calls, offerings, capacity, the dashboard)
     superuser
+    evaluator  an external expert (평가위원, not staff) with an authenticator app who accepted the
+               confidentiality pledge and is assigned one application of the owner's organisation;
+               answers as the outsider (a logged-in user of no organisation here) except where
+               ``EVALUATOR`` says otherwise
 
 The answers ("wrote nothing": not a row inserted, updated or deleted, even if rolled back; the
 test keeps sessions in cookies, so logging in and out is not a write):
@@ -38,7 +42,9 @@ from dataclasses import dataclass
 
 from tests.factories import business_number
 
-ROLES = ("anonymous", "owner", "member", "outsider", "reviewer", "operator", "superuser")
+ROLES = ("anonymous", "owner", "member", "outsider", "reviewer", "operator", "superuser", "evaluator")
+# The columns of an ``Entry``: every role but the evaluator, whose answers are ``EVALUATOR``'s.
+COLUMNS = ROLES[:-1]
 
 OK = "OK"
 LOGGED = "LOGGED"
@@ -60,7 +66,7 @@ class Entry:
 
     def __post_init__(self):
         for answers in (self.get, self.post):
-            assert len(answers) == len(ROLES), f"{self.path}: one answer per role of {ROLES}"
+            assert len(answers) == len(COLUMNS), f"{self.path}: one answer per role of {COLUMNS}"
 
 
 # --- POST bodies -----------------------------------------------------------------------------------
@@ -117,6 +123,11 @@ def survey_data(world) -> dict:
         "rating_support": "5",
         "comments": "",
     }
+
+
+def scores_data(world) -> dict:
+    criterion = world.assignment.stage.criteria.first()
+    return {f"score_{criterion.pk}": "80", f"reason_{criterion.pk}": "근거", "save": ""}
 
 
 def confirmed_fill_plan(world) -> dict:
@@ -177,6 +188,8 @@ REVIEWERS_DO =   (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE,     
 OPERATORS_ADMIN = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED,     OK,          OK)
 OPERATORS_ADMIN_LOGGED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, LOGGED,  LOGGED)
 REVIEWERS_DO_OPERATORS_DENIED = (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DONE, DENIED, DONE)
+# The evaluator's pages: nobody else knows them (their answers for the evaluator are in EVALUATOR).
+NOT_EVALUATORS = (LOGIN,       HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)
 # fmt: on
 # A changelist action the role may not run is not offered: the changelist is shown again and
 # nothing changes (SUPERUSER_DOES for the models only the superuser sees at all).
@@ -291,6 +304,33 @@ ACCESS: dict[str, Entry] = {
     "notification_list": Entry("/notifications/", data=lambda w: {"language": "en"},
         get=LOGGED_IN,
         post=(LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE,        DONE)),
+
+    # ---- The evaluation: the evaluator's pages (see EVALUATOR) and the applicant's objection -----
+    #            anonymous    owner        member       outsider     reviewer     operator     superuser
+    "evaluation_assignments": Entry("/evaluation/", get=NOT_EVALUATORS, post=NOT_EVALUATORS),
+    "evaluation_pledge": Entry("/evaluation/pledge/", data=lambda w: {"accept": "on"},
+        get=NOT_EVALUATORS, post=NOT_EVALUATORS),
+    # The token is the invitation's secret, and only the invited address (the outsider's) accepts.
+    "evaluator_invitation_accept": Entry("/evaluation/invitations/{evaluator_invitation.token}/",
+        get=LOGGED_IN,
+        post=(LOGIN,       REDIRECT,    REDIRECT,    DONE,        REDIRECT,    REDIRECT,    REDIRECT)),
+    "evaluation_assignment": Entry("/evaluation/assignments/{assignment.pk}/", data=scores_data,
+        get=NOT_EVALUATORS, post=NOT_EVALUATORS),
+    "evaluation_conflict": Entry("/evaluation/assignments/{assignment.pk}/conflict/",
+        data=lambda w: {"kind": "recusal", "reason": "전 직장"}, get=NOT_EVALUATORS, post=NOT_EVALUATORS),
+    "evaluation_decline": Entry("/evaluation/assignments/{assignment.pk}/decline/",
+        data=lambda w: {"reason": "일정 문제"}, get=NOT_EVALUATORS, post=NOT_EVALUATORS),
+    "evaluation_certificate": Entry("/evaluation/assignments/{assignment.pk}/certificate/",
+        get=NOT_EVALUATORS, post=NOT_EVALUATORS),
+    "evaluation_evidence": Entry("/evaluation/assignments/{assignment.pk}/claims/{evaluated_claim.pk}/evidence/",
+        get=NOT_EVALUATORS, post=NOT_EVALUATORS),
+    # Within the objection period of the decided application; once (the objected one has its own).
+    "objection_file": Entry("/applications/{evaluated_decided.pk}/objection/",
+        data=lambda w: {"reason": "평가 결과에 이의가 있습니다."},
+        get=MEMBERS,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    "objection_attachment": Entry("/objections/{objection.pk}/attachment/",
+        get=MEMBERS_STAFF_LOGGED, post=MEMBERS_STAFF_LOGGED),
 
     # ---- The operator's dashboard and the public statistics --------------------------------------
     "dashboard": Entry("/ops/", get=OPERATORS, post=NOBODY_POSTS),
@@ -562,5 +602,49 @@ ACCESS: dict[str, Entry] = {
     **model_admin("metering.usagerecord", "usage_record", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
                   change=ALL_STAFF, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
                   action=ALL_STAFF, action_data=selected("usage_record", "delete_selected")),
+
+    # The evaluation: staff invite evaluators (the add page sends the invitation through the
+    # service); nobody edits or deletes an invitation. Objections are read-only, decided by
+    # reviewers on their decision page; what the applicant wrote is recorded when shown.
+    # (An empty form is shown again with its errors.)
+    **model_admin("evaluation.evaluatorinvitation", "evaluator_invitation", view=ALL_STAFF, add=ALL_STAFF,
+                  add_post=ALL_STAFF,
+                  change=ALL_STAFF, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=ALL_STAFF, action_data=selected("evaluator_invitation", "delete_selected")),
+    **model_admin("evaluation.objection", "objection", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=ALL_STAFF_LOGGED, change_post=NOBODY_ADMIN, history=ALL_STAFF, delete=NOBODY_ADMIN,
+                  delete_post=NOBODY_ADMIN, action=ALL_STAFF, action_data=selected("objection", "delete_selected")),
+    "admin:evaluation_objection_decide": Entry("/admin/evaluation/objection/{objection.pk}/decide/",
+        data=lambda w: {"outcome": "upheld", "reason": "채점에 오류가 없습니다."},
+        get=REVIEWERS_LOGGED, post=REVIEWERS_DO),
 }
 # fmt: on
+
+# The evaluator's answers (GET, POST) where they differ from the outsider's: their own pages, and
+# the second factor's pages (they hold an authenticator app, as staff do).
+EVALUATOR: dict[str, tuple[str, str]] = {
+    "evaluation_assignments": (OK, OK),
+    "evaluation_pledge": (OK, OK),
+    "evaluator_invitation_accept": (OK, REDIRECT),
+    "evaluation_assignment": (OK, DONE),
+    "evaluation_conflict": (NO_METHOD, DONE),
+    "evaluation_decline": (NO_METHOD, DONE),
+    "evaluation_certificate": (OK, OK),
+    "evaluation_evidence": (OK, OK),
+    # The outsider is the organisation's invitee; the evaluator is not.
+    "invitation_accept": (OK, REDIRECT),
+    "mfa_reauthenticate": (OK, OK),
+    "mfa_deactivate_totp": (REDIRECT, REDIRECT),
+    "mfa_view_recovery_codes": (REDIRECT, NO_METHOD),
+    "mfa_download_recovery_codes": (REDIRECT, REDIRECT),
+}
+
+
+def answer(key: str, role: str, method: str) -> str:
+    """The table's answer to ``method`` on ``key``'s URL for ``role``."""
+    entry = ACCESS[key]
+    if role == "evaluator":
+        if key in EVALUATOR:
+            return EVALUATOR[key][0 if method == "GET" else 1]
+        role = "outsider"
+    return (entry.get if method == "GET" else entry.post)[COLUMNS.index(role)]

@@ -29,9 +29,12 @@ from allocations.models import Allocation
 from allocations.services import decisions, provisioning
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
-from evaluation.models import ConflictDeclaration, Evaluator
+from evaluation.models import CallEvaluation, ConflictDeclaration, Evaluator
 from evaluation.services import assignment as assigning
 from evaluation.services import configuration
+from evaluation.services import invitations as invitation_services
+from evaluation.services import objections as objection_services
+from evaluation.services import pledges as pledge_services
 from metering.models import UsageRecord, UsageSource
 from metering.services import usage_ingest
 from notifications.models import Notification
@@ -40,7 +43,7 @@ from pool.models import Offering
 from reclaim import services as reclaim_services
 from tests.allocations.conftest import make_call, make_pool, submitted_application
 from tests.applications.conftest import MINIMAL_PDF
-from tests.conftest import make_user
+from tests.conftest import enrol_authenticator_app, make_user
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.reclaim.conftest import record_usage
 
@@ -219,6 +222,32 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         evaluator=evaluator, organization=other_organization, kind="recusal", source="declared", reason="전 직장"
     )
 
+    # The evaluator's site: the evaluator (who holds an authenticator app and accepted the pledge)
+    # reads the evaluated application's certificate and claim; two of the owner's applications to
+    # two more evaluated calls are decided (rejected), one with an objection filed with an
+    # attachment; the outsider holds an evaluator's invitation.
+    evaluated.business_certificate = pdf("certificate.pdf")
+    evaluated.save()
+    evaluated_claim = PriorityClaim.objects.create(
+        application=evaluated, kind=PriorityClaim.Kind.GWANGJU_LOCATED, details="본사", evidence=pdf("lease.pdf")
+    )
+    enrol_authenticator_app(evaluator.user)
+    evaluator = pledge_services.pledge_accept(actor=evaluator.user, evaluator=evaluator)
+    decided_evaluated, objected = [
+        submitted_application(make_call(gpu, max_per_application=8), (gpu, 1)) for _ in range(2)
+    ]
+    for application in (decided_evaluated, objected):
+        CallEvaluation.objects.create(call_id=application.call_id, mode=CallEvaluation.Mode.EVALUATED)
+        application.organization = organization
+        application.save()
+        decisions.application_reject(actor=None, application=application, reason="평가 점수 미달")
+    objection = objection_services.objection_file(
+        actor=owner, application=objected, reason="재평가 요청", attachment=pdf("objection.pdf")
+    )
+    evaluator_invitation = invitation_services.evaluator_invite(
+        actor=reviewer, email=outsider.email, name="외부 전문가"
+    )
+
     objects = {
         "evaluated_call": evaluated_call,
         "evaluated": evaluated,
@@ -262,6 +291,10 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "access_record": access_record,
         "reclaim_policy": reclaim_policy,
         "reclaim_case": reclaim_case,
+        "evaluated_claim": evaluated_claim,
+        "evaluated_decided": decided_evaluated,
+        "objection": objection,
+        "evaluator_invitation": evaluator_invitation,
     }
     users = {
         "anonymous": None,
@@ -271,5 +304,6 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "reviewer": reviewer,
         "operator": operator,
         "superuser": superuser,
+        "evaluator": evaluator.user,
     }
     return World(users=users, objects=objects)

@@ -28,14 +28,15 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for account in DEMO_ACCOUNTS:
-            second_factor = f"  then a code: TOTP secret {DEMO_TOTP_SECRET}" if account.is_staff else ""
+            second_factor = f"  then a code: TOTP secret {DEMO_TOTP_SECRET}" if account.second_factor else ""
             self.stdout.write(f"  {account.role:<10} {account.email:<22}{second_factor}".rstrip())
         self.stdout.write(
-            "Staff type a 6-digit code after the password: from an authenticator app given the secret (or its\n"
-            "otpauth URI below), or from `make totp` (python manage.py demo_totp), which prints the current code."
+            "Staff and the evaluator type a 6-digit code after the password: from an authenticator app given the\n"
+            "secret (or its otpauth URI below), or from `make totp` (python manage.py demo_totp), which prints the\n"
+            "current code. The evaluator sees the confidentiality pledge first, then the applications at /evaluation/."
         )
         for account in DEMO_ACCOUNTS:
-            if account.is_staff:
+            if account.second_factor:
                 self.stdout.write(f"  {account.role:<10} {demo_totp_uri(account)}")
         for line in summary.lines():
             self.stdout.write(line)
