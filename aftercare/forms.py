@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare import schedule
 from aftercare.models import ChangeRequest, Report, SurveyResponse
+from aftercare.selectors import ReportUsage
 from allocations.models import Allocation
 from applications.forms import EvidenceField
 from portal import formats
@@ -95,6 +96,30 @@ class ReportForm(forms.Form):
         help_text=Report._meta.get_field("publications").help_text,
     )
     attachment = EvidenceField(label=_("Attachment (optional)"))
+
+
+def usage_summary(usage: list[ReportUsage], report: Report) -> str:
+    """The usage of the report's award as text the applicant may keep, edit or delete in the
+    report: one line per resource, in the active language."""
+    if not usage:
+        return ""
+    period = formats.period(report.period_starts_on, report.period_ends_on)
+    lines = [_("Resources used (%(period)s):") % {"period": period}]
+    for row in usage:
+        offering = row.allocation.offering
+        if row.rate is None:
+            continue
+        lines.append(
+            _("- %(offering)s: on an average day %(used)s of %(granted)s %(unit)s in use (usage rate %(rate)s%%)")
+            % {
+                "offering": offering.name,
+                "used": formats.figure(row.units_in_use),
+                "granted": formats.figure(row.allocation.quantity),
+                "unit": offering.get_unit_display(),
+                "rate": formats.figure(row.rate),
+            }
+        )
+    return "\n".join(str(line) for line in lines) + "\n\n" if len(lines) > 1 else ""
 
 
 # "0": the organisation did not use this area (stored as no rating).
