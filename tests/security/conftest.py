@@ -8,6 +8,7 @@ key. ``World.user(role)`` gives the user of each role of the access table.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from allauth.account.forms import default_token_generator
@@ -28,6 +29,8 @@ from allocations.models import Allocation
 from allocations.services import decisions, provisioning
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
+from metering.models import UsageSource
+from metering.services import usage_ingest
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
@@ -113,6 +116,9 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
     [award] = decisions.application_approve(actor=None, application=awarded)
     provisioning.allocation_provision(allocation_id=award.pk)
     award = Allocation.objects.get(pk=award.pk)
+    # Two days of its usage collected (its usage page draws them; the operator's idle list names it).
+    for offset, used in ((0, Decimal(20)), (1, Decimal(4))):
+        usage_ingest(source=UsageSource.MODELLED, day=award.starts_on + timedelta(days=offset), records={award.pk: used})
     change_request = aftercare_services.change_request_submit(
         actor=owner,
         allocation=award,
