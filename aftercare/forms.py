@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any, cast
 
 from crispy_forms.bootstrap import InlineRadios
@@ -98,6 +99,12 @@ class ReportForm(forms.Form):
     attachment = EvidenceField(label=_("Attachment (optional)"))
 
 
+def _whole_if_whole(value: Decimal | None) -> Decimal:
+    """3.0 as 3, 2.5 as it is."""
+    value = value or Decimal(0)
+    return value if value % 1 else value.quantize(Decimal(1))
+
+
 def usage_summary(usage: list[ReportUsage], report: Report) -> str:
     """The usage of the report's award as text the applicant may keep, edit or delete in the
     report: one line per resource, in the active language."""
@@ -113,10 +120,10 @@ def usage_summary(usage: list[ReportUsage], report: Report) -> str:
             _("- %(offering)s: on an average day %(used)s of %(granted)s %(unit)s in use (usage rate %(rate)s%%)")
             % {
                 "offering": offering.name,
-                "used": formats.figure(row.units_in_use),
+                "used": formats.figure(_whole_if_whole(row.units_in_use)),
                 "granted": formats.figure(row.allocation.quantity),
                 "unit": offering.get_unit_display(),
-                "rate": formats.figure(row.rate),
+                "rate": formats.figure(_whole_if_whole(row.rate)),
             }
         )
     return "\n".join(str(line) for line in lines) + "\n\n" if len(lines) > 1 else ""

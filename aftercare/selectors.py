@@ -1,7 +1,7 @@
 """Reads after the award, with the user's scope built in, and the figures operators watch."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict, cast
 
@@ -130,14 +130,15 @@ class ReportUsage:
 
 def report_usage(report: Report, today: date | None = None) -> list[ReportUsage]:
     """The usage of the report's award: each allocation that was in service, over the report's
-    period up to ``today``. Three queries."""
+    period up to yesterday (the last day that has ended, the latest a source can have collected).
+    Three queries."""
     today = today or timezone.localdate()
     allocations = list(
         Allocation.objects.filter(application_item__application_id=report.application_id, state__in=IN_SERVICE_STATES)
         .select_related("offering")
         .order_by("offering__kind", "offering__name", "pk")
     )
-    end = min(report.period_ends_on, today)
+    end = min(report.period_ends_on, today - timedelta(days=1))
     if not allocations or end < report.period_starts_on:
         return []
     figures = utilisation([allocation.pk for allocation in allocations], report.period_starts_on, end)

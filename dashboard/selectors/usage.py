@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -314,6 +314,8 @@ def idle_list(limit: int | None = None) -> list[Idle]:
     idle: list[tuple[int, Idle]] = []
     for row in rows:
         kind, pk, organisation, call, offering, unit, quantity, starts_on, ends_on, used, last_day, last_used_on = row
+        if last_day is None:
+            continue
         days = (min(last_day, ends_on) - starts_on).days + 1
         if days <= 0:
             continue
@@ -416,7 +418,7 @@ def usage_breakdowns(call: Call | None) -> list[UsageBreakdown]:
     offerings: dict[int, tuple[str, str]] = {}
     call_titles: dict[int, str] = {}
     # (dimension, group key, offering) -> [granted, used, allocations]
-    totals: dict[tuple[str, object, int], list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    totals: dict[tuple[str, object, int], list[Any]] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
     for (
         offering_id,
         offering_name,
@@ -441,7 +443,7 @@ def usage_breakdowns(call: Call | None) -> list[UsageBreakdown]:
             ends_on=ends_on,
             state_changed_at=state_changed_at,
         )
-        if span is None:
+        if span is None or last_day is None:
             continue
         days = (min(span.last, last_day) - span.first).days + 1
         if days <= 0:
@@ -470,12 +472,12 @@ def usage_breakdowns(call: Call | None) -> list[UsageBreakdown]:
         for key, label in groups_in_order:
             cells: list[UsageCell | None] = []
             for offering_id in order:
-                total = totals.get((dimension, key, offering_id))
+                kept = totals.get((dimension, key, offering_id))
                 name, unit = offerings[offering_id]
                 cells.append(
                     None
-                    if total is None
-                    else UsageCell(name, unit, total[0].quantize(THOUSANDTHS), total[1].quantize(THOUSANDTHS), total[2])
+                    if kept is None
+                    else UsageCell(name, unit, kept[0].quantize(THOUSANDTHS), kept[1].quantize(THOUSANDTHS), kept[2])
                 )
             if any(cells):
                 breakdown_rows.append(UsageBreakdownRow(key, label, cells))

@@ -118,7 +118,9 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
     award = Allocation.objects.get(pk=award.pk)
     # Two days of its usage collected (its usage page draws them; the operator's idle list names it).
     for offset, used in ((0, Decimal(20)), (1, Decimal(4))):
-        usage_ingest(source=UsageSource.MODELLED, day=award.starts_on + timedelta(days=offset), records={award.pk: used})
+        usage_ingest(
+            source=UsageSource.MODELLED, day=award.starts_on + timedelta(days=offset), records={award.pk: used}
+        )
     change_request = aftercare_services.change_request_submit(
         actor=owner,
         allocation=award,
