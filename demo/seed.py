@@ -22,12 +22,13 @@ from accounts.models import User
 from aftercare.models import ChangeRequest, Report, SurveyResponse
 from aftercare.selectors import overdue_reports
 from applications.models import Application, Call, Organization
-from demo import aftercare, calls, decisions, pool
+from demo import aftercare, calls, decisions, pool, usage
 from demo.accounts import APPLICANT, OPERATOR, REVIEWER, demo_user, seed_demo_accounts
 from demo.applying import IN_SERVICE_SAMPLE_AWARDS, ApplicationSpec, apply, in_service_applications, sample_applications
 from demo.calls import CallSpec, at
 from demo.organisations import DEMO_ORGANIZATION, OrganizationSpec, sample_organizations
 from demo.timeline import Timeline
+from metering.models import UsageRecord, UsageSource
 from pool.models import Offering
 
 SEED = 2021
@@ -55,6 +56,8 @@ class Summary:
     overdue_reports: int
     survey_responses: int
     change_requests: int
+    usage_days: int
+    usage_records: int
 
     def lines(self) -> list[str]:
         return [
@@ -63,6 +66,7 @@ class Summary:
             f"decided: {self.approved} approved, {self.waitlisted} wait-listed",
             f"After the award: {self.reports} reports ({self.overdue_reports} overdue), "
             f"{self.survey_responses} survey responses, {self.change_requests} change requests awaiting a decision",
+            f"Usage: {self.usage_records} records over {self.usage_days} days (the modelled cloud's)",
         ]
 
 
@@ -105,6 +109,8 @@ def seed_demo() -> Summary:
 
     story.past_call(specs["in_service"], in_service, applicant=applicant, then=changes_asked_for)
     story.past_call(specs["current"], planned("current"))
+    # What the allocations in service have used so far, collected night by night (demo.usage).
+    usage.seed_usage(timeline=timeline, now=now, today=timezone.localdate(now))
     story.open_round(specs["open"], planned("open"))
     return _summary(specs, organizations, offerings)
 
@@ -195,6 +201,7 @@ def _summary(
     demo_calls = Call.objects.filter(title__in=[spec.title for spec in specs.values()])
     applications = Application.objects.filter(call__in=demo_calls)
     numbers = [spec.registration_number for spec in [*organizations, DEMO_ORGANIZATION]]
+    modelled = UsageRecord.objects.filter(source=UsageSource.MODELLED).order_by()
     return Summary(
         offerings=len(offerings),
         calls=demo_calls.count(),
@@ -209,4 +216,6 @@ def _summary(
         change_requests=ChangeRequest.objects.filter(
             status=ChangeRequest.Status.SUBMITTED, allocation__application_item__application__in=applications
         ).count(),
+        usage_days=modelled.values("day").distinct().count(),
+        usage_records=modelled.count(),
     )

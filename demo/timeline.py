@@ -56,6 +56,7 @@ from applications.models import (
     OrganizationIdentityChange,
     PriorityPolicyChange,
 )
+from metering.models import UsageRecord
 from notifications.models import Notification
 from pool.models import CapacityChange
 
@@ -83,6 +84,7 @@ HISTORY_TIMESTAMPS: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
     (SurveyInvitation, ("invited_at", "reminded_at")),
     (SurveyResponse, ("submitted_at",)),
     (Notification, ("created_at", "last_attempt_at", "sent_at")),
+    (UsageRecord, ("collected_at",)),
 )
 
 # The portal's other timestamps, and why a told step never writes them.
@@ -92,6 +94,7 @@ NOT_HISTORY: dict[str, str] = {
     "accounts.User.last_login": "set by logging in, which no story does",
     "notifications.LanguagePreference.updated_at": "set by the language switcher, which no story uses",
     "outbox.OutboxMessage.created_at": "transport: handed to the broker and deleted at each commit",
+    "metering.UsageNotice.created_at": "set when a usage e-mail is recorded; the demo's told history sends none",
 }
 
 

@@ -84,7 +84,16 @@ def test_nothing_told_nothing_moved():
 def test_every_timestamp_of_the_portal_is_either_history_or_named_as_not_history():
     """A new timestamp field must be placed: moved with its step, or said why no step writes it."""
     listed = {f"{model._meta.label}.{name}" for model, fields in HISTORY_TIMESTAMPS for name in fields}
-    portal_apps = {"accounts", "outbox", "notifications", "pool", "applications", "allocations", "aftercare"}
+    portal_apps = {
+        "accounts",
+        "outbox",
+        "notifications",
+        "pool",
+        "applications",
+        "allocations",
+        "metering",
+        "aftercare",
+    }
     timestamps = {
         f"{model._meta.label}.{field.name}"
         for model in apps.get_models()
