@@ -85,10 +85,14 @@ def _used_steps(
     values: list[float | None], x_texts: list[str], y: Callable[[float], float], *, area_base: str = ""
 ) -> str:
     """An SVG path through the days' values as steps (one level per day), broken where a day has
-    no value; with ``area_base`` (the baseline's y), each stretch is closed down to it as an area."""
+    no value; with ``area_base`` (the baseline's y), each stretch is closed down to it as an area.
+    Days whose levels round to the same tenth of a pixel make one step."""
     segments: list[str] = []
     points: list[str] = []
-    levels: dict[float, str] = {}
+    levels: dict[int, str] = {}
+    base = y(0)
+    per_unit = (y(1) - base) * 10  # tenths of a pixel per unit (negative: up is smaller)
+    level = ""
 
     def close() -> None:
         if not points:
@@ -103,11 +107,17 @@ def _used_steps(
     for index, value in enumerate(values):
         if value is None:
             close()
+            level = ""
             continue
-        level = levels.get(value)
-        if level is None:
-            level = levels[value] = _fmt(y(value))
-        points += (f"{x_texts[index]},{level}", f"{x_texts[index + 1]},{level}")
+        key = round(value * per_unit)
+        text = levels.get(key)
+        if text is None:
+            text = levels[key] = _fmt(base + key / 10)
+        if text == level and points:
+            points[-1] = f"{x_texts[index + 1]},{text}"  # the same level: the step goes on
+        else:
+            points += (f"{x_texts[index]},{text}", f"{x_texts[index + 1]},{text}")
+        level = text
     close()
     return " ".join(segments)
 

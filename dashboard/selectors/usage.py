@@ -20,6 +20,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from allocations.models import Allocation, AllocationState
@@ -102,15 +104,25 @@ class UsedSeries:
 def used_series(offerings: list[Offering], start: date, end: date) -> dict[int, UsedSeries]:
     """Per offering, the units used on each day of [start, end]: one query over the per-day totals
     kept at ingestion (at most offerings × days rows, whatever the number of allocations)."""
-    units = {offering.pk: offering.unit for offering in offerings}
+    divisors = {
+        offering.pk: float(HOURS_PER_DAY) if offering.unit in HOUR_METERED_UNITS else 1.0 for offering in offerings
+    }
     length = (end - start).days + 1
     values: dict[int, list[float | None]] = {}
-    rows = OfferingDayUsage.objects.filter(day__range=(start, end)).order_by().values_list("offering_id", "day", "used")
+    # Read as floats: a chart and an average need no exact decimals, and thousands of Decimals cost.
+    rows = (
+        OfferingDayUsage.objects.filter(day__range=(start, end))
+        .order_by()
+        .values_list("offering_id", "day", Cast("used", FloatField()))
+    )
     for offering_id, day, used in rows:
-        if offering_id not in units:
+        divisor = divisors.get(offering_id)
+        if divisor is None:
             continue
-        series = values.setdefault(offering_id, [None] * length)
-        series[(day - start).days] = round(in_units(units[offering_id], used), 2)
+        series = values.get(offering_id)
+        if series is None:
+            series = values[offering_id] = [None] * length
+        series[(day - start).days] = used / divisor
     return {offering_id: UsedSeries(start, series) for offering_id, series in values.items()}
 
 

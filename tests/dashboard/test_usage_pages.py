@@ -55,10 +55,13 @@ def test_the_chart_draws_the_grant_and_every_collected_day(usage):
     chart = usage_chart(figures)
 
     assert chart is not None
-    # One stretch of collected days (today and after are not collected): one closed area.
+    # One stretch of collected days (today and after are not collected): one closed area; the
+    # same 3 GPUs every day make one step, from the first day to the end of the last collected.
     assert chart.used_area.count("M ") == 1 and chart.used_area.endswith("Z")
-    # 60 days as steps: two points a day, plus the area's two corners on the baseline.
-    assert chart.used_area.count(",") == 2 * 60 + 2
+    assert chart.used_area.count(",") == 2 + 2  # the step's two points, the two baseline corners
+    plot_width = chart.plot_right - chart.plot_left
+    last_x = chart.plot_left + plot_width * 60 / len(figures.days)
+    assert f" L {last_x:.1f}".rstrip("0").rstrip(".") + "," in chart.used_area
     assert chart.granted_path.startswith("M ")
     assert chart.today_x is not None
 
