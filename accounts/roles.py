@@ -43,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "aftercare.view_changerequest",
         "aftercare.view_changerequesttransition",
         "aftercare.view_report",
+        # What the allocations used (usage metering): the evidence of a reclaim.
+        "metering.view_usagerecord",
     ),
     OPERATORS: (
         "applications.add_priorityweight",
@@ -77,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "allocations.view_allocation",
         "allocations.change_allocation",
         "allocations.view_allocationtransition",
+        "metering.view_usagerecord",
         "dashboard.view_dashboard",
         # Operators watch the e-mail log (queueing a failed e-mail again is a change).
         "notifications.view_notification",

@@ -45,7 +45,11 @@ class UsageRecord(models.Model):
             models.CheckConstraint(condition=Q(used__gte=0), name="usage_record_used_not_negative"),
             models.CheckConstraint(condition=Q(source__in=UsageSource.values), name="usage_record_source_valid"),
         ]
-        indexes = [models.Index(fields=["allocation", "day"], name="usage_record_allocation_day")]
+        indexes = [
+            models.Index(fields=["allocation", "day"], name="usage_record_allocation_day"),
+            # A day's records of one source: what collecting the day again replaces.
+            models.Index(fields=["day", "source"], name="usage_record_day_source"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.allocation_id} {self.day} {self.source}: {self.used}"

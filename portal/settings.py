@@ -496,6 +496,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-report-reminders": {"task": "aftercare.send_report_reminders", "schedule": 60 * 60},
     "invite-to-surveys": {"task": "aftercare.invite_to_surveys", "schedule": 60 * 60},
     "sweep-queued-notifications": {"task": "notifications.sweep_queued", "schedule": 5 * 60},
+    # Usage: each day not collected yet (up to USAGE_CATCH_UP_DAYS back), then the threshold e-mails.
+    # Collecting a day again replaces its figures, so running hourly only catches up sooner.
+    "collect-usage": {"task": "metering.collect_due_usage", "schedule": 60 * 60},
+    "send-usage-notices": {"task": "metering.send_usage_notices", "schedule": 60 * 60},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 
@@ -513,6 +517,43 @@ PROVISIONER_BACKEND = env_str("PROVISIONER_BACKEND") or "allocations.backends.mo
 PROVISIONING_MAX_ATTEMPTS = env_int("PROVISIONING_MAX_ATTEMPTS", 5, 1)
 # An allocation still pending or provisioning this long after its last change is re-driven.
 PROVISIONING_STUCK_AFTER_SECONDS = env_int("PROVISIONING_STUCK_AFTER_SECONDS", 300, 1)
+
+# --- Usage metering (metering/) ----------------------------------------------------------------
+
+# Where each allocation's daily usage comes from (metering/sources/): "modelled" (the modelled
+# cloud's own figures: the default, for `make run` and the demo), "prometheus" (GPU-hours from
+# NVIDIA's DCGM exporter through Prometheus's HTTP API), or a dotted path to a source class.
+# Checked when the apps load (metering/apps.py): a name that is no source stops start-up.
+USAGE_SOURCE = env_str("USAGE_SOURCE") or "modelled"
+# The beat collects each day that has not been collected, up to this many days back (a beat or a
+# source down for a few days catches up); older days: `manage.py collect_usage --from --to`.
+USAGE_CATCH_UP_DAYS = env_int("USAGE_CATCH_UP_DAYS", 7, 1)
+# Attempts of one day's collection when the source does not answer (backoff 1, 2, 4… min, at most 1 h).
+USAGE_COLLECTION_MAX_ATTEMPTS = env_int("USAGE_COLLECTION_MAX_ATTEMPTS", 8, 1)
+# The Prometheus source: the server (e.g. http://prometheus:9090), the label of the DCGM series
+# that holds the allocation's external reference (the project the provisioner made), the gauge,
+# the step of the sum (seconds; it must divide 10,800 so that a Korean day starts on a step), the
+# HTTP timeout, and a bearer token if the server wants one.
+PROMETHEUS_URL = env_str("PROMETHEUS_URL") or ""
+PROMETHEUS_PROJECT_LABEL = env_str("PROMETHEUS_PROJECT_LABEL") or "project"
+PROMETHEUS_GPU_METRIC = env_str("PROMETHEUS_GPU_METRIC") or "DCGM_FI_DEV_GPU_UTIL"
+PROMETHEUS_STEP_SECONDS = env_int("PROMETHEUS_STEP_SECONDS", 60, 10)
+PROMETHEUS_TIMEOUT_SECONDS = env_int("PROMETHEUS_TIMEOUT_SECONDS", 30, 1)
+PROMETHEUS_BEARER_TOKEN = env_str("PROMETHEUS_BEARER_TOKEN") or None
+if PROMETHEUS_URL and (urlsplit(PROMETHEUS_URL).scheme not in ("http", "https") or not urlsplit(PROMETHEUS_URL).netloc):
+    raise ImproperlyConfigured(f"PROMETHEUS_URL={PROMETHEUS_URL!r} must be an address such as http://prometheus:9090.")
+if USAGE_SOURCE == "prometheus" and not PROMETHEUS_URL:
+    raise ImproperlyConfigured("USAGE_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090).")
+for _name, _value in (
+    ("PROMETHEUS_PROJECT_LABEL", PROMETHEUS_PROJECT_LABEL),
+    ("PROMETHEUS_GPU_METRIC", PROMETHEUS_GPU_METRIC),
+):
+    if not re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", _value):
+        raise ImproperlyConfigured(f"{_name}={_value!r} is not a Prometheus name.")
+if 10_800 % PROMETHEUS_STEP_SECONDS:
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_STEP_SECONDS={PROMETHEUS_STEP_SECONDS} must divide 10800 (e.g. 10, 15, 30, 60, 300)."
+    )
 
 # --- E-mail delivery ---------------------------------------------------------------------------
 

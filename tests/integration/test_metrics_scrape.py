@@ -4,13 +4,7 @@ scraping it with the token. Without the ``prometheus`` binary (Debian's package:
 install prometheus``; ``.ci/run`` installs it) the Prometheus test is skipped on a laptop and
 fails under CI."""
 
-import json
-import os
-import shutil
-import signal
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,55 +16,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from notifications.models import Notification
 from tests.integration.conftest import current_database_url
-from tests.processes import ROOT, free_port, portal_env
+from tests.processes import free_port, portal_env
+from tests.prometheus_server import get, prometheus, prometheus_binary, running, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 TOKEN = "a-metrics-token-for-the-integration-tests-0123456789"
 WORKERS = 2
 TIMEOUT = 60
-
-
-def get(url: str, **headers: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def wait_until(condition, what: str, process: subprocess.Popen, log: Path):
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"{what}: the process exited ({process.returncode}):\n{log.read_text()}")
-        try:
-            if result := condition():
-                return result
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"not {what} after {TIMEOUT} s:\n{log.read_text()[-5000:]}")
-        time.sleep(0.2)
-
-
-@contextmanager
-def running(command: list[str], env: dict[str, str], log: Path):
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 @contextmanager
@@ -128,11 +81,7 @@ def test_every_gunicorn_worker_s_requests_are_added_up_whichever_worker_answers_
 
 
 def test_a_real_prometheus_scrapes_the_backlog_with_the_token(tmp_path):
-    binary = shutil.which("prometheus")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("prometheus is not installed (.ci/run installs Debian's package)")
-        pytest.skip("prometheus is not installed (apt-get install prometheus)")
+    prometheus_binary()
     for number in range(3):
         Notification.objects.create(
             kind=Notification.Kind.ACCOUNT, recipient=f"queued{number}@example.kr", language="ko", subject="제목"
@@ -140,41 +89,15 @@ def test_a_real_prometheus_scrapes_the_backlog_with_the_token(tmp_path):
 
     with gunicorn(tmp_path) as (base, _, _):
         target = urllib.parse.urlsplit(base).netloc
-        config = tmp_path / "prometheus.yml"
-        config.write_text(
-            json.dumps(  # YAML is a superset of JSON
-                {
-                    "global": {"scrape_interval": "1s", "scrape_timeout": "1s"},
-                    "scrape_configs": [
-                        {
-                            "job_name": "portal",
-                            "authorization": {"type": "Bearer", "credentials": TOKEN},
-                            "static_configs": [{"targets": [target]}],
-                        }
-                    ],
-                }
-            )
-        )
-        port = free_port()
-        command = [
-            binary,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ]
-        log = tmp_path / "prometheus.log"
-        with running(command, portal_env(), log) as prometheus:
-
-            def query(expression: str):
-                status, body = get(
-                    f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expression})
-                )
-                result = json.loads(body)["data"]["result"] if status == 200 else []
-                return result[0]["value"][1] if result else None
-
-            queued = wait_until(lambda: query("portal_emails_queued"), "queued e-mails in Prometheus", prometheus, log)
-            up = query('up{job="portal"}')
-            broker = query("portal_broker_up")
+        scrape = {
+            "job_name": "portal",
+            "authorization": {"type": "Bearer", "credentials": TOKEN},
+            "static_configs": [{"targets": [target]}],
+        }
+        with prometheus(tmp_path, [scrape]) as server:
+            queued = server.wait_until(lambda: server.value("portal_emails_queued"), "queued e-mails in Prometheus")
+            up = server.value('up{job="portal"}')
+            broker = server.value("portal_broker_up")
 
     assert queued == "3"
     assert up == "1"
