@@ -182,10 +182,12 @@ class MonthUsage:
     end: date
     granted: Decimal
     used: Decimal | None  # None: no day of the month collected yet
+    granted_collected: Decimal  # granted on the days collected
 
     @property
     def rate(self) -> Decimal | None:
-        return None if self.used is None else percent(self.used, self.granted)
+        """Used ÷ granted on the month's days collected (a month under way is not diluted)."""
+        return None if self.used is None else percent(self.used, self.granted_collected)
 
 
 @dataclass
@@ -263,12 +265,15 @@ class AllocationUsageFigures:
 def _months(days: list[DayUsage]) -> list[MonthUsage]:
     months: list[MonthUsage] = []
     for day in days:
+        collected = day.granted if day.used is not None else Decimal(0)
         if months and (months[-1].start.year, months[-1].start.month) == (day.day.year, day.day.month):
             last = months[-1]
             used = last.used if day.used is None else (last.used or Decimal(0)) + day.used
-            months[-1] = MonthUsage(last.start, day.day, last.granted + day.granted, used)
+            months[-1] = MonthUsage(
+                last.start, day.day, last.granted + day.granted, used, last.granted_collected + collected
+            )
         else:
-            months.append(MonthUsage(day.day, day.day, day.granted, day.used))
+            months.append(MonthUsage(day.day, day.day, day.granted, day.used, collected))
     return months
 
 

@@ -72,6 +72,8 @@ def test_the_months_add_up_to_the_period(usage):
     assert sum(month.granted for month in figures.months) == figures.granted_total
     assert sum(month.used or 0 for month in figures.months) == figures.used
     assert figures.months[0].start == usage.busy.starts_on and figures.months[-1].end == usage.busy.ends_on
+    # A month under way counts its collected days only: 3 of 4 GPUs busy is 75 % in every month.
+    assert {month.rate for month in figures.months if month.used is not None} == {Decimal("75.0")}
 
 
 @pytest.mark.parametrize("user", ["other_org_applicant", "reviewer", "operator"])
