@@ -45,6 +45,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "aftercare.view_report",
         # What the allocations used (usage metering): the evidence of a reclaim.
         "metering.view_usagerecord",
+        # Reclaim: reviewers work the queue and decide (with decide_application); they read the policies.
+        "reclaim.view_reclaimcase",
+        "reclaim.view_reclaimcasetransition",
+        "reclaim.view_reclaimoffer",
+        "reclaim.view_reclaimpolicy",
     ),
     OPERATORS: (
         "applications.add_priorityweight",
@@ -94,6 +99,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "aftercare.view_surveyresponse",
         # The personal-data access log: read in the admin and exported for an audit (never edited).
         "accesslog.view_accessrecord",
+        # Reclaim: operators set each call's policy, and follow the cases and what was reclaimed.
+        "reclaim.add_reclaimpolicy",
+        "reclaim.change_reclaimpolicy",
+        "reclaim.view_reclaimpolicy",
+        "reclaim.view_reclaimpolicychange",
+        "reclaim.view_reclaimcase",
+        "reclaim.view_reclaimcasetransition",
+        "reclaim.view_reclaimoffer",
     ),
 }
 

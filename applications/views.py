@@ -37,7 +37,13 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "applications/call_detail.html",
-        {"call": call, "application": mine, "organizations": organizations, "is_open": call.is_open()},
+        {
+            "call": call,
+            "application": mine,
+            "organizations": organizations,
+            "is_open": call.is_open(),
+            "sections": pages.call_sections_of(call),
+        },
     )
 
 

@@ -20,6 +20,7 @@ from dashboard.selectors.calls import call_demand, call_funnel, waitlist
 from dashboard.selectors.capacity import capacity_overview, expiring_allocations
 from dashboard.selectors.usage import RECENT_DAYS, idle_list, recent_usage_rates, usage_breakdowns, used_series
 from pool.models import Offering
+from reclaim.selectors import reclaimed_capacity
 
 Table = tuple[list, Iterable[list]]
 
@@ -305,6 +306,41 @@ def access_log_rows(records: Iterable[AccessRecord]) -> Table:
     return header, rows
 
 
+def reclaimed_rows(call: Call | None, start: date, end: date) -> Table:
+    """Reclaimed capacity and where it went (``reclaim.selectors.reclaimed_capacity``): one row
+    per wait-listed application approved with reclaimed units, and one per offering whose
+    reclaimed units no application took yet."""
+    header = [
+        _("Offering"),
+        _("Unit"),
+        pgettext_lazy("reclaim", "Cases"),
+        _("Units reclaimed"),
+        _("Units approved from the wait-list"),
+        _("Approved organisation"),
+        _("Its call"),
+        _("Its units"),
+        _("Reclaim case"),
+        _("Organisation reclaimed from"),
+    ]
+    rows = []
+    for row in reclaimed_capacity(start, end, call):
+        summary = [row.offering.name, row.offering.get_unit_display(), row.cases, row.units, row.offered_units]
+        if not row.offers:
+            rows.append([*summary, None, None, None, None, None])
+        for offer in row.offers:
+            rows.append(
+                [
+                    *summary,
+                    offer.application.organization.legal_name,
+                    offer.application.call.title,
+                    offer.units,
+                    offer.case.pk,
+                    offer.case.organization.legal_name,
+                ]
+            )
+    return header, rows
+
+
 TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
     "capacity": capacity_rows,
     "utilisation": utilisation_rows,
@@ -317,9 +353,10 @@ TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
     "offering_usage": offering_usage_rows,
     "idle": idle_rows,
     "usage_rates": usage_rate_rows,
+    "reclaimed": reclaimed_rows,
 }
 # The tables that name organisations: exporting one is recorded in the personal-data access log.
-NAMING_ORGANISATIONS = frozenset({"expiring", "waitlist", "idle"})
+NAMING_ORGANISATIONS = frozenset({"expiring", "waitlist", "idle", "reclaimed"})
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(…), +cmd|…,

@@ -59,6 +59,7 @@ from applications.models import (
 from metering.models import UsageRecord
 from notifications.models import Notification
 from pool.models import CapacityChange
+from reclaim.models import ReclaimCase, ReclaimCaseTransition, ReclaimOffer, ReclaimPolicy, ReclaimPolicyChange
 
 # Every timestamp a told step may write: when something was created, sent, decided or changed.
 HISTORY_TIMESTAMPS: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
@@ -83,6 +84,11 @@ HISTORY_TIMESTAMPS: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
     (ReportReminder, ("sent_at",)),
     (SurveyInvitation, ("invited_at", "reminded_at")),
     (SurveyResponse, ("submitted_at",)),
+    (ReclaimPolicy, ("updated_at",)),
+    (ReclaimPolicyChange, ("created_at",)),
+    (ReclaimCase, ("created_at", "answered_at", "decided_at", "offered_at")),
+    (ReclaimCaseTransition, ("created_at",)),
+    (ReclaimOffer, ("created_at",)),
     (Notification, ("created_at", "last_attempt_at", "sent_at")),
     (UsageRecord, ("collected_at",)),
 )

@@ -495,6 +495,8 @@ CELERY_BEAT_SCHEDULE = {
     "request-reports": {"task": "aftercare.request_reports", "schedule": 60 * 60},
     "send-report-reminders": {"task": "aftercare.send_report_reminders", "schedule": 60 * 60},
     "invite-to-surveys": {"task": "aftercare.invite_to_surveys", "schedule": 60 * 60},
+    # Reclaim: idempotent per day (one open case per allocation; decisions and offers once).
+    "reclaim-daily": {"task": "reclaim.daily", "schedule": 60 * 60},
     "sweep-queued-notifications": {"task": "notifications.sweep_queued", "schedule": 5 * 60},
     # Usage: each day not collected yet (up to USAGE_CATCH_UP_DAYS back), then the threshold e-mails.
     # Collecting a day again replaces its figures, so running hourly only catches up sooner.

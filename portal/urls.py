@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("dashboard.urls")),
     path("", include("aftercare.urls")),
+    path("", include("reclaim.urls")),
     path("", include("notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from allocations.backends import TransientProvisioningError, provisioner
 from allocations.models import Allocation, AllocationTransition, ExpiryReminder
+from allocations.services.release import OFFER_FREED_CAPACITY
 from outbox.services import enqueue_on_commit
 from pool.capacity import DoesNotFit, Need, fit, lock_ledger
-from portal import data_version
+from portal import data_version, formats
 from portal.errors import DomainError, RetryLater
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,42 @@ def allocation_change(
     )
     if raised:
         enqueue_on_commit(SYNC_QUOTA, allocation.pk)
+    data_version.changed()
+    return allocation
+
+
+@transaction.atomic
+def allocation_reduce(*, actor: User | None, allocation: Allocation, quantity: int, reason: str = "") -> Allocation:
+    """Lower an active allocation to ``quantity`` units (a reclaim of idle units, ``reclaim``).
+
+    The ledger rows of its period are locked first, in (offering, day) order, as every path that
+    moves them does; the UPDATE then gives the units back on every day of the period in the same
+    statement (the trigger of migration 0003), so they are free at once, today included. The
+    quantity counts over the whole period, as the ledger records one quantity per allocation.
+    Writes a history row (the state is unchanged); after the commit the quota is resized and
+    the freed capacity offered to the wait-lists that take offers by themselves. Not idempotent
+    on its own: the caller holds the case that asks for the reduction.
+    """
+    allocation = Allocation.objects.select_for_update(of=("self",)).select_related("offering").get(pk=allocation.pk)
+    if not allocation.is_active:
+        raise DomainError(_("Only an active allocation can be reduced."))
+    if not 1 <= quantity < allocation.quantity:
+        raise DomainError(
+            _("Reduce to between 1 and %(most)s units.") % {"most": formats.figure(allocation.quantity - 1)}
+        )
+    lock_ledger([(allocation.offering_id, allocation.starts_on, allocation.ends_on)])
+    previous = allocation.quantity
+    Allocation.objects.filter(pk=allocation.pk).update(quantity=quantity)
+    allocation.quantity = quantity
+    AllocationTransition.objects.create(
+        allocation=allocation,
+        actor=actor,
+        from_state=allocation.state,
+        to_state=allocation.state,
+        reason=f"{formats.figure(previous)} → {formats.figure(quantity)}. {reason}".strip(),
+    )
+    enqueue_on_commit(SYNC_QUOTA, allocation.pk)
+    enqueue_on_commit(OFFER_FREED_CAPACITY)
     data_version.changed()
     return allocation
 

@@ -93,6 +93,7 @@ def test_every_timestamp_of_the_portal_is_either_history_or_named_as_not_history
         "allocations",
         "metering",
         "aftercare",
+        "reclaim",
     }
     timestamps = {
         f"{model._meta.label}.{field.name}"

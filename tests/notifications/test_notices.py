@@ -313,3 +313,31 @@ def test_a_change_of_address_names_both_addresses_without_a_particle_after_them(
     lines = assert_notice(notice, greeting="안녕하십니까.", link=False)
     assert notice.subject == f"{PREFIX}이메일 주소 변경 안내"
     assert "이메일 주소가 변경되었습니다(변경 전: applicant@example.kr, 변경 후: new-address@example.kr)." in lines
+
+
+def test_the_reclaim_emails(gpu_pool, applicant, reviewer):
+    from reclaim import services as reclaim_services
+    from tests.reclaim.conftest import days_before, record_usage
+
+    call = make_call(gpu_pool, title="2031년 상반기 자원 지원 공고")
+    reclaim_services.reclaim_policy_set(actor=None, call=call, automatic="reduce")
+    allocation = award(call, gpu_pool, applicant)
+    today = date(2031, 3, 5)
+    record_usage(allocation, dict.fromkeys(days_before(today, 60), 12))  # half a GPU of 4: 12.5 %
+
+    [case] = reclaim_services.reclaim_candidates_mark(today=today)
+    warning = Notification.objects.get(key__startswith="reclaim_warning:")
+    lines = assert_notice(warning, greeting=dear())
+    assert warning.subject == f"{PREFIX}유휴 자원 회수 사전 안내: A100 GPU(소명 기한: 2031년 3월 19일(수))"
+    assert "- 소명 기한: 2031년 3월 19일(수)" in lines
+    assert "- 할당 내역: 4 GPU, 2031년 1월 1일(수) ~ 2031년 3월 31일(월)" in lines
+    assert "- 측정 결과: 2031년 2월 3일(월) ~ 2031년 3월 4일(화), 배정량 대비 활용률 12.5%" in lines
+    assert "기한까지 소명하지 않으면 심사 없이 실사용 수량으로 할당을 감축합니다." in lines
+    assert "▶ 소명하기:" in lines
+
+    reclaim_services.reclaim_case_reduce(actor=reviewer, case=case, units=1, reason="계획 없음")
+    decision = Notification.objects.get(key__startswith="reclaim_decision:")
+    lines = assert_notice(decision, greeting=dear())
+    assert decision.subject == f"{PREFIX}할당 감축 안내: A100 GPU"
+    assert any(line.startswith("오늘부터 할당 수량을 감축합니다(회수 수량: 3, 감축 후 수량: 1 GPU).") for line in lines)
+    assert "- 사유: 계획 없음" in lines

@@ -286,6 +286,10 @@ ACCESS: dict[str, Entry] = {
     # An allocation's usage: its organisation's members only; staff and other organisations get a
     # 404 (they see usage on the operator's pages and in the admin, never through this page).
     "allocation_usage": Entry("/allocations/{award.pk}/", get=MEMBERS, post=NOBODY_POSTS),
+    # A reclaim case: its organisation's members read it and answer it; nobody else learns it exists.
+    "reclaim_case": Entry("/reclaim/{reclaim_case.pk}/", data=lambda w: {"kind": "plan", "answer": "다음 달 학습"},
+        get=MEMBERS,
+        post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
     "notification_list": Entry("/notifications/", data=lambda w: {"language": "en"},
         get=LOGGED_IN,
         post=(LOGIN,       DONE,        DONE,        DONE,        DONE,        DONE,        DONE)),
@@ -489,6 +493,21 @@ ACCESS: dict[str, Entry] = {
                   add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,
                   delete_post=NOBODY_ADMIN, action=OPERATORS_ADMIN,
                   action_data=selected("survey_response", "delete_selected")),
+    # Reclaim: reviewers decide cases like change requests (read-only rows, a decision page);
+    # operators set each call's policy; staff read what was reclaimed and where it went.
+    **model_admin("reclaim.reclaimcase", "reclaim_case", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=ALL_STAFF, change_post=SUPERUSER, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=ALL_STAFF, action_data=selected("reclaim_case", "delete_selected")),
+    "admin:reclaim_reclaimcase_decide": Entry("/admin/reclaim/reclaimcase/{reclaim_case.pk}/decide/",
+        data=lambda w: {"decision": "keep", "reason": "예외 인정"},
+        get=REVIEWERS, post=REVIEWERS_DO),
+    "admin:reclaim_reclaimcase_reclaimed": Entry("/admin/reclaim/reclaimcase/reclaimed/",
+        get=ALL_STAFF, post=STAFF_GET_ONLY),
+    **model_admin("reclaim.reclaimpolicy", "reclaim_policy", view=ALL_STAFF, add=OPERATORS_ADMIN,
+                  add_post=OPERATORS_ADMIN, change=ALL_STAFF, change_post=OPERATORS_ADMIN, delete=SUPERUSER,
+                  delete_post=SUPERUSER_DOES,
+                  action=(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, OK, OK, DONE),
+                  action_data=selected("reclaim_policy", "delete_selected")),
     # Saving a notification's (read-only) page writes the admin's log entry and nothing else; the
     # "queue again" action leaves an e-mail that was not refused as it is.
     # An e-mail's page (its recipient and text) is recorded in the personal-data access log.

@@ -3,7 +3,7 @@
 Each object the URLs take an id of exists for real: the owner's organisation (with a plain
 member) and an outsider's, a draft and a submitted application with a certificate and a claim
 with evidence, an allocation, a pending invitation, an e-mail confirmation and a password-reset
-key. ``World.user(role)`` gives the user of each role of the access table.
+key, a reclaim policy and a reclaim case. ``World.user(role)`` gives the user of each role of the access table.
 """
 
 from dataclasses import dataclass, field
@@ -34,10 +34,12 @@ from metering.services import usage_ingest
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
+from reclaim import services as reclaim_services
 from tests.allocations.conftest import make_call, make_pool, submitted_application
 from tests.applications.conftest import MINIMAL_PDF
 from tests.conftest import make_user
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.reclaim.conftest import record_usage
 
 
 @dataclass
@@ -165,6 +167,12 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         comments="좋았음",
     )
 
+    # Reclaim: the award's call has a reclaim policy, and the award, unused for its first
+    # 60 days of service, is a reclaim candidate awaiting the organisation's answer.
+    reclaim_policy = reclaim_services.reclaim_policy_set(actor=None, call=award_call)
+    record_usage(award, {award.starts_on + timedelta(days=n): 0 for n in range(60)})
+    [reclaim_case] = reclaim_services.reclaim_candidates_mark(today=award.starts_on + timedelta(days=60))
+
     # The owner invites the outsider, who may accept; nobody else can.
     invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
 
@@ -213,6 +221,8 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
         "authenticator": authenticator,
         "access_record": access_record,
+        "reclaim_policy": reclaim_policy,
+        "reclaim_case": reclaim_case,
     }
     users = {
         "anonymous": None,
