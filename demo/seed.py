@@ -30,6 +30,7 @@ from demo.organisations import DEMO_ORGANIZATION, OrganizationSpec, sample_organ
 from demo.timeline import Timeline
 from metering.models import UsageRecord, UsageSource
 from pool.models import Offering
+from reclaim.models import ReclaimCase
 
 SEED = 2021
 # The demo's people joined when the portal opened, before the pilot's call: the reviewer decided
@@ -58,6 +59,7 @@ class Summary:
     change_requests: int
     usage_days: int
     usage_records: int
+    reclaim_candidates: int
 
     def lines(self) -> list[str]:
         return [
@@ -66,7 +68,8 @@ class Summary:
             f"decided: {self.approved} approved, {self.waitlisted} wait-listed",
             f"After the award: {self.reports} reports ({self.overdue_reports} overdue), "
             f"{self.survey_responses} survey responses, {self.change_requests} change requests awaiting a decision",
-            f"Usage: {self.usage_records} records over {self.usage_days} days (the modelled cloud's)",
+            f"Usage: {self.usage_records} records over {self.usage_days} days (the modelled cloud's), "
+            f"{self.reclaim_candidates} reclaim candidates awaiting an answer",
         ]
 
 
@@ -109,7 +112,8 @@ def seed_demo() -> Summary:
 
     story.past_call(specs["in_service"], in_service, applicant=applicant, then=changes_asked_for)
     story.past_call(specs["current"], planned("current"))
-    # What the allocations in service have used so far, collected night by night (demo.usage).
+    # What the allocations in service have used so far, collected night by night, and the large
+    # call's idle allocations marked as reclaim candidates (demo.usage).
     usage.seed_usage(timeline=timeline, now=now, today=timezone.localdate(now))
     story.open_round(specs["open"], planned("open"))
     return _summary(specs, organizations, offerings)
@@ -218,4 +222,5 @@ def _summary(
         ).count(),
         usage_days=modelled.values("day").distinct().count(),
         usage_records=modelled.count(),
+        reclaim_candidates=ReclaimCase.objects.filter(call__in=demo_calls, state=ReclaimCase.State.CANDIDATE).count(),
     )

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from allocations.models import Allocation, AllocationState
-from demo.calls import at
+from applications.models import Call
+from demo.calls import CURRENT_CALL_TITLE, at
 from demo.timeline import Timeline
 from metering.models import UsageRecord, UsageSource
 from metering.services import usage_collect
 from metering.sources.modelled import ModelledCloudSource
+from reclaim.models import ReclaimCase
+from reclaim.services import reclaim_demo_candidates
 
 # The collection runs at night, after the day has ended.
 COLLECTED_AT_HOUR = 2
@@ -34,6 +37,7 @@ HISTORY_DAYS = 90
 class UsageHistory:
     days: int  # days collected by this run
     records: int  # records they wrote
+    reclaim_candidates: int  # the large call in service's open reclaim cases
 
 
 def seed_usage(*, timeline: Timeline, now: datetime, today: date) -> UsageHistory:
@@ -48,7 +52,7 @@ def seed_usage(*, timeline: Timeline, now: datetime, today: date) -> UsageHistor
     )
     last = today - timedelta(days=1)
     if started is None or started > last:
-        return UsageHistory(0, 0)
+        return UsageHistory(0, 0, 0)
     first = max(started, today - timedelta(days=HISTORY_DAYS))
     collected = set(
         UsageRecord.objects.filter(source=UsageSource.MODELLED, day__range=(first, last))
@@ -67,4 +71,14 @@ def seed_usage(*, timeline: Timeline, now: datetime, today: date) -> UsageHistor
             days += 1
         day += timedelta(days=1)
     timeline.backdate()
-    return UsageHistory(days, records)
+    return UsageHistory(days, records, _reclaim_candidates())
+
+
+def _reclaim_candidates() -> int:
+    """The large call in service gets the default reclaim policy, and its idle allocations become
+    candidates as the beat's daily job would mark them now (each organisation warned once)."""
+    call = Call.objects.filter(title=CURRENT_CALL_TITLE).first()
+    if call is None:
+        return 0
+    reclaim_demo_candidates(call=call)
+    return ReclaimCase.objects.filter(call=call, state=ReclaimCase.State.CANDIDATE).count()

@@ -55,3 +55,15 @@ def test_the_demo_applicant_sees_the_usage_of_its_award(seeded, client):
     assert response.status_code == 200
     assert response.context["figures"].collected
     assert 'id="usage-chart"' in response.content.decode()
+
+
+def test_the_large_call_in_service_has_a_few_reclaim_candidates(seeded):
+    from applications.models import Call
+    from demo.calls import CURRENT_CALL_TITLE
+    from reclaim.models import ReclaimCase
+
+    cases = ReclaimCase.objects.filter(call=Call.objects.get(title=CURRENT_CALL_TITLE))
+
+    assert cases.filter(state=ReclaimCase.State.CANDIDATE).exists()
+    idle = {row.allocation_id for row in idle_list()}
+    assert set(cases.values_list("allocation_id", flat=True)) <= idle
