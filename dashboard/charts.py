@@ -122,6 +122,41 @@ def _used_steps(
     return " ".join(segments)
 
 
+def _drawn_runs(runs: list[Run], days_per_pixel: int) -> list[Run]:
+    """The runs as drawn: consecutive runs shorter than ``days_per_pixel`` days are joined until
+    they span that many, at their highest capacity, units in service and units allocated, so a
+    chart has at most about one step per pixel column whatever the number of allocations (the
+    peaks stay; the table under the chart keeps every run)."""
+    if days_per_pixel <= 1:
+        return runs
+    drawn: list[Run] = []
+    group: list | None = None  # [start, end, capacity, in service, allocated]
+
+    def flush() -> None:
+        nonlocal group
+        if group is not None:
+            first, last, capacity, in_service, allocated = group
+            drawn.append(Run(first, last, capacity, in_service, allocated - in_service))
+            group = None
+
+    for run in runs:
+        if (run.end - run.start).days + 1 >= days_per_pixel:
+            flush()
+            drawn.append(run)
+            continue
+        if group is None:
+            group = [run.start, run.end, run.capacity, run.in_service, run.allocated]
+        else:
+            group[1] = run.end
+            group[2] = max(group[2], run.capacity)
+            group[3] = max(group[3], run.in_service)
+            group[4] = max(group[4], run.allocated)
+        if (group[1] - group[0]).days + 1 >= days_per_pixel:
+            flush()
+    flush()
+    return drawn
+
+
 def capacity_chart(
     runs: list[Run], start: date, end: date, today: date, used: list[float | None] | None = None
 ) -> CapacityChart:
@@ -141,9 +176,11 @@ def capacity_chart(
     def y(value: float) -> float:
         return TOP + plot_height * (1 - value / top_value)
 
-    # A chart of a long period has thousands of points on the same days and levels: each run's
-    # two x coordinates are formatted once for the four series, each level once.
+    # A chart of a long period has thousands of points on the same days and levels: runs shorter
+    # than a pixel are drawn together (``_drawn_runs``), each run's two x coordinates are
+    # formatted once for the four series, each level once.
     x_texts = _x_texts(total_days)
+    runs = _drawn_runs(runs, math.ceil(total_days / plot_width))
     run_x = [(x_texts[(run.start - start).days], x_texts[(run.end - start).days + 1]) for run in runs]
     y_texts: dict[int, str] = {}
 

@@ -31,6 +31,7 @@ from dashboard.selectors.usage import (
     OfferingUsage,
     UsageBreakdown,
     idle_list,
+    recent_period,
     recent_usage_rates,
     usage_breakdowns,
     used_series,
@@ -130,12 +131,13 @@ class PublicFigures:
 
     @cached_property
     def overview(self) -> list[OfferingCapacity]:
-        return capacity_overview(self.today, self.today, self.today)
+        # Today's figures, and the runs of the last days that the usage rates weigh.
+        return capacity_overview(*recent_period(self.today), self.today)
 
     @cached_property
     def offerings(self) -> list[tuple[OfferingCapacity, Decimal | None]]:
         """Each offering today, with its usage rate over the last days (``recent_usage_rates``)."""
-        rates = {usage.offering.pk: usage.rate for usage in recent_usage_rates(self.today)}
+        rates = {usage.offering.pk: usage.rate for usage in recent_usage_rates(self.today, self.overview)}
         return [(row, rates.get(row.offering.pk)) for row in self.overview]
 
     @cached_property

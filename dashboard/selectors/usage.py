@@ -151,12 +151,19 @@ class OfferingUsage:
     rate: Decimal | None
 
 
-def recent_usage_rates(today: date) -> list[OfferingUsage]:
+def recent_period(today: date) -> tuple[date, date]:
+    """The last ``RECENT_DAYS`` days up to ``today``."""
+    return today - timedelta(days=RECENT_DAYS - 1), today
+
+
+def recent_usage_rates(today: date, overview: list[OfferingCapacity] | None = None) -> list[OfferingUsage]:
     """Per offering, its use over the last ``RECENT_DAYS`` days up to ``today``: the units used on
-    the days collected against the allocated units in service on those days (the capacity
-    overview's runs). Four queries."""
-    start = today - timedelta(days=RECENT_DAYS - 1)
-    overview = capacity_overview(start, today, today)
+    the days collected against the allocated units in service on those days (the runs of the
+    capacity overview of ``recent_period``, read here unless given). One query, five without
+    ``overview``."""
+    start, _today = recent_period(today)
+    if overview is None:
+        overview = capacity_overview(start, today, today)
     used = used_series([row.offering for row in overview], start, today)
     rates = []
     for row in overview:

@@ -8,13 +8,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from applications.models import CallOffering
+from applications.models import CallOffering, Membership
 from dashboard import exports
 from dashboard.charts import usage_chart
 from dashboard.selectors.usage import allocation_usage, idle_list, recent_usage_rates, usage_breakdowns
+from tests.conftest import make_user
 from tests.dashboard.test_dashboard_views import csv_rows
 from tests.dashboard.usage_world import build_usage_world, grant, record_usage
-from tests.factories import CallFactory
+from tests.factories import CallFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,15 +91,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client, usage):
 
 
 def test_a_reserved_offering_shows_the_service_left_instead_of_a_budget(client, usage):
-    owner = usage.held.organization.memberships.first()
-    if owner is None:
-        from applications.models import Membership
-        from tests.conftest import make_user
-        from tests.factories import MembershipFactory
-
-        owner = MembershipFactory(
-            organization=usage.held.organization, user=make_user("energy@example.kr"), role=Membership.Role.OWNER
-        )
+    owner = MembershipFactory(
+        organization=usage.held.organization, user=make_user("energy@example.kr"), role=Membership.Role.OWNER
+    )
     client.force_login(owner.user)
 
     response = client.get(reverse("allocation_usage", args=[usage.held.pk]))
@@ -106,7 +101,8 @@ def test_a_reserved_offering_shows_the_service_left_instead_of_a_budget(client, 
     figures = response.context["figures"]
     assert not figures.is_metered
     assert figures.rate == Decimal("50.0")  # 5 TB held of 10
-    assert "Budget left" not in response.content.decode()
+    page = response.content.decode()
+    assert "남은 서비스 기간" in page and "남은 한도" not in page  # the days left, no budget
 
 
 def test_the_page_of_a_year_of_daily_usage_costs_at_most_ten_queries(
