@@ -22,7 +22,7 @@ from demo.calls import CURRENT_CALL_TITLE, at
 from demo.timeline import Timeline
 from metering.models import UsageRecord, UsageSource
 from metering.services import usage_collect
-from metering.sources.modelled import ModelledCloudSource
+from metering.sources import Source, source_class
 from reclaim.models import ReclaimCase
 from reclaim.services import reclaim_demo_candidates
 
@@ -60,7 +60,8 @@ def seed_usage(*, timeline: Timeline, now: datetime, today: date) -> UsageHistor
         .values_list("day", flat=True)
         .distinct()
     )
-    source = ModelledCloudSource()
+    # The modelled cloud's figures whatever USAGE_SOURCE says: the demo's allocations are its own.
+    source: Source = source_class(UsageSource.MODELLED)()
     days = records = 0
     day = first
     while day <= last:
