@@ -82,11 +82,19 @@ def _x_texts(total_days: int) -> list[str]:
 
 
 def _used_steps(
-    values: list[float | None], x_texts: list[str], y: Callable[[float], float], *, area_base: str = ""
+    values: list[float | None],
+    x_texts: list[str],
+    y: Callable[[float], float],
+    *,
+    area_base: str = "",
+    days_per_step: int = 1,
 ) -> str:
-    """An SVG path through the days' values as steps (one level per day), broken where a day has
-    no value; with ``area_base`` (the baseline's y), each stretch is closed down to it as an area.
-    Days whose levels round to the same tenth of a pixel make one step."""
+    """An SVG path through the days' values as steps (one level per day, or the mean of each
+    ``days_per_step`` days' values), broken where a day has no value; with ``area_base`` (the
+    baseline's y), each stretch is closed down to it as an area. Days whose levels round to the
+    same tenth of a pixel make one step."""
+    if days_per_step > 1:
+        values, x_texts = _per_step(values, x_texts, days_per_step)
     segments: list[str] = []
     points: list[str] = []
     levels: dict[int, str] = {}
@@ -120,6 +128,17 @@ def _used_steps(
         level = text
     close()
     return " ".join(segments)
+
+
+def _per_step(values: list[float | None], x_texts: list[str], days: int) -> tuple[list[float | None], list[str]]:
+    """The mean of each ``days`` days' values that have one (None if none has), and the x
+    coordinates of the groups' boundaries."""
+    means: list[float | None] = []
+    for first in range(0, len(values), days):
+        present = [value for value in values[first : first + days] if value is not None]
+        means.append(sum(present) / len(present) if present else None)
+    bounds = [x_texts[min(first, len(values))] for first in range(0, len(values) + days, days)][: len(means) + 1]
+    return means, bounds
 
 
 def _drawn_runs(runs: list[Run], days_per_pixel: int) -> list[Run]:
@@ -180,7 +199,8 @@ def capacity_chart(
     # than a pixel are drawn together (``_drawn_runs``), each run's two x coordinates are
     # formatted once for the four series, each level once.
     x_texts = _x_texts(total_days)
-    runs = _drawn_runs(runs, math.ceil(total_days / plot_width))
+    days_per_pixel = math.ceil(total_days / plot_width)
+    runs = _drawn_runs(runs, days_per_pixel)
     run_x = [(x_texts[(run.start - start).days], x_texts[(run.end - start).days + 1]) for run in runs]
     y_texts: dict[int, str] = {}
 
@@ -210,7 +230,7 @@ def capacity_chart(
         capacity_path=capacity_path,
         in_service_area=polygon(in_service, baseline) if runs else "",
         provisioning_area=polygon(allocated, in_service) if runs else "",
-        used_path=_used_steps(used[:total_days], x_texts, y) if used else "",
+        used_path=_used_steps(used[:total_days], x_texts, y, days_per_step=days_per_pixel) if used else "",
         x_ticks=x_ticks,
         y_ticks=y_ticks,
         today_x=x(today) if start <= today <= end else None,

@@ -68,3 +68,17 @@ def test_runs_shorter_than_a_pixel_are_drawn_together_at_their_peaks():
     daily = [Run(start + timedelta(days=n), start + timedelta(days=n), 10, n % 5, 0) for n in range(1096)]
     chart = capacity_chart(daily, start, start + timedelta(days=1095), today=start)
     assert chart.capacity_path.count(" L ") < 2 * 548
+
+
+def test_the_used_line_of_a_long_period_has_a_step_per_pixel_column_at_most():
+    from datetime import timedelta
+
+    start = date(2031, 1, 1)
+    runs = [Run(start, start + timedelta(days=1095), 100, 50, 0)]
+    used = [float(n % 7) for n in range(1096)]
+
+    chart = capacity_chart(runs, start, start + timedelta(days=1095), today=start, used=used)
+
+    # 1,096 days on 548 pixels: two days a step, each the mean of its two days.
+    assert chart.used_path.count(",") <= 2 * 548
+    assert chart.used_path.startswith("M ")
