@@ -8,7 +8,7 @@ to var/bench.json. Needs the machine's PostgreSQL and Redis, as .ci/run sets the
 
 Sizes (environment, defaults chosen so that the whole run takes well under 15 minutes on the
 2-core development machine): BENCH_QUEUE_ROUNDS=20, BENCH_DASHBOARD_ROUNDS=10, BENCH_USAGE_DASHBOARD_ROUNDS=10,
-BENCH_PROVISIONING_N=3000, BENCH_SCALE_OUT_N=1000, and the load test's phase lengths
+BENCH_PROVISIONING_N=3000, BENCH_USAGE_N=100000, BENCH_SCALE_OUT_N=1000, and the load test's phase lengths
 BENCH_LOAD_MINIMAL_SECONDS=20, BENCH_LOAD_MIX_SECONDS=60, BENCH_LOAD_SUBMIT_SECONDS=30.
 Benchmarks print figures; a target missed is reported, not a failure. Each benchmark names its
 own targets in its JSON (``"targets": [{"target", "figure", "met"}]``) and the table ends with one
@@ -51,6 +51,7 @@ BENCHMARKS = [
         os.environ.get("BENCH_PROVISIONING_N", "3000"),
         "bench-provisioning.json",
     ),
+    ("usage ingest", "bench/usage_ingest.py", os.environ.get("BENCH_USAGE_N", "100000"), "bench-usage-ingest.json"),
     ("load", "bench/load.py", None, "bench-load.json"),
     ("scale-out", "bench/scale_out.py", os.environ.get("BENCH_SCALE_OUT_N", "1000"), "bench-scale-out.json"),
 ]
@@ -215,6 +216,20 @@ def provisioning_rows(figures: dict) -> list[dict]:
     return rows
 
 
+def usage_ingest_rows(figures: dict) -> list[dict]:
+    rows = [
+        row(
+            "usage ingest",
+            f"{figures['allocations']:,} allocations: {r['case']}",
+            median=r["seconds"] * 1000,
+            throughput=f"{r['records'] / r['seconds']:,.0f} records/s" if r["seconds"] else "",
+        )
+        for r in figures["rows"]
+    ]
+    rows.append(row("usage ingest", "check_usage after the runs", result="clean" if not figures["drift"] else "DRIFT"))
+    return rows
+
+
 LOAD_PHASES = {
     "minimal": "minimal view, 50 users, no pause",
     "mix": "mix",
@@ -313,6 +328,7 @@ ROW_BUILDERS = {
     "dashboard": dashboard_rows,
     "usage dashboard": usage_dashboard_rows,
     "provisioning": provisioning_rows,
+    "usage ingest": usage_ingest_rows,
     "load": load_rows,
     "scale-out": scale_out_rows,
 }

@@ -11,13 +11,14 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allocations.models import Allocation, AllocationState
 from applications.selectors import members_to_notify
-from metering.models import UsageNotice, UsageNoticeKind
+from metering.models import UsageNotice, UsageNoticeKind, UsageRecord
 from metering.selectors import granted_per_day, service_days, utilisation
 from notifications.models import Notification
 from notifications.services import notify
@@ -53,7 +54,7 @@ def notices_due(today: date | None = None) -> list[Notice]:
     """The usage e-mails due today, not sent yet, for active allocations: 80 % / 100 % of the
     budget (quantity × 24 × service days for GPUs and cores, per day for other units) used by a
     metered one; less than 30 % used over the last 30 days by a reserved one in service for at
-    least those 30 days whose usage is collected up to yesterday."""
+    least those 30 days, each of them collected."""
     today = today or timezone.localdate()
     yesterday = today - timedelta(days=1)
     active = Allocation.objects.filter(state=AllocationState.ACTIVE).select_related(
@@ -81,6 +82,15 @@ def notices_due(today: date | None = None) -> list[Notice]:
         )
     )
     reserved = [a for a in reserved if (a.pk, UsageNoticeKind.LOW_30_DAYS.value) not in sent]
+    # Only over 30 days all collected: a day not collected would count as a day without use.
+    collected_days = dict(
+        UsageRecord.objects.filter(allocation_id__in=[a.pk for a in reserved], day__range=(window_start, yesterday))
+        .order_by()
+        .values_list("allocation_id")
+        .annotate(days=Count("day", distinct=True))
+        .values_list("allocation_id", "days")
+    )
+    reserved = [a for a in reserved if collected_days.get(a.pk) == LOW_USE_DAYS]
     figures = utilisation([a.pk for a in reserved], window_start, yesterday)
     for allocation in reserved:
         figure = figures[allocation.pk]

@@ -84,9 +84,13 @@ def usage_ingest(*, source: str, day: date, records: Mapping[int, Decimal]) -> i
     return written
 
 
-# The records, their differences and the three upserts in one statement. Every part reads the
-# snapshot taken before the statement, so ``changes`` sees the old records while ``records``
-# replaces them.
+# The records, their differences and the totals in one statement (PostgreSQL runs every
+# data-modifying part, read or not). Every part reads the snapshot taken before the statement, so
+# ``changes`` sees each allocation's old record and total while the other parts write the new ones:
+# an UPDATE of the records and totals that exist and an INSERT of those that do not (cheaper than
+# INSERT … ON CONFLICT DO UPDATE for a whole day at once; the advisory lock keeps every other
+# ingestion out meanwhile, and only ingestion writes these tables). It answers the records written
+# and the allocations whose latest days may have to be looked up again (see below).
 _POSTGRESQL_INGEST = """
 WITH incoming AS (
     SELECT i.allocation_id, a.offering_id, i.used
@@ -95,65 +99,73 @@ WITH incoming AS (
 ),
 removed AS (
     DELETE FROM metering_usagerecord r
-     WHERE r.day = %(day)s AND r.source = %(source)s
-       AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.allocation_id = r.allocation_id)
+     WHERE r.day = %(day)s AND r.source = %(source)s AND r.allocation_id <> ALL(%(ids)s::bigint[])
     RETURNING r.allocation_id, r.used
 ),
 changes AS (
-    SELECT i.allocation_id, i.offering_id, i.used, i.used - COALESCE(r.used, 0) AS delta
+    SELECT i.allocation_id, i.offering_id, i.used, i.used - COALESCE(r.used, 0) AS delta, r.used AS old_used,
+           r.id AS record_id, u.allocation_id IS NOT NULL AS has_total
       FROM incoming i
       LEFT JOIN metering_usagerecord r
         ON r.allocation_id = i.allocation_id AND r.day = %(day)s AND r.source = %(source)s
+      LEFT JOIN metering_allocationusage u ON u.allocation_id = i.allocation_id
     UNION ALL
-    SELECT d.allocation_id, a.offering_id, 0, -d.used
+    SELECT d.allocation_id, a.offering_id, 0, -d.used, d.used, NULL, TRUE
       FROM removed d JOIN allocations_allocation a ON a.id = d.allocation_id
 ),
-records AS (
+records_replaced AS (
+    UPDATE metering_usagerecord r SET used = c.used, collected_at = %(now)s
+      FROM changes c
+     WHERE r.id = c.record_id AND r.used <> c.used
+),
+records_added AS (
     INSERT INTO metering_usagerecord (allocation_id, day, source, used, collected_at)
-    SELECT allocation_id, %(day)s, %(source)s, used, %(now)s FROM incoming ORDER BY allocation_id
-    ON CONFLICT (allocation_id, day, source) DO UPDATE
-       SET used = EXCLUDED.used, collected_at = EXCLUDED.collected_at
-    RETURNING 1
+    SELECT allocation_id, %(day)s, %(source)s, used, %(now)s FROM changes
+     WHERE record_id IS NULL AND old_used IS NULL ORDER BY allocation_id
 ),
 offerings AS (
     INSERT INTO metering_offeringdayusage (offering_id, day, used)
     SELECT offering_id, %(day)s, SUM(delta) FROM changes GROUP BY offering_id ORDER BY offering_id
     ON CONFLICT (offering_id, day) DO UPDATE SET used = metering_offeringdayusage.used + EXCLUDED.used
-    RETURNING 1
 ),
-totals AS (
+totals_moved AS (
+    UPDATE metering_allocationusage u SET
+        used_total = u.used_total + c.delta,
+        last_day = GREATEST(u.last_day, %(day)s::date),
+        last_used_on = GREATEST(u.last_used_on, CASE WHEN c.used > 0 THEN %(day)s::date END)
+      FROM changes c
+     WHERE u.allocation_id = c.allocation_id AND c.has_total
+),
+totals_added AS (
     INSERT INTO metering_allocationusage (allocation_id, used_total, last_day, last_used_on)
     SELECT allocation_id, delta, %(day)s, CASE WHEN used > 0 THEN %(day)s::date END
-      FROM changes ORDER BY allocation_id
-    ON CONFLICT (allocation_id) DO UPDATE SET
-        used_total = metering_allocationusage.used_total + EXCLUDED.used_total,
-        last_day = GREATEST(metering_allocationusage.last_day, EXCLUDED.last_day),
-        last_used_on = GREATEST(metering_allocationusage.last_used_on, EXCLUDED.last_used_on)
-    RETURNING 1
+      FROM changes WHERE NOT has_total ORDER BY allocation_id
 )
-SELECT (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM offerings), (SELECT COUNT(*) FROM totals)
+SELECT (SELECT COUNT(*) FROM incoming),
+       (SELECT array_agg(allocation_id) FROM removed),
+       (SELECT array_agg(allocation_id) FROM changes WHERE used = 0 AND old_used > 0)
 """
 
-# An allocation whose latest day with use was this day, re-collected as unused (or removed):
-# its latest day with use is the latest other day whose records show any. One whose latest day
-# collected was this day and that has no record of it any more: the latest day it has one of.
+# An allocation whose record of this day was removed, and whose latest day collected was this
+# day: its latest day collected is the latest day it has a record of. One whose record of this day
+# went from use to none (or was removed) and whose latest day with use was this day: the latest
+# other day whose records show any (another source may still show use on this day). Each runs
+# only for the allocations ``{ids}`` names (none, mostly), found through their primary key: never
+# a scan of the totals whose plan depends on the planner guessing how many rows match.
 _LAST_DAYS_RECOMPUTED = """
 UPDATE metering_allocationusage SET
     last_day = (SELECT MAX(r.day) FROM metering_usagerecord r
                  WHERE r.allocation_id = metering_allocationusage.allocation_id),
     last_used_on = (SELECT MAX(r.day) FROM metering_usagerecord r
                      WHERE r.allocation_id = metering_allocationusage.allocation_id AND r.used > 0)
-WHERE last_day = %(day)s AND NOT EXISTS (
-    SELECT 1 FROM metering_usagerecord r
-     WHERE r.allocation_id = metering_allocationusage.allocation_id AND r.day = %(day)s
-)
+WHERE allocation_id {ids} AND last_day = %(day)s
 """
 _LAST_USED_ON_RECOMPUTED = """
 UPDATE metering_allocationusage SET last_used_on = (
     SELECT MAX(r.day) FROM metering_usagerecord r
      WHERE r.allocation_id = metering_allocationusage.allocation_id AND r.used > 0
 )
-WHERE last_used_on = %(day)s AND NOT EXISTS (
+WHERE allocation_id {ids} AND last_used_on = %(day)s AND NOT EXISTS (
     SELECT 1 FROM metering_usagerecord r
      WHERE r.allocation_id = metering_allocationusage.allocation_id AND r.day = %(day)s AND r.used > 0
 )
@@ -164,11 +176,17 @@ def _ingest_postgresql(source: str, day: date, ids: list[int], used: list[Decima
     parameters: dict[str, Any] = {"ids": ids, "used": used, "day": day, "source": source, "now": timezone.now()}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK])
+        # The day's rows were just written or not analysed yet: the planner may take a day of
+        # 100,000 records for one and loop over them. Hash joins cost the same whatever it thinks.
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(_POSTGRESQL_INGEST, parameters)
-        written = int(cursor.fetchone()[0])
-        cursor.execute(_LAST_DAYS_RECOMPUTED, {"day": day})
-        cursor.execute(_LAST_USED_ON_RECOMPUTED, {"day": day})
-    return written
+        written, removed, unused = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        if removed:
+            cursor.execute(_LAST_DAYS_RECOMPUTED.format(ids="= ANY(%(ids)s)"), {"day": day, "ids": removed})
+        if unused:
+            cursor.execute(_LAST_USED_ON_RECOMPUTED.format(ids="= ANY(%(ids)s)"), {"day": day, "ids": unused})
+    return int(written)
 
 
 # SQLite has no data-modifying CTEs: the figures go to a temporary table first, with each
@@ -206,8 +224,10 @@ _SQLITE_STATEMENTS = (
            last_day = MAX(COALESCE(metering_allocationusage.last_day, excluded.last_day), excluded.last_day),
            last_used_on = COALESCE(MAX(metering_allocationusage.last_used_on, excluded.last_used_on),
                                    metering_allocationusage.last_used_on, excluded.last_used_on)""",
-    _LAST_DAYS_RECOMPUTED,
-    _LAST_USED_ON_RECOMPUTED,
+    _LAST_DAYS_RECOMPUTED.format(ids="IN (SELECT allocation_id FROM temp.metering_incoming WHERE removed = 1)"),
+    _LAST_USED_ON_RECOMPUTED.format(
+        ids="IN (SELECT allocation_id FROM temp.metering_incoming WHERE used = 0 AND old_used > 0)"
+    ),
 )
 
 

@@ -77,11 +77,14 @@ def test_a_reserved_allocation_little_used_for_30_days_is_told_once(members, gpu
     assert "1,440.0 GPU 시간" in korean.body  # 30 days × 48
 
 
-def test_no_low_use_e_mail_in_the_first_30_days_or_before_the_usage_is_collected(members, gpu, today):
+def test_no_low_use_e_mail_in_the_first_30_days_or_before_the_30_days_are_collected(members, gpu, today):
     young = award(gpu, 1, today - timedelta(days=20), today + timedelta(days=40), members=members)
     stale = award(gpu, 1, today - timedelta(days=60), today + timedelta(days=40), members=members)
-    for n in range(3, 21):  # nothing collected for the stale one in the last two days
-        usage_ingest(source="modelled", day=today - timedelta(days=n), records={young.pk: 0, stale.pk: 0})
+    gap = award(gpu, 1, today - timedelta(days=60), today + timedelta(days=40), members=members)
+    for n in range(1, 21):  # the last 20 days only: the ten before them are not collected
+        usage_ingest(source="modelled", day=today - timedelta(days=n), records={young.pk: 0, gap.pk: 0})
+    for n in range(3, 35):  # nothing collected for the stale one in the last two days
+        usage_ingest(source="modelled", day=today - timedelta(days=n), records={stale.pk: 0})
 
     assert send_usage_notices(today) == 0
     assert not UsageNotice.objects.exists()

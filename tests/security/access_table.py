@@ -522,5 +522,9 @@ ACCESS: dict[str, Entry] = {
                   add_post=NOBODY_ADMIN, change=OPERATORS_ADMIN, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN,
                   delete_post=NOBODY_ADMIN, action=OPERATORS_ADMIN,
                   action_data=selected("outbox_message", "delete_selected")),
+    # What the usage sources reported: staff read it (the evidence of a reclaim), nobody edits it.
+    **model_admin("metering.usagerecord", "usage_record", view=ALL_STAFF, add=NOBODY_ADMIN, add_post=NOBODY_ADMIN,
+                  change=ALL_STAFF, change_post=NOBODY_ADMIN, delete=NOBODY_ADMIN, delete_post=NOBODY_ADMIN,
+                  action=ALL_STAFF, action_data=selected("usage_record", "delete_selected")),
 }
 # fmt: on

@@ -8,7 +8,6 @@ key, a reclaim policy and a reclaim case. ``World.user(role)`` gives the user of
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from allauth.account.forms import default_token_generator
@@ -29,8 +28,7 @@ from allocations.models import Allocation
 from allocations.services import decisions, provisioning
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
-from metering.models import UsageSource
-from metering.services import usage_ingest
+from metering.models import UsageRecord
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
@@ -118,11 +116,6 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
     [award] = decisions.application_approve(actor=None, application=awarded)
     provisioning.allocation_provision(allocation_id=award.pk)
     award = Allocation.objects.get(pk=award.pk)
-    # Two days of its usage collected (its usage page draws them; the operator's idle list names it).
-    for offset, used in ((0, Decimal(20)), (1, Decimal(4))):
-        usage_ingest(
-            source=UsageSource.MODELLED, day=award.starts_on + timedelta(days=offset), records={award.pk: used}
-        )
     change_request = aftercare_services.change_request_submit(
         actor=owner,
         allocation=award,
@@ -167,10 +160,12 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         comments="좋았음",
     )
 
-    # Reclaim: the award's call has a reclaim policy, and the award, unused for its first
-    # 60 days of service, is a reclaim candidate awaiting the organisation's answer.
+    # Usage and reclaim: the award used 12 GPU-hours on its first day and nothing for the next 59
+    # (its usage page draws them, the operator's idle list names it); its call has a reclaim
+    # policy, and the award is a reclaim candidate awaiting the organisation's answer.
     reclaim_policy = reclaim_services.reclaim_policy_set(actor=None, call=award_call)
-    record_usage(award, {award.starts_on + timedelta(days=n): 0 for n in range(60)})
+    record_usage(award, {award.starts_on + timedelta(days=n): 12 if n == 0 else 0 for n in range(60)})
+    usage_record = UsageRecord.objects.get(allocation=award, day=award.starts_on)
     [reclaim_case] = reclaim_services.reclaim_candidates_mark(today=award.starts_on + timedelta(days=60))
 
     # The owner invites the outsider, who may accept; nobody else can.
@@ -216,6 +211,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "survey": survey,
         "answered_survey": answered_survey,
         "survey_response": survey_response,
+        "usage_record": usage_record,
         "notification": Notification.objects.filter(kind="invitation").latest("pk"),
         # A task the broker did not take (an outage): the outbox relay would publish it.
         "outbox_message": OutboxMessage.objects.create(task="notifications.deliver", args=[0]),
