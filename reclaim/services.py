@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
@@ -74,8 +75,8 @@ def reclaim_policy_set(*, actor: User | None, call: Call, **values: Any) -> Recl
         return policy
     try:
         policy.full_clean(exclude=["call"] if policy.pk else None)
-    except Exception as error:  # ValidationError: the form shows it field by field
-        raise ReclaimError(" ".join(getattr(error, "messages", [str(error)]))) from None
+    except ValidationError as error:  # the admin's form shows it field by field before this
+        raise ReclaimError(" ".join(error.messages)) from None
     policy.save()
     ReclaimPolicyChange.objects.create(
         call=call,
