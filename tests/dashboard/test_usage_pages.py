@@ -252,3 +252,24 @@ def test_the_offering_usage_downloads_as_csv(client, operator, usage):
     rows = csv_rows(client.get(reverse("dashboard_export", args=["offering_usage"])))
 
     assert [(row[0], row[-1]) for row in rows[1:]] == [("A100 GPU", "50.0"), ("저장공간", "50.0")]
+
+
+def test_an_allocation_still_being_provisioned_has_no_chart_yet(client, applicant, usage):
+    from allocations.services import decisions
+    from tests.allocations.conftest import submitted_application
+
+    later = CallFactory(
+        title="다음 공고", service_starts_on=usage.today, service_ends_on=usage.today + timedelta(days=9)
+    )
+    CallOffering.objects.create(call=later, offering=usage.gpu, max_per_application=8)
+    application = submitted_application(later, (usage.gpu, 1, usage.today, usage.today + timedelta(days=9)))
+    application.organization = usage.busy.organization
+    application.save()
+    [pending] = decisions.application_approve(actor=None, application=application)
+    client.force_login(applicant)
+
+    response = client.get(reverse("allocation_usage", args=[pending.pk]))
+
+    assert response.status_code == 200
+    assert response.context["chart"] is None and response.context["figures"].days == []
+    assert 'id="usage-chart"' not in response.content.decode()
