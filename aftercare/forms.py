@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any, cast
 
 from crispy_forms.bootstrap import InlineRadios
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftercare import schedule
 from aftercare.models import ChangeRequest, Report, SurveyResponse
+from aftercare.selectors import ReportUsage
 from allocations.models import Allocation
 from applications.forms import EvidenceField
 from portal import formats
@@ -95,6 +97,36 @@ class ReportForm(forms.Form):
         help_text=Report._meta.get_field("publications").help_text,
     )
     attachment = EvidenceField(label=_("Attachment (optional)"))
+
+
+def _whole_if_whole(value: Decimal | None) -> Decimal:
+    """3.0 as 3, 2.5 as it is."""
+    value = value or Decimal(0)
+    return value if value % 1 else value.quantize(Decimal(1))
+
+
+def usage_summary(usage: list[ReportUsage], report: Report) -> str:
+    """The usage of the report's award as text the applicant may keep, edit or delete in the
+    report: one line per resource, in the active language."""
+    if not usage:
+        return ""
+    period = formats.period(report.period_starts_on, report.period_ends_on)
+    lines = [_("Resources used (%(period)s):") % {"period": period}]
+    for row in usage:
+        offering = row.allocation.offering
+        if row.rate is None:
+            continue
+        lines.append(
+            _("- %(offering)s: on an average day %(used)s of %(granted)s %(unit)s in use (usage rate %(rate)s%%)")
+            % {
+                "offering": offering.name,
+                "used": formats.figure(_whole_if_whole(row.units_in_use)),
+                "granted": formats.figure(row.allocation.quantity),
+                "unit": offering.get_unit_display(),
+                "rate": formats.figure(_whole_if_whole(row.rate)),
+            }
+        )
+    return "\n".join(str(line) for line in lines) + "\n\n" if len(lines) > 1 else ""
 
 
 # "0": the organisation did not use this area (stored as no rating).

@@ -1,7 +1,8 @@
 """Reads after the award, with the user's scope built in, and the figures operators watch."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Aggregate, Avg, Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
@@ -12,7 +13,9 @@ from django.utils.functional import Promise
 from accounts.models import User
 from aftercare.models import ChangeRequest, Report, SurveyInvitation, SurveyResponse
 from allocations.models import HOLDING_STATES, Allocation
+from allocations.usage import IN_SERVICE_STATES
 from applications.models import Application, Call
+from metering.selectors import Utilisation, utilisation
 
 # --- Scopes -------------------------------------------------------------------------------------
 
@@ -99,6 +102,47 @@ def aftercare_section(application: Application, can_act: bool) -> Aftercare | No
     if aftercare.shown or (application.is_approved and can_act):
         return aftercare
     return None
+
+
+# --- Usage in the reports ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportUsage:
+    """What one allocation of a report's award used of its grant over the report's period, up to
+    the day the report is read (on the days collected)."""
+
+    allocation: Allocation
+    utilisation: Utilisation
+
+    @property
+    def rate(self) -> Decimal | None:
+        """used ÷ granted, in per cent (one decimal); None when nothing was granted yet."""
+        ratio = self.utilisation.ratio
+        return None if ratio is None else (ratio * 100).quantize(Decimal("0.1"))
+
+    @property
+    def units_in_use(self) -> Decimal | None:
+        """The units in use on an average day: quantity × used ÷ granted."""
+        ratio = self.utilisation.ratio
+        return None if ratio is None else (self.allocation.quantity * ratio).quantize(Decimal("0.1"))
+
+
+def report_usage(report: Report, today: date | None = None) -> list[ReportUsage]:
+    """The usage of the report's award: each allocation that was in service, over the report's
+    period up to yesterday (the last day that has ended, the latest a source can have collected).
+    Three queries."""
+    today = today or timezone.localdate()
+    allocations = list(
+        Allocation.objects.filter(application_item__application_id=report.application_id, state__in=IN_SERVICE_STATES)
+        .select_related("offering")
+        .order_by("offering__kind", "offering__name", "pk")
+    )
+    end = min(report.period_ends_on, today - timedelta(days=1))
+    if not allocations or end < report.period_starts_on:
+        return []
+    figures = utilisation([allocation.pk for allocation in allocations], report.period_starts_on, end)
+    return [ReportUsage(allocation, figures[allocation.pk]) for allocation in allocations if allocation.pk in figures]
 
 
 # --- Awards, for the beat jobs ------------------------------------------------------------------

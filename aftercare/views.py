@@ -9,7 +9,7 @@ from accesslog.http import record_access
 from accesslog.models import AccessPage
 from accounts.http import AuthenticatedRequest
 from aftercare import selectors, services
-from aftercare.forms import ChangeRequestForm, ReportForm, SurveyForm
+from aftercare.forms import ChangeRequestForm, ReportForm, SurveyForm, usage_summary
 from aftercare.models import Report
 from applications.selectors import is_member
 from portal.errors import DomainError
@@ -67,9 +67,14 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A requested report's form for the organisation's members; once filed, the report itself."""
     report = get_object_or_404(selectors.reports_visible_to(request.user), pk=pk)
     can_act = is_member(request.user, report.organization)
+    # The award's usage over the report's period so far: shown beside the form, and offered as the
+    # first lines of "what was done" for the applicant to keep, edit or delete.
+    usage = selectors.report_usage(report)
     form = None
     if report.status == Report.Status.REQUESTED and can_act:
-        form = ReportForm(request.POST or None, request.FILES or None)
+        form = ReportForm(
+            request.POST or None, request.FILES or None, initial={"work_done": usage_summary(usage, report)}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 services.report_submit(
@@ -88,7 +93,11 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         messages.info(request, _("This report has already been submitted."))
         return redirect("report_detail", pk=report.pk)
-    return render(request, "aftercare/report_detail.html", {"report": report, "form": form, "can_act": can_act})
+    return render(
+        request,
+        "aftercare/report_detail.html",
+        {"report": report, "form": form, "can_act": can_act, "usage": usage},
+    )
 
 
 @login_required

@@ -7,7 +7,7 @@ to var/bench.json. Needs the machine's PostgreSQL and Redis, as .ci/run sets the
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make bench
 
 Sizes (environment, defaults chosen so that the whole run takes well under 15 minutes on the
-2-core development machine): BENCH_QUEUE_ROUNDS=20, BENCH_DASHBOARD_ROUNDS=10,
+2-core development machine): BENCH_QUEUE_ROUNDS=20, BENCH_DASHBOARD_ROUNDS=10, BENCH_USAGE_DASHBOARD_ROUNDS=10,
 BENCH_PROVISIONING_N=3000, BENCH_USAGE_N=100000, BENCH_SCALE_OUT_N=1000, BENCH_EVALUATION_ROUNDS=10, and the
 load test's phase lengths BENCH_LOAD_MINIMAL_SECONDS=20, BENCH_LOAD_MIX_SECONDS=60, BENCH_LOAD_SUBMIT_SECONDS=30.
 Benchmarks print figures; a target missed is reported, not a failure. Each benchmark names its
@@ -39,6 +39,12 @@ BENCHMARKS = [
     # (name, script, argument, JSON it writes)
     ("review queue", "bench/review_queue.py", os.environ.get("BENCH_QUEUE_ROUNDS", "20"), "bench-review-queue.json"),
     ("dashboard", "bench/dashboard.py", os.environ.get("BENCH_DASHBOARD_ROUNDS", "10"), "bench-dashboard.json"),
+    (
+        "usage dashboard",
+        "bench/usage_dashboard.py",
+        os.environ.get("BENCH_USAGE_DASHBOARD_ROUNDS", "10"),
+        "bench-usage-dashboard.json",
+    ),
     (
         "provisioning",
         "bench/provisioning.py",
@@ -181,6 +187,20 @@ def dashboard_rows(figures: dict) -> list[dict]:
     ]
 
 
+def usage_dashboard_rows(figures: dict) -> list[dict]:
+    return [
+        row(
+            "usage dashboard",
+            f"{figures['allocations']:,} allocations, {figures['records']:,} usage records: {r['path']}",
+            queries=r["queries"],
+            median=r["median_ms"],
+            p95=r["p95_ms"],
+            ratio=f"{r['ratio_to_minimal']}× minimal",
+        )
+        for r in figures["rows"]
+    ]
+
+
 def provisioning_rows(figures: dict) -> list[dict]:
     rows = [
         row(
@@ -314,6 +334,7 @@ def target_rows(figures: dict[str, dict | None]) -> list[dict]:
 ROW_BUILDERS = {
     "review queue": queue_rows,
     "dashboard": dashboard_rows,
+    "usage dashboard": usage_dashboard_rows,
     "provisioning": provisioning_rows,
     "usage ingest": usage_ingest_rows,
     "load": load_rows,

@@ -3,7 +3,7 @@ text correctly, the same figures as the page, and no cell that a spreadsheet wou
 formula (``portal.spreadsheets``, which writes every CSV file of the portal)."""
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -16,11 +16,16 @@ from applications.models import Call
 from dashboard.selectors.breakdowns import call_breakdowns
 from dashboard.selectors.calls import call_demand, call_funnel, waitlist
 from dashboard.selectors.capacity import capacity_overview, expiring_allocations
+from dashboard.selectors.usage import RECENT_DAYS, idle_list, recent_usage_rates, usage_breakdowns, used_series
 from pool.models import Offering
 from portal.spreadsheets import FORMULA_STARTS, csv_cell, csv_response
 from reclaim.selectors import reclaimed_capacity
 
 Table = tuple[list, Iterable[list]]
+
+
+def _average(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def capacity_rows(call: Call | None, start: date, end: date) -> Table:
@@ -33,7 +38,10 @@ def capacity_rows(call: Call | None, start: date, end: date) -> Table:
         _("Active"),
         _("Being provisioned"),
         _("Free"),
+        _("Used (average per day)"),
     ]
+    overview = capacity_overview(start, end)
+    used = used_series([row.offering for row in overview], start, end)
     rows = [
         [
             row.offering.name,
@@ -44,8 +52,9 @@ def capacity_rows(call: Call | None, start: date, end: date) -> Table:
             run.in_service,
             run.being_provisioned,
             run.free,
+            _average(series.average(run.start, run.end)) if (series := used.get(row.offering.pk)) else None,
         ]
-        for row in capacity_overview(start, end)
+        for row in overview
         for run in row.runs
     ]
     return header, rows
@@ -193,6 +202,79 @@ def survey_rows(call: Call | None, start: date, end: date) -> Table:
     return header, rows
 
 
+def offering_usage_rows(call: Call | None, start: date, end: date) -> Table:
+    """Each offering's usage rate over the last days (the usage page's first table)."""
+    header = [_("Offering"), _("Unit"), _("From"), _("Until"), _("Used (average per day)"), _("Usage rate (%)")]
+    today = timezone.localdate()
+    first = today - timedelta(days=RECENT_DAYS - 1)
+    rows = [
+        [
+            usage.offering.name,
+            usage.offering.get_unit_display(),
+            first,
+            today,
+            _average(usage.used_average),
+            usage.rate,
+        ]
+        for usage in recent_usage_rates(today)
+    ]
+    return header, rows
+
+
+def idle_rows(call: Call | None, start: date, end: date) -> Table:
+    header = [
+        _("Organisation"),
+        _("Call"),
+        _("Offering"),
+        _("Unit"),
+        _("Granted"),
+        _("In use (average)"),
+        _("Idle"),
+        _("Usage rate (%)"),
+        _("Last used on"),
+        _("From"),
+        _("Until"),
+    ]
+    rows = (
+        [
+            idle.organisation,
+            idle.call,
+            idle.offering,
+            idle.unit,
+            idle.quantity,
+            _average(idle.used_units),
+            _average(idle.idle_units),
+            idle.rate,
+            idle.last_used_on,
+            idle.starts_on,
+            idle.ends_on,
+        ]
+        for idle in idle_list()
+    )
+    return header, rows
+
+
+def usage_rate_rows(call: Call | None, start: date, end: date) -> Table:
+    header = [
+        _("Breakdown"),
+        _("Category"),
+        _("Offering"),
+        _("Measure"),
+        _("Allocations"),
+        _("Granted"),
+        _("Used"),
+        _("Usage rate (%)"),
+    ]
+    rows = [
+        [breakdown.label, row.label, cell.offering, cell.measure, cell.allocations, cell.granted, cell.used, cell.rate]
+        for breakdown in usage_breakdowns(call)
+        for row in breakdown.rows
+        for cell in row.cells
+        if cell is not None
+    ]
+    return header, rows
+
+
 def access_log_rows(records: Iterable[AccessRecord]) -> Table:
     """The personal-data access log, one row per record, for an audit."""
     header = [
@@ -267,9 +349,12 @@ TABLES: dict[str, Callable[[Call | None, date, date], Table]] = {
     "expiring": expiring_rows,
     "waitlist": waitlist_rows,
     "surveys": survey_rows,
+    "offering_usage": offering_usage_rows,
+    "idle": idle_rows,
+    "usage_rates": usage_rate_rows,
     "reclaimed": reclaimed_rows,
 }
 # The tables that name organisations: exporting one is recorded in the personal-data access log.
-NAMING_ORGANISATIONS = frozenset({"expiring", "waitlist", "reclaimed"})
+NAMING_ORGANISATIONS = frozenset({"expiring", "waitlist", "idle", "reclaimed"})
 
 __all__ = ["FORMULA_STARTS", "csv_cell", "csv_response"]

@@ -8,6 +8,7 @@ and gives the next request fresh figures at once, whatever order concurrent chan
 """
 
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 from aftercare.selectors import SurveySummary, survey_summary
@@ -25,6 +26,16 @@ from dashboard.selectors.capacity import (
     pool_totals,
 )
 from dashboard.selectors.public import CallFigures, listed_selections, public_call_figures
+from dashboard.selectors.usage import (
+    Idle,
+    OfferingUsage,
+    UsageBreakdown,
+    idle_list,
+    recent_period,
+    recent_usage_rates,
+    usage_breakdowns,
+    used_series,
+)
 
 # The longest list a page shows (the wait-list, what ends soon, the named selections); one more
 # row is fetched to tell that there are more. The CSV files have them all.
@@ -42,7 +53,13 @@ class DashboardFigures:
     @cached_property
     def capacity(self) -> list[tuple[OfferingCapacity, CapacityChart]]:
         overview = capacity_overview(self.start, self.end, self.today, self.phases)
-        return [(row, capacity_chart(row.runs, self.start, self.end, self.today)) for row in overview]
+        used = used_series([row.offering for row in overview], self.start, self.end)
+        charts = []
+        for row in overview:
+            row.used = used.get(row.offering.pk)
+            values = row.used.values if row.used is not None else None
+            charts.append((row, capacity_chart(row.runs, self.start, self.end, self.today, values)))
+        return charts
 
     @cached_property
     def totals(self) -> PoolTotals:
@@ -86,6 +103,26 @@ class DashboardFigures:
         return list(waitlist(self.call)[: LIST_LIMIT + 1])
 
 
+class UsageFigures:
+    """The operator's usage page: each offering's usage rate over the last days, the idle list,
+    usage rates by call, industry and region (each computed on first use, as DashboardFigures)."""
+
+    def __init__(self, call: Call | None, today: date):
+        self.call, self.today = call, today
+
+    @cached_property
+    def offerings(self) -> list[OfferingUsage]:
+        return recent_usage_rates(self.today)
+
+    @cached_property
+    def idle(self) -> list[Idle]:
+        return idle_list(LIST_LIMIT + 1)
+
+    @cached_property
+    def breakdowns(self) -> list[UsageBreakdown]:
+        return usage_breakdowns(self.call)
+
+
 class PublicFigures:
     """The public statistics, each computed on first use (see DashboardFigures)."""
 
@@ -94,7 +131,14 @@ class PublicFigures:
 
     @cached_property
     def overview(self) -> list[OfferingCapacity]:
-        return capacity_overview(self.today, self.today, self.today)
+        # Today's figures, and the runs of the last days that the usage rates weigh.
+        return capacity_overview(*recent_period(self.today), self.today)
+
+    @cached_property
+    def offerings(self) -> list[tuple[OfferingCapacity, Decimal | None]]:
+        """Each offering today, with its usage rate over the last days (``recent_usage_rates``)."""
+        rates = {usage.offering.pk: usage.rate for usage in recent_usage_rates(self.today, self.overview)}
+        return [(row, rates.get(row.offering.pk)) for row in self.overview]
 
     @cached_property
     def totals(self) -> PoolTotals:

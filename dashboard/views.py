@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -11,11 +11,15 @@ from django.views.decorators.http import require_GET
 from accesslog.http import record_access
 from accesslog.models import AccessPage
 from accesslog.selectors import access_records_between
+from accounts.http import AuthenticatedRequest
+from aftercare.selectors import allocations_of_member
 from dashboard import exports
-from dashboard.figures import LIST_LIMIT, DashboardFigures, PublicFigures
+from dashboard.charts import usage_chart
+from dashboard.figures import LIST_LIMIT, DashboardFigures, PublicFigures, UsageFigures
 from dashboard.forms import AccessLogPeriodForm, DashboardFilterForm
 from dashboard.selectors.calls import calls_for_filter
 from dashboard.selectors.capacity import EXPIRING_WITHIN_DAYS
+from dashboard.selectors.usage import RECENT_DAYS, allocation_usage
 from portal import data_version
 
 can_view_dashboard = permission_required("dashboard.view_dashboard", raise_exception=True)
@@ -53,6 +57,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "expiring_days": EXPIRING_WITHIN_DAYS,
             "query": request.GET.urlencode(),
         },
+    )
+
+
+@require_GET
+@login_required
+@can_view_dashboard
+def dashboard_usage(request: HttpRequest) -> HttpResponse:
+    """What was used of what was granted: usage rates per offering, the idle list, usage rates
+    by call, industry and region."""
+    form = _filters(request)
+    call = form.selected_call
+    today = timezone.localdate()
+    return render(
+        request,
+        "dashboard/usage.html",
+        {
+            "form": form,
+            "call": call,
+            "today": today,
+            "figures": UsageFigures(call, today),
+            "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
+            "data_version": data_version.current(),  # before any figure (see dashboard())
+            "list_limit": LIST_LIMIT,
+            "recent_days": RECENT_DAYS,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+@login_required
+def allocation_usage_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """An allocation's usage for its organisation's members: used against granted over the
+    service period, what remains, the usage rate so far. Anyone else gets a 404."""
+    allocation = get_object_or_404(allocations_of_member(request.user), pk=pk)
+    figures = allocation_usage(allocation, timezone.localdate())
+    return render(
+        request,
+        "dashboard/allocation_usage.html",
+        {"allocation": allocation, "figures": figures, "chart": usage_chart(figures)},
     )
 
 
@@ -106,5 +150,6 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
             "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
             "data_version": data_version.current(),  # before any figure (see dashboard())
             "list_limit": LIST_LIMIT,
+            "recent_days": RECENT_DAYS,
         },
     )

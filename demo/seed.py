@@ -22,13 +22,15 @@ from accounts.models import User
 from aftercare.models import ChangeRequest, Report, SurveyResponse
 from aftercare.selectors import overdue_reports
 from applications.models import Application, Call, Organization
-from demo import aftercare, calls, decisions, evaluation, pool
+from demo import aftercare, calls, decisions, evaluation, pool, usage
 from demo.accounts import APPLICANT, EVALUATOR, OPERATOR, REVIEWER, demo_user, seed_demo_accounts
 from demo.applying import IN_SERVICE_SAMPLE_AWARDS, ApplicationSpec, apply, in_service_applications, sample_applications
 from demo.calls import CallSpec, at
 from demo.organisations import DEMO_ORGANIZATION, OrganizationSpec, sample_organizations
 from demo.timeline import Timeline
+from metering.models import UsageRecord, UsageSource
 from pool.models import Offering
+from reclaim.models import ReclaimCase
 
 SEED = 2021
 # The demo's people joined when the portal opened, before the pilot's call: the reviewer decided
@@ -56,6 +58,9 @@ class Summary:
     survey_responses: int
     change_requests: int
     evaluation: str
+    usage_days: int
+    usage_records: int
+    reclaim_candidates: int
 
     def lines(self) -> list[str]:
         return [
@@ -64,6 +69,8 @@ class Summary:
             f"decided: {self.approved} approved, {self.waitlisted} wait-listed",
             f"After the award: {self.reports} reports ({self.overdue_reports} overdue), "
             f"{self.survey_responses} survey responses, {self.change_requests} change requests awaiting a decision",
+            f"Usage: {self.usage_records} records over {self.usage_days} days (the modelled cloud's), "
+            f"{self.reclaim_candidates} reclaim candidates awaiting an answer",
             self.evaluation,
         ]
 
@@ -107,6 +114,9 @@ def seed_demo() -> Summary:
 
     story.past_call(specs["in_service"], in_service, applicant=applicant, then=changes_asked_for)
     story.past_call(specs["current"], planned("current"))
+    # What the allocations in service have used so far, collected night by night, and the large
+    # call's idle allocations marked as reclaim candidates (demo.usage).
+    usage.seed_usage(timeline=timeline, now=now, today=timezone.localdate(now))
     story.open_round(specs["open"], planned("open"))
     evaluated = evaluation.seed_evaluated_call(
         now=now,
@@ -206,6 +216,7 @@ def _summary(
     demo_calls = Call.objects.filter(title__in=[spec.title for spec in specs.values()])
     applications = Application.objects.filter(call__in=demo_calls)
     numbers = [spec.registration_number for spec in [*organizations, DEMO_ORGANIZATION]]
+    modelled = UsageRecord.objects.filter(source=UsageSource.MODELLED).order_by()
     return Summary(
         offerings=len(offerings),
         calls=demo_calls.count(),
@@ -221,4 +232,7 @@ def _summary(
             status=ChangeRequest.Status.SUBMITTED, allocation__application_item__application__in=applications
         ).count(),
         evaluation=evaluated,
+        usage_days=modelled.values("day").distinct().count(),
+        usage_records=modelled.count(),
+        reclaim_candidates=ReclaimCase.objects.filter(call__in=demo_calls, state=ReclaimCase.State.CANDIDATE).count(),
     )

@@ -71,6 +71,7 @@ from evaluation.models import (
     StageResult,
     StageTransition,
 )
+from metering.models import UsageRecord
 from notifications.models import Notification
 from pool.models import CapacityChange
 from reclaim.models import ReclaimCase, ReclaimCaseTransition, ReclaimOffer, ReclaimPolicy, ReclaimPolicyChange
@@ -117,6 +118,7 @@ HISTORY_TIMESTAMPS: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
     (Objection, ("filed_at", "decided_at")),
     (ObjectionTransition, ("created_at",)),
     (Notification, ("created_at", "last_attempt_at", "sent_at")),
+    (UsageRecord, ("collected_at",)),
 )
 
 # The portal's other timestamps, and why a told step never writes them.
@@ -129,6 +131,7 @@ NOT_HISTORY: dict[str, str] = {
     "evaluation.Stage.deadline": "a stage's schedule, set by the operator (demo.evaluation)",
     "evaluation.Assignment.due_at": "an assignment's due time, set by the reviewer or the stage (a rule reads it)",
     "evaluation.EvaluatorInvitation.expires_at": "an invitation's validity, which a rule reads",
+    "metering.UsageNotice.created_at": "set when a usage e-mail is recorded; the demo's told history sends none",
 }
 
 

@@ -23,6 +23,8 @@ from pool.models import CapacityLedger, CapacityPhase, Offering, OfferingKind
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
+    from dashboard.selectors.usage import UsedSeries
+
 # The longest date range the dashboard draws, so that one request's work stays bounded.
 MAX_RANGE_DAYS = 3 * 366
 
@@ -110,6 +112,8 @@ class OfferingCapacity:
     capacity_today: int
     allocated_today: int
     runs: list[Run] = field(default_factory=list)
+    # The units used per day over the same period (``dashboard.selectors.usage.used_series``), when read.
+    used: "UsedSeries | None" = None
 
     @property
     def table(self) -> list[Run] | list[MonthSummary]:

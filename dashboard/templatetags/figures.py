@@ -81,15 +81,25 @@ def expiring_rows(rows, limit: int) -> str:
     )
 
 
+@register.filter
+def decimal_figure(value: float | None) -> str:
+    """A figure with at most one decimal, thousands separated ("—" for none)."""
+    if value is None:
+        return "—"
+    return f"{value:,.1f}".removesuffix(".0")
+
+
 @register.simple_tag
-def capacity_rows(runs) -> str:
+def capacity_rows(runs, used=None) -> str:
     """The rows of the table under a capacity chart (``Run`` or ``MonthSummary``): first and last
-    day, capacity, active, being provisioned, free."""
+    day, capacity, active, being provisioned, free, and the units used on an average collected
+    day of the row (``used``: the offering's ``UsedSeries``, or None)."""
     return format_html_join(
         "\n",
         '<tr>\n                  <td>{}</td><td>{}</td>\n                  <td class="text-end">{}</td>\n'
         '                  <td class="text-end">{}</td>\n                  <td class="text-end">{}</td>\n'
-        '                  <td class="text-end">{}</td>\n                </tr>',
+        '                  <td class="text-end">{}</td>\n                  <td class="text-end">{}</td>\n'
+        "                </tr>",
         (
             (
                 date_format(run.start, "DATE_FORMAT"),
@@ -98,7 +108,44 @@ def capacity_rows(runs) -> str:
                 figure(run.in_service),
                 figure(run.being_provisioned),
                 figure(run.free),
+                decimal_figure(used.average(run.start, run.end) if used is not None else None),
             )
             for run in runs
+        ),
+    )
+
+
+@register.simple_tag
+def idle_rows(rows, limit: int, may_view_allocations: bool) -> str:
+    """The idle list's rows (``dashboard.selectors.usage.Idle``): organisation, call, offering
+    (linked to the allocation in the administration for those who may view it), granted, in use,
+    idle, usage rate, last used, until."""
+
+    def offering(row) -> str:
+        if not may_view_allocations:
+            return conditional_escape(row.offering)
+        url = reverse("admin:allocations_allocation_change", args=[row.allocation_id])
+        return format_html('<a href="{}">{}</a>', url, row.offering)
+
+    return format_html_join(
+        "\n",
+        "<tr>\n          <td>{}</td>\n          <td>{}</td>\n          <td>{}</td>\n"
+        '          <td class="text-end">{} {}</td>\n          <td class="text-end">{}</td>\n'
+        '          <td class="text-end fw-semibold">{}</td>\n          <td class="text-end">{}</td>\n'
+        "          <td>{}</td>\n          <td>{}</td>\n        </tr>",
+        (
+            (
+                row.organisation,
+                row.call,
+                offering(row),
+                figure(row.quantity),
+                row.unit,
+                decimal_figure(row.used_units),
+                decimal_figure(row.idle_units),
+                "—" if row.rate is None else f"{localize(row.rate)}%",
+                "—" if row.last_used_on is None else date_format(row.last_used_on, "DATE_FORMAT"),
+                date_format(row.ends_on, "DATE_FORMAT"),
+            )
+            for row in rows[:limit]
         ),
     )

@@ -41,3 +41,44 @@ def test_bars_are_proportional_to_the_largest_value():
     assert widths[0] == 2 * widths[1] and widths[2] == 0
     assert chart.bars[0].secondary_width == widths[1]
     assert chart.bars[1].secondary_width is None
+
+
+def test_runs_shorter_than_a_pixel_are_drawn_together_at_their_peaks():
+    from datetime import timedelta
+
+    from dashboard.charts import _drawn_runs
+
+    start = date(2031, 1, 1)
+    # A day each, alternating 3 and 7 units in service (2 more being provisioned on odd days), then
+    # a long run.
+    runs = [
+        Run(start + timedelta(days=n), start + timedelta(days=n), 10, 3 if n % 2 else 7, 2 if n % 2 else 0)
+        for n in range(6)
+    ] + [Run(start + timedelta(days=6), start + timedelta(days=40), 10, 1, 0)]
+
+    drawn = _drawn_runs(runs, 3)
+
+    assert [(run.start.day, run.end.day, run.in_service, run.allocated) for run in drawn[:2]] == [
+        (1, 3, 7, 7),
+        (4, 6, 7, 7),
+    ]
+    assert drawn[2:] == runs[-1:]  # a run of a pixel or more is drawn as it is
+    assert _drawn_runs(runs, 1) == runs
+    # Three years of daily runs on a 548-pixel chart: at most about one step per pixel column.
+    daily = [Run(start + timedelta(days=n), start + timedelta(days=n), 10, n % 5, 0) for n in range(1096)]
+    chart = capacity_chart(daily, start, start + timedelta(days=1095), today=start)
+    assert chart.capacity_path.count(" L ") < 2 * 548
+
+
+def test_the_used_line_of_a_long_period_has_a_step_per_pixel_column_at_most():
+    from datetime import timedelta
+
+    start = date(2031, 1, 1)
+    runs = [Run(start, start + timedelta(days=1095), 100, 50, 0)]
+    used = [float(n % 7) for n in range(1096)]
+
+    chart = capacity_chart(runs, start, start + timedelta(days=1095), today=start, used=used)
+
+    # 1,096 days on 548 pixels: two days a step, each the mean of its two days.
+    assert chart.used_path.count(",") <= 2 * 548
+    assert chart.used_path.startswith("M ")

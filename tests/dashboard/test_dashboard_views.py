@@ -189,8 +189,9 @@ def test_every_table_downloads_as_csv(client, operator, world, table):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith(f'attachment; filename="{table}-')
     rows = csv_rows(response)
-    # Nothing of the worked example ends soon, nor was reclaimed (tests/reclaim/ fills that one).
-    assert len(rows) >= (1 if table in ("expiring", "reclaimed") else 2)
+    # Nothing of the worked example ends soon, nor was reclaimed (tests/reclaim/ fills that one),
+    # and none of its usage is collected (the usage files: tests/dashboard/test_usage_pages.py).
+    assert len(rows) >= (1 if table in ("expiring", "reclaimed", "idle", "usage_rates") else 2)
     assert all(len(row) == len(rows[0]) for row in rows)
 
 
@@ -232,8 +233,18 @@ def test_the_capacity_csv_has_the_charts_figures(client, operator, world):
         )
     )
 
-    assert rows[0] == ["Offering", "Unit", "From", "Until", "Capacity", "Active", "Being provisioned", "Free"]
-    assert rows[1][2:] == [str(day(0)), str(day(1)), "10", "4", "0", "6"]
+    assert rows[0] == [
+        "Offering",
+        "Unit",
+        "From",
+        "Until",
+        "Capacity",
+        "Active",
+        "Being provisioned",
+        "Free",
+        "Used (average per day)",
+    ]
+    assert rows[1][2:] == [str(day(0)), str(day(1)), "10", "4", "0", "6", ""]  # no usage collected
     assert len(rows) == 1 + 9
 
 

@@ -91,6 +91,7 @@ def test_every_timestamp_of_the_portal_is_either_history_or_named_as_not_history
         "pool",
         "applications",
         "allocations",
+        "metering",
         "aftercare",
         "reclaim",
         "evaluation",

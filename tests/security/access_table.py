@@ -297,6 +297,9 @@ ACCESS: dict[str, Entry] = {
     "survey_answer": Entry("/surveys/{survey.pk}/", data=survey_data,
         get=MEMBERS,
         post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    # An allocation's usage: its organisation's members only; staff and other organisations get a
+    # 404 (they see usage on the operator's pages and in the admin, never through this page).
+    "allocation_usage": Entry("/allocations/{award.pk}/", get=MEMBERS, post=NOBODY_POSTS),
     # A reclaim case: its organisation's members read it and answer it; nobody else learns it exists.
     "reclaim_case": Entry("/reclaim/{reclaim_case.pk}/", data=lambda w: {"kind": "plan", "answer": "다음 달 학습"},
         get=MEMBERS,
@@ -335,6 +338,7 @@ ACCESS: dict[str, Entry] = {
     # ---- The operator's dashboard and the public statistics --------------------------------------
     "dashboard": Entry("/ops/", get=OPERATORS, post=NOBODY_POSTS),
     "dashboard_export": Entry("/ops/export/capacity.csv", get=OPERATORS, post=NOBODY_POSTS),
+    "dashboard_usage": Entry("/ops/usage/", get=OPERATORS, post=NOBODY_POSTS),
     # The personal-data access log for an audit: those who may read it (operators); itself recorded.
     "access_log_export": Entry("/ops/access-log.csv?start=2026-01-01&end=2026-12-31",
         get=OPERATORS_LOGGED, post=NOBODY_POSTS),

@@ -35,8 +35,7 @@ from evaluation.services import configuration
 from evaluation.services import invitations as invitation_services
 from evaluation.services import objections as objection_services
 from evaluation.services import pledges as pledge_services
-from metering.models import UsageRecord, UsageSource
-from metering.services import usage_ingest
+from metering.models import UsageRecord
 from notifications.models import Notification
 from outbox.models import OutboxMessage
 from pool.models import Offering
@@ -168,15 +167,13 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         comments="좋았음",
     )
 
-    # What the owner's award used on its first day (usage metering).
-    usage_ingest(source=UsageSource.MODELLED, day=award.starts_on, records={award.pk: 12})
-    usage_record = UsageRecord.objects.get(allocation=award)
-
-    # Reclaim: the award's call has a reclaim policy, and the award, unused for the 60 days after
-    # its first, is a reclaim candidate awaiting the organisation's answer.
+    # Usage and reclaim: the award used 12 GPU-hours on its first day and nothing for the next 59
+    # (its usage page draws them, the operator's idle list names it); its call has a reclaim
+    # policy, and the award is a reclaim candidate awaiting the organisation's answer.
     reclaim_policy = reclaim_services.reclaim_policy_set(actor=None, call=award_call)
-    record_usage(award, {award.starts_on + timedelta(days=n): 0 for n in range(1, 61)})
-    [reclaim_case] = reclaim_services.reclaim_candidates_mark(today=award.starts_on + timedelta(days=61))
+    record_usage(award, {award.starts_on + timedelta(days=n): 12 if n == 0 else 0 for n in range(60)})
+    usage_record = UsageRecord.objects.get(allocation=award, day=award.starts_on)
+    [reclaim_case] = reclaim_services.reclaim_candidates_mark(today=award.starts_on + timedelta(days=60))
 
     # The owner invites the outsider, who may accept; nobody else can.
     invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
