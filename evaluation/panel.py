@@ -245,7 +245,7 @@ def panel_sheet(stage: Stage) -> PanelSheet:
             periods.setdefault(offering_id, set()).add((starts_on, ends_on))
     free = free_units(
         [(offering_id, start, end) for offering_id, spans in periods.items() for start, end in spans]
-    )  # two queries per offering
+    )  # two queries
     now = {offering_id: Runs(free, offering_id, sorted(spans)) for offering_id, spans in periods.items()}
     # What the applications above leave, as filling by priority walks them.
     in_order = {offering_id: Runs(free, offering_id, sorted(spans)) for offering_id, spans in periods.items()}

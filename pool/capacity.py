@@ -150,23 +150,38 @@ def _merged(periods: Iterable[Period]) -> list[Period]:
 def free_units(periods: Iterable[Period]) -> FreeUnits:
     """The free units of every day of ``periods``, as they are now (for previews and plans: the
     figures may change before anything is written). Days without a ledger row yet hold nothing;
-    their capacity comes from the phases. Two queries per offering, whatever the periods' length.
+    their capacity comes from the phases. Two queries, whatever the number of offerings and the
+    periods' length: the offerings' phases, and their ledger rows in the periods.
     """
-    figures: dict[Day, int] = {}
     by_offering: dict[int, list[Period]] = {}
     for period in _merged(periods):
         by_offering.setdefault(period[0], []).append(period)
-    for offering_id, offering_periods in by_offering.items():
-        phases = phases_of(offering_id)
-        condition = Q()
-        for _offering_id, start, end in offering_periods:
-            condition |= Q(day__range=(start, end))
-        reserved = dict(
-            CapacityLedger.objects.filter(condition, offering_id=offering_id).values_list("day", "reserved")
+    if not by_offering:
+        return FreeUnits({})
+    phases: dict[int, Phases] = {offering_id: [] for offering_id in by_offering}
+    for offering_id, starts_on, units in (
+        CapacityPhase.objects.filter(offering_id__in=by_offering)
+        .order_by("offering_id", "starts_on")
+        .values_list("offering_id", "starts_on", "units")
+    ):
+        phases[offering_id].append((starts_on, units))
+    condition = Q()
+    for offering_periods in by_offering.values():
+        for offering_id, start, end in offering_periods:
+            condition |= Q(offering_id=offering_id, day__range=(start, end))
+    reserved = {
+        (offering_id, day): units
+        for offering_id, day, units in CapacityLedger.objects.filter(condition).values_list(
+            "offering_id", "day", "reserved"
         )
+    }
+    figures: dict[Day, int] = {}
+    for offering_id, offering_periods in by_offering.items():
         for _offering_id, start, end in offering_periods:
             for day in days(start, end):
-                figures[(offering_id, day)] = capacity_on(phases, day) - reserved.get(day, 0)
+                figures[(offering_id, day)] = capacity_on(phases[offering_id], day) - reserved.get(
+                    (offering_id, day), 0
+                )
     return FreeUnits(figures)
 
 
