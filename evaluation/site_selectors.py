@@ -43,6 +43,8 @@ def evaluator_assignments(user: User) -> QuerySet[Assignment]:
         Assignment.objects.filter(evaluator__user=user, evaluator__is_active=True, state__in=HOLDING_STATES)
         .exclude(stage__state=Stage.State.PREPARING)
         .exclude(Exists(conflicted))
+        # A member of the applicant organisation (one who joined it after the assignment too).
+        .exclude(application__organization__memberships__user=user)
     )
 
 
@@ -185,7 +187,8 @@ def _feedback(application: Application, stages: list[Stage]) -> list[StageFeedba
 
 
 def objections_visible_to(user: User) -> QuerySet[Objection]:
-    """Objections the user may read: their organisations' (members), every one for staff."""
-    if user.is_staff or user.is_superuser:
+    """Objections the user may read: their organisations' (members), every one for staff who may
+    view objections."""
+    if user.is_superuser or (user.is_staff and user.has_perm("evaluation.view_objection")):
         return Objection.objects.all()
     return Objection.objects.filter(application__organization__memberships__user=user)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from applications.models import Membership
 from evaluation.models import Assignment, AssignmentTransition, Criterion, Score
 from evaluation.services import ranking
 from portal import formats
@@ -55,7 +56,11 @@ def lock_own_assignment(actor: User, assignment_id: int) -> Assignment:
         .filter(pk=assignment_id, evaluator__user=actor)
         .first()
     )
-    if assignment is None or not assignment.evaluator.is_active:
+    if (
+        assignment is None
+        or not assignment.evaluator.is_active
+        or Membership.objects.filter(organization_id=assignment.application.organization_id, user=actor).exists()
+    ):
         raise NotAllowed(_("This evaluation is not assigned to you."))
     if not assignment.evaluator.has_accepted_pledge:
         raise NotAllowed(_("Accept the confidentiality pledge first."))

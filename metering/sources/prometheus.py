@@ -78,6 +78,14 @@ class PrometheusSource:
             return {}
         start, end = self.window(day)
         per_project = self.gpu_hours(start, end)
+        if not per_project:
+            # Not one GPU series labelled with a project over the whole day: the exporter or the
+            # scrape was down, or the label is missing. That is not "nothing used" (an idle GPU
+            # reports 0): the day stays uncollected and is tried again, instead of every GPU
+            # allocation recording 0 and turning into a reclaim candidate.
+            raise UsageUnavailable(
+                f"Prometheus at {self.url} has no {self.metric} series with a {self.label} label for {day}"
+            )
         return {allocation.pk: per_project.get(allocation.external_ref, Decimal(0)) for allocation in measured}
 
     def expression(self, window_seconds: float) -> str:

@@ -70,6 +70,20 @@ def test_a_prometheus_that_does_not_answer_leaves_the_day_uncollected(gpu, today
     assert not UsageRecord.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_prometheus_without_any_gpu_series_leaves_the_day_uncollected(gpu, today, monkeypatch):
+    """An answer with no series at all (the exporter down, the label missing) is not "nothing
+    used": recording 0 for every GPU allocation would make them all reclaim candidates."""
+    award(gpu, 1, today - timedelta(days=5), today + timedelta(days=5))
+    source = PrometheusSource(url="http://prometheus.example:9090")
+    monkeypatch.setattr(source, "query", lambda expression, at: [])
+
+    with pytest.raises(UsageUnavailable):
+        usage_collect(day=today - timedelta(days=1), source=source)
+
+    assert not UsageRecord.objects.exists()
+
+
 def test_the_prometheus_expression_sums_each_instant_of_the_window():
     source = PrometheusSource(url="http://prometheus.example:9090", step_seconds=60)
 

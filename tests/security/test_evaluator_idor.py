@@ -136,3 +136,24 @@ def test_a_new_evaluator_assigned_nothing_sees_an_empty_list(idor):
     page = client.get(reverse("evaluation_assignments"), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
 
     assert "/evaluation/assignments/" not in page
+
+
+def test_an_evaluator_who_joins_the_applicant_organisation_loses_the_assignment(idor):
+    """A conflict that arises after the assignment (the evaluator becomes a member of the
+    applicant organisation) closes the application to them before anyone records it."""
+    from applications.models import Membership
+    from evaluation.services.scoring import lock_own_assignment
+    from portal.errors import NotAllowed
+
+    me = idor.evaluators[0]
+    mine = idor.assignment(me, idor.applications[0])
+    client = Client()
+    client.force_login(me.user)
+    assert client.get(reverse("evaluation_assignment", args=[mine.pk])).status_code == 200
+
+    Membership.objects.create(organization=mine.application.organization, user=me.user, role=Membership.Role.MEMBER)
+
+    assert client.get(reverse("evaluation_assignment", args=[mine.pk])).status_code == 404
+    assert client.get(reverse("evaluation_certificate", args=[mine.pk])).status_code == 404
+    with transaction.atomic(), pytest.raises(NotAllowed):
+        lock_own_assignment(me.user, mine.pk)
