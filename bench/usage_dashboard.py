@@ -46,6 +46,8 @@ os.environ.setdefault("SECRET_KEY", "bench-only")
 os.environ["CELERY_BROKER_URL"] = "filesystem://"
 os.environ["PORTAL_VAR_DIR"] = "var/bench"
 
+from bench.harness import recreate_database, scratch_url  # noqa: E402
+
 SEOUL = ZoneInfo("Asia/Seoul")
 ALLOCATIONS = 10_000
 ITEMS_PER_APPLICATION = 5  # an application asks for each offering at most once
@@ -65,25 +67,6 @@ CHARTS_TEMPLATE = """{% extends "base.html" %}{% load i18n figures %}{% block co
 TARGET_CHART_RATIO = 10
 TARGET_CHART_QUERIES = 20
 TARGET_ALLOCATION_QUERIES = 10
-
-
-def scratch_database_url() -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        sys.exit("bench/usage_dashboard.py needs DATABASE_URL=postgres://…")
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench_usage"))
-
-
-def recreate_database(url: str, *, drop_only: bool = False) -> None:
-    from bench.provisioning import psql_admin
-
-    name = url.rsplit("/", 1)[1]
-    psql_admin(url, f'DROP DATABASE IF EXISTS "{name}"')
-    if not drop_only:
-        psql_admin(url, f'CREATE DATABASE "{name}"')
 
 
 def build(today: date, allocations: int) -> dict:
@@ -357,7 +340,7 @@ def main() -> None:
     global ALLOCATIONS
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     ALLOCATIONS = int(sys.argv[2]) if len(sys.argv) > 2 else ALLOCATIONS
-    url = scratch_database_url()
+    url = scratch_url("_bench_usage")
     recreate_database(url)
     os.environ["DATABASE_URL"] = url
     import django
