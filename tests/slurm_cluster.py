@@ -88,12 +88,14 @@ class SlurmCluster:
     def conf(self) -> Path:
         return self.root / "etc" / "slurm.conf"
 
-    def run(self, *command: str, user: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    def run(
+        self, *command: str, user: str | None = None, check: bool = True, **env: str
+    ) -> subprocess.CompletedProcess:
         """A Slurm client command against this cluster (as ``user``, a local login, if given)."""
         argv = list(command)
         if user is not None:
             argv = ["runuser", "-u", user, "--", *argv]
-        result = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(argv, env={**self.env, **env}, capture_output=True, text=True, timeout=60)
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(argv)} exited {result.returncode}: {result.stdout}{result.stderr}")
         return result

@@ -307,8 +307,18 @@ class SlurmProvisioner:
                 description=f"allocation {allocation.pk}",
                 organization=f"{parent}-o{allocation.organization_id}",
             )
-        current = next((a.limits for a in held if a.account == account and not a.user), None)
-        if current != wanted:
+        row = next((a for a in held if a.account == account and not a.user), None)
+        if row is not None and row.parent != call_account(call):
+            self.sacctmgr.run(
+                "modify",
+                "account",
+                "where",
+                f"name={account}",
+                f"cluster={self.sacctmgr.cluster}",
+                "set",
+                f"parent={call_account(call)}",
+            )
+        if row is None or row.limits != wanted:
             self.sacctmgr.set_limits(account, wanted)
         users = {association.user for association in held if association.account == account and association.user}
         if missing := [user for user in members if user not in users]:
