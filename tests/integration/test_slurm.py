@@ -73,9 +73,7 @@ def worker_env(settings, **extra: str) -> dict[str, str]:
     }
 
 
-def approve(
-    metering: str = Offering.Metering.RESERVED, gpus: int = GRANTED_GPUS, login=None
-) -> tuple[Allocation, str]:
+def approve(metering: str = Offering.Metering.RESERVED, gpus: int = GRANTED_GPUS, login=None) -> tuple[Allocation, str]:
     """Approve ``gpus`` GPUs of a fresh pool for a new organisation with one member, in service
     from yesterday for SERVICE_DAYS days; its allocation and the member's Slurm user name.
     ``login(name)``, if given, makes the member's Unix account before the approval (slurmctld
