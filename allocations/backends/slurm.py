@@ -37,7 +37,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from allocations.backends import ProvisioningError, TransientProvisioningError
-from allocations.models import Allocation
+from allocations.models import HOLDING_STATES, Allocation
 from applications.models import Membership
 from pool.models import Offering, OfferingMetering, OfferingUnit
 
@@ -246,18 +246,29 @@ class SlurmProvisioner:
     def sync_service_periods(self, allocations: Sequence[Allocation], today: date) -> int:
         """Bring every account of the portal's to what ``allocations`` (those that hold capacity)
         should have today: enabled within the service period, disabled outside it, with the
-        grant's limits; an account whose allocation no longer holds capacity is removed. One
-        ``show assoc`` for all, one command per account that differs. Returns how many were
-        changed. Idempotent (the beat runs it daily)."""
+        grant's limits and the organisation's members as users; an account whose allocation no
+        longer holds capacity is removed (its removal after the end failed, or was never asked).
+        One ``show assoc`` for all, one command per difference. Returns how many accounts were
+        changed. Idempotent (the beat runs it hourly)."""
         by_id = {allocation.pk: allocation for allocation in allocations}
-        held = {
-            association.account: association.limits
-            for association in self.sacctmgr.associations()
-            if not association.user and allocation_id_of(association.account) is not None
-        }
+        held: dict[str, Limits] = {}
+        users: dict[str, set[str]] = {}
+        for association in self.sacctmgr.associations():
+            if allocation_id_of(association.account) is None:
+                continue
+            if association.user:
+                users.setdefault(association.account, set()).add(association.user)
+            else:
+                held[association.account] = association.limits
+        # An allocation approved and provisioned after ``allocations`` was read holds capacity too.
+        unknown = {ident for account in held if (ident := allocation_id_of(account)) is not None} - set(by_id)
+        recent = set(Allocation.objects.filter(pk__in=unknown, state__in=HOLDING_STATES).values_list("pk", flat=True))
+        members = _members({allocation.organization_id for allocation in allocations})
         changed = 0
         for account, current in held.items():
             allocation_id = allocation_id_of(account)
+            if allocation_id in recent:
+                continue
             allocation = by_id.get(allocation_id) if allocation_id is not None else None
             if allocation is None:
                 try:
@@ -267,10 +278,22 @@ class SlurmProvisioner:
                     logger.warning("Slurm account %s of an ended allocation stays for now: %s", account, error)
                 continue
             wanted = limits(allocation, today)
-            if current != wanted:
+            differs = current != wanted
+            if differs:
                 self.sacctmgr.set_limits(account, wanted)
-                changed += 1
+            differs |= self._sync_users(account, users.get(account, set()), members.get(allocation.organization_id, []))
+            changed += differs
         return changed
+
+    def _sync_users(self, account: str, users: set[str], members: list[str]) -> bool:
+        """Make the account's users exactly the members; whether anything changed."""
+        missing = [user for user in members if user not in users]
+        gone = sorted(users - set(members))
+        if missing:
+            self.sacctmgr.add_users(account, missing)
+        if gone:
+            self.sacctmgr.remove_users(account, gone)
+        return bool(missing or gone)
 
     def _remove(self, account: str) -> None:
         held = self.sacctmgr.associations(account)
@@ -286,12 +309,7 @@ class SlurmProvisioner:
         call = allocation.application_item.application.call_id
         account = allocation_account(allocation)
         wanted = limits(allocation, timezone.localdate())
-        members = sorted(
-            slurm_user(user_id)
-            for user_id in Membership.objects.filter(organization_id=allocation.organization_id).values_list(
-                "user_id", flat=True
-            )
-        )
+        members = _members({allocation.organization_id}).get(allocation.organization_id, [])
         held = self.sacctmgr.associations(parent, call_account(call), account)
         accounts = {association.account for association in held if not association.user}
         if parent not in accounts:
@@ -321,7 +339,16 @@ class SlurmProvisioner:
         if row is None or row.limits != wanted:
             self.sacctmgr.set_limits(account, wanted)
         users = {association.user for association in held if association.account == account and association.user}
-        if missing := [user for user in members if user not in users]:
-            self.sacctmgr.add_users(account, missing)
-        if gone := sorted(users - set(members)):
-            self.sacctmgr.remove_users(account, gone)
+        self._sync_users(account, users, members)
+
+
+def _members(organization_ids: set[int]) -> dict[int, list[str]]:
+    """The Slurm user names of each organisation's members."""
+    members: dict[int, list[str]] = {}
+    for organization_id, user_id in (
+        Membership.objects.filter(organization_id__in=organization_ids)
+        .order_by("organization_id", "user_id")
+        .values_list("organization_id", "user_id")
+    ):
+        members.setdefault(organization_id, []).append(slurm_user(user_id))
+    return members

@@ -27,6 +27,7 @@ from allocations.services.decisions import application_approve
 from allocations.services.provisioning import allocation_provision, allocations_sync_service_periods
 from allocations.services.release import allocation_release
 from allocations.tasks import provision_allocation, sweep_stuck_allocations
+from applications.models import Membership
 from metering.models import UsageRecord, UsageSource
 from metering.services import usage_collect
 from metering.sources.slurm import SlurmSource
@@ -200,6 +201,11 @@ def test_an_approval_becomes_a_slurm_account_whose_gpu_limit_slurm_enforces_and_
     assert (account_row(account).limits.grp_submit_jobs, account_row(account).limits.grp_jobs) == ("0", "0")
     assert allocations_sync_service_periods(today=timezone.localdate()) == 1  # open again
     assert allocations_sync_service_periods(today=timezone.localdate()) == 0  # nothing to do
+    # A member who joins becomes a user of the account, one who leaves stops being one.
+    newcomer = MembershipFactory(organization=allocation.organization)
+    Membership.objects.filter(organization=allocation.organization).exclude(pk=newcomer.pk).delete()
+    assert allocations_sync_service_periods(today=timezone.localdate()) == 1
+    assert [a.user for a in associations(account) if a.user] == [slurm_user(newcomer.user_id)]
     allocation_release(actor=None, allocation=allocation, to_state=Allocation.State.REVOKED, reason="test")
     assert associations(account) == []
     # Slurm keeps the jobs of a removed account: the day still reads the same.
