@@ -261,3 +261,27 @@ def test_provisioning_twice_leaves_one_account_with_the_grants_limit(slurm, sett
     assert rows[0].parent == call_account(allocation.application_item.application.call_id)
     allocation.refresh_from_db()
     assert (allocation.state, allocation.attempts) == (Allocation.State.ACTIVE, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_account_with_a_running_job_is_closed_at_revocation_and_removed_by_the_sync_once_it_ends(
+    slurm, settings, unix_login
+):
+    allocation, member = approve(login=unix_login)
+    allocation = allocation_provision(allocation_id=allocation.pk)
+    account = allocation.external_ref
+    running = submit(slurm, member, account, 1, 300)
+    slurm.wait_until(lambda: job_field(slurm, running, "%T") == "RUNNING", "the job running")
+
+    # Slurm refuses to remove an account with a running job ("Job(s) active"): the revocation
+    # stands, the account is closed to new jobs and stays.
+    allocation_release(actor=None, allocation=allocation, to_state=Allocation.State.REVOKED, reason="test")
+    row = account_row(account)
+    assert (row.limits.grp_submit_jobs, row.limits.grp_jobs) == ("0", "0")
+    refused = slurm.run("sbatch", f"--account={account}", "--wrap=true", "--output=/dev/null", user=member, check=False)
+    assert refused.returncode != 0
+
+    slurm.run("scancel", running)
+    slurm.wait_until(lambda: accounting(slurm, running)[0].startswith("CANCELLED"), "the job cancelled", 60)
+    assert allocations_sync_service_periods() == 1
+    assert associations(account) == []
