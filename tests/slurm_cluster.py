@@ -152,7 +152,8 @@ def _start(stack: ExitStack, cluster: SlurmCluster, name: str, command: list[str
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
-                process.wait(timeout=20)
+                # The folder goes with them: a daemon slow to save its state is not waited for.
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
