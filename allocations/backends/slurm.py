@@ -210,7 +210,30 @@ class Sacctmgr:
     def add_users(self, account: str, users: Iterable[str]) -> None:
         self.run("add", "user", ",".join(users), f"account={account}", f"cluster={self.cluster}")
 
+    def default_accounts(self, users: Iterable[str]) -> dict[str, str]:
+        output = self.run("show", "user", "where", f"name={','.join(users)}", "format=user,defaultaccount")
+        return dict(line.split("|")[:2] for line in output.splitlines() if "|" in line)
+
     def remove_users(self, account: str, users: Iterable[str]) -> None:
+        """Remove the users' associations with ``account``. A user whose default account it is,
+        and who has another (a member of two organisations), gets that one as default first:
+        Slurm would otherwise leave the user without a default account."""
+        users = list(users)
+        moving = [user for user, default in self.default_accounts(users).items() if default == account]
+        if moving:
+            where = ["where", f"cluster={self.cluster}", f"users={','.join(moving)}"]
+            for association in parse_associations(self.run("show", "assoc", *where, ASSOCIATION_FORMAT)):
+                if association.user in moving and association.account != account:
+                    self.run(
+                        "modify",
+                        "user",
+                        "where",
+                        f"name={association.user}",
+                        f"cluster={self.cluster}",
+                        "set",
+                        f"defaultaccount={association.account}",
+                    )
+                    moving.remove(association.user)
         self.run("delete", "user", "where", f"name={','.join(users)}", f"account={account}", f"cluster={self.cluster}")
 
     def remove_account(self, account: str) -> None:

@@ -262,6 +262,16 @@ def test_provisioning_twice_leaves_one_account_with_the_grants_limit(slurm, sett
     allocation.refresh_from_db()
     assert (allocation.state, allocation.attempts) == (Allocation.State.ACTIVE, 1)
 
+    # The member has an account elsewhere too: removing this one makes that one the default.
+    sacctmgr = Sacctmgr()
+    elsewhere = f"{settings.SLURM_PARENT_ACCOUNT}-elsewhere"
+    sacctmgr.add_account(elsewhere, parent="root", description="elsewhere", organization="elsewhere")
+    sacctmgr.add_users(elsewhere, [member])
+    assert sacctmgr.default_accounts([member]) == {member: account}
+    allocation_release(actor=None, allocation=allocation, to_state=Allocation.State.REVOKED, reason="test")
+    assert associations(account) == []
+    assert sacctmgr.default_accounts([member]) == {member: elsewhere}
+
 
 @pytest.mark.django_db(transaction=True)
 def test_an_account_with_a_running_job_is_closed_at_revocation_and_removed_by_the_sync_once_it_ends(
