@@ -68,7 +68,11 @@ def _ports() -> list[int]:
     base = os.environ.get("SLURM_TEST_PORT_BASE")
     if base:
         return [int(base) + offset for offset in range(4)]
-    return [free_port() for _ in range(4)]
+    ports: list[int] = []
+    while len(ports) < 4:  # four different ones: a port just closed may be handed out again
+        if (port := free_port()) not in ports:
+            ports.append(port)
+    return ports
 
 
 def _listening(port: int) -> bool:
