@@ -1,3 +1,5 @@
+import shutil
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -14,8 +16,15 @@ class AllocationsConfig(AppConfig):
         from allocations.backends import provisioner_class
 
         try:
-            provisioner_class(settings.PROVISIONER_BACKEND)
+            backend = provisioner_class(settings.PROVISIONER_BACKEND)
         except ImportError as error:
             raise ImproperlyConfigured(
                 f"PROVISIONER_BACKEND={settings.PROVISIONER_BACKEND!r} names no provisioner class: {error}"
             ) from None
+        from allocations.backends.slurm import SlurmProvisioner
+
+        if issubclass(backend, SlurmProvisioner) and shutil.which(settings.SLURM_SACCTMGR) is None:
+            raise ImproperlyConfigured(
+                f"PROVISIONER_BACKEND={settings.PROVISIONER_BACKEND} needs sacctmgr: "
+                f"SLURM_SACCTMGR={settings.SLURM_SACCTMGR!r} is not a command here."
+            )

@@ -68,6 +68,11 @@ def sweep_stuck_allocations() -> int:
     return len(stuck)
 
 
+@shared_task(name="allocations.sync_service_periods", ignore_result=False)
+def sync_service_periods() -> int:
+    return provisioning.allocations_sync_service_periods()
+
+
 @shared_task(name=release.OFFER_FREED_CAPACITY, ignore_result=True)
 def offer_freed_capacity() -> int:
     return sum(len(filling.waitlist_offer_freed_capacity(call=call)) for call in filling.calls_with_waitlist_offers())

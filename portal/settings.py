@@ -489,6 +489,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": 5},
     "expire-allocations": {"task": "allocations.expire_allocations", "schedule": 15 * 60},
     "sweep-stuck-allocations": {"task": "allocations.sweep_stuck_allocations", "schedule": 60},
+    # A backend that enforces service periods itself (Slurm) opens and closes its quotas.
+    "sync-service-periods": {"task": "allocations.sync_service_periods", "schedule": 60 * 60},
     "offer-freed-capacity": {"task": "allocations.offer_freed_capacity", "schedule": 10 * 60},
     "send-expiry-reminders": {"task": "allocations.send_expiry_reminders", "schedule": 60 * 60},
     "check-capacity": {"task": "allocations.check_capacity", "schedule": 60 * 60},
@@ -522,6 +524,29 @@ PROVISIONING_MAX_ATTEMPTS = env_int("PROVISIONING_MAX_ATTEMPTS", 5, 1)
 # An allocation still pending or provisioning this long after its last change is re-driven.
 PROVISIONING_STUCK_AFTER_SECONDS = env_int("PROVISIONING_STUCK_AFTER_SECONDS", 300, 1)
 
+# The Slurm backend (allocations.backends.slurm.SlurmProvisioner) and usage source ("slurm"):
+# the cluster's name in Slurm's accounting, the account under Slurm's root that holds the portal's
+# accounts (and prefixes their names), the prefix of a member's Slurm user name (its portal user
+# id follows), and the client commands with their timeout. The host needs the cluster's
+# slurm.conf (SLURM_CONF) and munge key, and the portal's user must be a Slurm administrator.
+SLURM_CLUSTER = env_str("SLURM_CLUSTER") or ""
+SLURM_PARENT_ACCOUNT = env_str("SLURM_PARENT_ACCOUNT") or "nai-dc"
+SLURM_USER_PREFIX = env_str("SLURM_USER_PREFIX") or "u"
+SLURM_SACCTMGR = env_str("SLURM_SACCTMGR") or "sacctmgr"
+SLURM_SACCT = env_str("SLURM_SACCT") or "sacct"
+SLURM_TIMEOUT_SECONDS = env_int("SLURM_TIMEOUT_SECONDS", 60, 1)
+for _name, _value in (
+    ("SLURM_CLUSTER", SLURM_CLUSTER),
+    ("SLURM_PARENT_ACCOUNT", SLURM_PARENT_ACCOUNT),
+    ("SLURM_USER_PREFIX", SLURM_USER_PREFIX),
+):
+    if _value and not re.fullmatch(r"[a-z][a-z0-9_-]*", _value):
+        raise ImproperlyConfigured(
+            f"{_name}={_value!r} must be lower-case letters, digits, '-' or '_', starting with a letter."
+        )
+if "slurm" in PROVISIONER_BACKEND.lower() and not SLURM_CLUSTER:
+    raise ImproperlyConfigured(f"PROVISIONER_BACKEND={PROVISIONER_BACKEND} needs SLURM_CLUSTER (the cluster's name).")
+
 # --- Usage metering (metering/) ----------------------------------------------------------------
 
 # Where each allocation's daily usage comes from (metering/sources/): "modelled" (the modelled
@@ -546,6 +571,8 @@ PROMETHEUS_TIMEOUT_SECONDS = env_int("PROMETHEUS_TIMEOUT_SECONDS", 30, 1)
 PROMETHEUS_BEARER_TOKEN = env_str("PROMETHEUS_BEARER_TOKEN") or None
 if PROMETHEUS_URL and (urlsplit(PROMETHEUS_URL).scheme not in ("http", "https") or not urlsplit(PROMETHEUS_URL).netloc):
     raise ImproperlyConfigured(f"PROMETHEUS_URL={PROMETHEUS_URL!r} must be an address such as http://prometheus:9090.")
+if USAGE_SOURCE == "slurm" and not SLURM_CLUSTER:
+    raise ImproperlyConfigured("USAGE_SOURCE=slurm needs SLURM_CLUSTER (the cluster's name).")
 if USAGE_SOURCE == "prometheus" and not PROMETHEUS_URL:
     raise ImproperlyConfigured("USAGE_SOURCE=prometheus needs PROMETHEUS_URL (e.g. http://prometheus:9090).")
 for _name, _value in (

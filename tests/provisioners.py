@@ -7,6 +7,7 @@ import time
 
 from allocations.backends import ProvisioningError, TransientProvisioningError
 from allocations.backends.modelled import ModelledCloudProvisioner
+from allocations.backends.slurm import SlurmProvisioner
 from allocations.models import Allocation
 
 logger = logging.getLogger(__name__)
@@ -48,3 +49,14 @@ class FaultyCloud(ModelledCloudProvisioner):
     @classmethod
     def reset(cls) -> None:
         cls.delay_ms = cls.transient_failures = cls.always_fail = None
+
+
+class SlurmThenStall(SlurmProvisioner):
+    """The Slurm backend that makes the account, logs it, and then stalls before returning: a
+    worker killed there has made the account but not activated the allocation."""
+
+    def provision(self, allocation: Allocation) -> str:
+        account = super().provision(allocation)
+        logger.info("slurm account made for allocation %s", allocation.pk)
+        time.sleep(600)
+        return account

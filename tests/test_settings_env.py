@@ -37,10 +37,31 @@ pytestmark = pytest.mark.integration
         ("PROVISIONER_BACKEND", "allocations.models.Allocation"),
         ("METRICS_ALLOWED_IPS", "127.0.0.1,prometheus.local"),
         ("METRICS_TOKEN", "too-short"),
+        ("PROVISIONER_BACKEND", "allocations.backends.slurm.SlurmProvisioner"),  # without SLURM_CLUSTER
+        ("USAGE_SOURCE", "slurm"),  # without SLURM_CLUSTER
+        ("SLURM_PARENT_ACCOUNT", "NAI DC"),
+        ("SLURM_CLUSTER", "gpu cluster"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
     result = run_manage("check", env=portal_env({variable: value}))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "env"),
+    [
+        ("SLURM_SACCTMGR", {"PROVISIONER_BACKEND": "allocations.backends.slurm.SlurmProvisioner"}),
+        ("SLURM_SACCT", {"USAGE_SOURCE": "slurm"}),
+    ],
+)
+def test_a_slurm_command_that_is_not_there_stops_start_up(variable, env):
+    result = run_manage(
+        "check", env=portal_env({**env, "SLURM_CLUSTER": "gpu", variable: "/nonexistent/slurm-command"})
+    )
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr

@@ -53,7 +53,7 @@ def allocation_change(
     statement (the trigger of migration 0003 takes the old period and quantity off and puts the
     new ones on), and the ledger's CHECK has the last word. The quantity counts over the whole
     period, as the ledger records one quantity per allocation. Expiry reminders start again for
-    a later end; a supplement's quota is resized after the commit. Writes a history row (the
+    a later end; the quota is resized after the commit. Writes a history row (the
     state is unchanged). Not idempotent on its own: the caller holds the request that asks for
     the change.
     """
@@ -81,7 +81,6 @@ def allocation_change(
     if new_ends_on > allocation.ends_on:
         ExpiryReminder.objects.filter(allocation=allocation).delete()
     previous = f"{allocation.quantity} × {allocation.starts_on}–{allocation.ends_on}"
-    raised = new_quantity > allocation.quantity
     allocation.refresh_from_db(fields=["ends_on", "quantity"])
     AllocationTransition.objects.create(
         allocation=allocation,
@@ -90,8 +89,9 @@ def allocation_change(
         to_state=allocation.state,
         reason=f"{previous} → {allocation.quantity} × {allocation.starts_on}–{allocation.ends_on}. {reason}".strip(),
     )
-    if raised:
-        enqueue_on_commit(SYNC_QUOTA, allocation.pk)
+    # A quota follows the quantity, and the period too where the backend enforces it (a Slurm
+    # account's budget of GPU-minutes counts the service days).
+    enqueue_on_commit(SYNC_QUOTA, allocation.pk)
     data_version.changed()
     return allocation
 

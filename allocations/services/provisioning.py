@@ -5,12 +5,14 @@ outbox) for them to be provisioned; a lost message costs a delay, because the sw
 allocations stuck in pending or provisioning. Every service here is idempotent.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from allocations.backends import Provisioner, ProvisioningError, TransientProvisioningError, provisioner
-from allocations.models import Allocation, AllocationTransition
+from allocations.models import HOLDING_STATES, Allocation, AllocationTransition
 from allocations.services.release import allocation_fail
 from outbox.services import enqueue_on_commit
 from portal import data_version
@@ -202,7 +204,7 @@ def _activate(
     if not activated:
         current = Allocation.objects.select_related("offering").get(pk=allocation.pk)
         if not current.holds_capacity:
-            transaction.on_commit(lambda: backend.deprovision(current))
+            transaction.on_commit(lambda: backend.deprovision(current), robust=True)
         return current
     AllocationTransition.objects.bulk_create(
         AllocationTransition(allocation=allocation, from_state=from_state, to_state=to_state, created_at=now)
@@ -212,6 +214,20 @@ def _activate(
     allocation.state, allocation.state_changed_at = Allocation.State.ACTIVE, now
     allocation.external_ref, allocation.last_error = reference, ""
     return allocation
+
+
+def allocations_sync_service_periods(*, today: date | None = None) -> int:
+    """Bring the backend's quotas to today's side of each service period, for a backend that
+    enforces periods itself (Slurm: an account is disabled before its first day and after its
+    last, and the account of an allocation that ended is removed if its removal failed). A
+    backend without ``sync_service_periods`` needs nothing. Idempotent: the beat runs it hourly.
+    Returns how many quotas changed."""
+    sync = getattr(provisioner(), "sync_service_periods", None)
+    if sync is None:
+        return 0
+    holding = Allocation.objects.filter(state__in=HOLDING_STATES).select_related("offering").order_by("pk")
+    changed: int = sync(list(holding), today or timezone.localdate())
+    return changed
 
 
 def _backend_refused(allocation: Allocation, error: ProvisioningError) -> Allocation:

@@ -72,5 +72,7 @@ def allocation_release(*, actor: User | None, allocation: Allocation, to_state: 
     if to_state == Allocation.State.EXPIRED and allocation.state != Allocation.State.ACTIVE:
         raise DomainError(_("Only an active allocation expires."))
     _end(allocation, to_state, actor=actor, reason=reason)
-    transaction.on_commit(lambda: provisioner().deprovision(allocation))
+    # robust: a backend that cannot remove the quota now (a Slurm job still running, slurmdbd
+    # down) must not stop the caller's loop; the backend's periodic sync removes it later.
+    transaction.on_commit(lambda: provisioner().deprovision(allocation), robust=True)
     return allocation

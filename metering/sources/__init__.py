@@ -10,8 +10,9 @@ allocation the source measures but saw nothing of is reported with 0; one it doe
 retried, and nothing of the day is written meanwhile.
 
 ``settings.USAGE_SOURCE`` names the source: ``modelled`` (the modelled cloud's own figures, the
-default), ``prometheus`` (NVIDIA DCGM metrics through Prometheus's HTTP API), or a dotted path to
-a source class. Checked when the apps load (metering/apps.py), like the provisioner.
+default), ``prometheus`` (NVIDIA DCGM metrics through Prometheus's HTTP API), ``slurm`` (the jobs
+in Slurm's accounting, ``sacct``), or a dotted path to a source class. Checked when the apps
+load (metering/apps.py), like the provisioner.
 """
 
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from metering.models import UsageSource
 SOURCES = {
     UsageSource.MODELLED.value: "metering.sources.modelled.ModelledCloudSource",
     UsageSource.PROMETHEUS.value: "metering.sources.prometheus.PrometheusSource",
+    UsageSource.SLURM.value: "metering.sources.slurm.SlurmSource",
 }
 
 
