@@ -349,14 +349,21 @@ class DocumentsForm(forms.Form):
         self.application = application
         self.claims = list(application.claims.all())
         _mark_required_to_submit(self.fields["business_certificate"])
-        if application.business_certificate:
-            self._kept(self.fields["business_certificate"], application.certificate_display_name)
         for claim in self.claims:
             field = EvidenceField(label=format_lazy("{}: {}", _("Evidence"), claim.get_kind_display()))
             _mark_required_to_submit(field)
-            if claim.evidence:
-                self._kept(field, claim.evidence_display_name)
             self.fields[f"evidence_{claim.kind}"] = field
+        self.refresh_kept()
+
+    def refresh_kept(self) -> None:
+        """Name the files the draft has (after a save that kept some of those just sent)."""
+        if self.application.business_certificate:
+            self._kept(self.fields["business_certificate"], self.application.certificate_display_name)
+        for claim in self.claims:
+            name = f"evidence_{claim.kind}"
+            if claim.evidence and name in self.fields:
+                self._kept(self.fields[name], claim.evidence_display_name)
+        self._bound_fields_cache.clear()  # a BoundField copies its help text when made
 
     @staticmethod
     def _kept(field: forms.Field, name: str) -> None:

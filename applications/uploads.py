@@ -145,7 +145,9 @@ def original_name(name: str | None) -> str:
     extension kept. Empty when nothing of the name is left."""
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(" " if char.isspace() else char for char in name if unicodedata.category(char)[0] != "C")
+    name = "".join(
+        " " if char.isspace() else char for char in name if char.isspace() or unicodedata.category(char)[0] != "C"
+    )
     name = " ".join(name.split()).strip(" .")
     if name in ("", "..", "."):
         return ""

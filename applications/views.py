@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accesslog.http import record_access
@@ -208,12 +208,12 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # The form's steps, in order: (key, title). Each is a page of its own that saves its part of the
 # draft on "next", "previous" or "save"; the last shows everything before the submission.
 STEPS = [
-    (services.STEP_ORGANISATION, _lazy("Organisation details")),
-    (services.STEP_PROJECT, _lazy("Project")),
-    (services.STEP_RESOURCES, _lazy("Requested resources")),
-    (services.STEP_PRIORITY, _lazy("Priority support")),
-    (services.STEP_DOCUMENTS, _lazy("Documents")),
-    (services.STEP_REVIEW, _lazy("Review and submit")),
+    (services.STEP_ORGANISATION, pgettext_lazy("application step", "Organisation details")),
+    (services.STEP_PROJECT, pgettext_lazy("application step", "Project")),
+    (services.STEP_RESOURCES, pgettext_lazy("application step", "Resources")),
+    (services.STEP_PRIORITY, pgettext_lazy("application step", "Priority support")),
+    (services.STEP_DOCUMENTS, pgettext_lazy("application step", "Documents")),
+    (services.STEP_REVIEW, pgettext_lazy("application step", "Review and submit")),
 ]
 STEP_KEYS = [key for key, _title in STEPS]
 
@@ -412,8 +412,13 @@ def application_step(request: AuthenticatedRequest, pk: int, step: str) -> HttpR
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("application_detail", pk=application.pk)
-    if step == services.STEP_DOCUMENTS and valid:
-        forms_ = _StepForms(Application.objects.get(pk=application.pk), step)
+    # Saving may refuse a valid row (a resource asked for twice): it is then an error too.
+    valid = valid and not forms_.errors()
+    if step == services.STEP_DOCUMENTS and not valid:
+        # The files just accepted are kept: the page names them (never asked for twice).
+        saved = Application.objects.get(pk=application.pk)
+        forms_.form.application, forms_.form.claims = saved, list(saved.claims.all())
+        forms_.form.refresh_kept()
     if not valid or add_row or remove_row:
         if add_row or remove_row:
             forms_.items = item_formset(application, data)
