@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accesslog.http import record_access
 from accesslog.models import AccessPage
@@ -461,6 +461,7 @@ def _review(
 
 
 @login_required
+@require_safe
 def application_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The last step: everything the draft holds, what is missing, the points claimed, and the
     submit button."""

@@ -70,7 +70,15 @@ def edit_form_data(call, *, certificate=None, claims=None, **fields) -> dict:
     return data
 
 
-PROJECT_FIELDS = ("purpose", "project_title", "title_listed_publicly", "summary", "plan", "expected_outcome", "industry_domain")
+PROJECT_FIELDS = (
+    "purpose",
+    "project_title",
+    "title_listed_publicly",
+    "summary",
+    "plan",
+    "expected_outcome",
+    "industry_domain",
+)
 CLAIM_FIELDS = ("claimed", "details", "relocation_target", "relocation_planned_on")
 
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from applications import services, uploads
 from applications.models import PriorityClaim
 from applications.uploads import MAX_UPLOAD_BYTES, validate_evidence_file
-from tests.applications.htmltree import Node, tree
 from tests.applications.conftest import MINIMAL_PDF, complete, edit_form_data, pdf, post_draft, post_step
+from tests.applications.htmltree import Node, tree
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +216,9 @@ def test_a_quantity_over_the_maximum_is_refused_with_its_unit_even_beyond_a_mill
 # --- Error summary and partial drafts --------------------------------------------------------------
 
 
-def test_a_draft_with_one_bad_row_keeps_the_good_rows_and_shows_the_bad_one(owner_client, draft, open_call, gpu, storage):
+def test_a_draft_with_one_bad_row_keeps_the_good_rows_and_shows_the_bad_one(
+    owner_client, draft, open_call, gpu, storage
+):
     data = rows_data(row(open_call, gpu, 4), row(open_call, storage, 500))
 
     response = owner_client.post(step_url(draft, "resources"), data)
@@ -240,7 +242,9 @@ def test_a_draft_with_one_bad_row_keeps_the_good_rows_and_shows_the_bad_one(owne
 
 
 def test_the_same_resource_twice_keeps_the_first_row_and_says_why_of_the_second(owner_client, draft, open_call, gpu):
-    response = owner_client.post(step_url(draft, "resources"), rows_data(row(open_call, gpu, 4), row(open_call, gpu, 2)))
+    response = owner_client.post(
+        step_url(draft, "resources"), rows_data(row(open_call, gpu, 4), row(open_call, gpu, 2))
+    )
 
     assert response.status_code == 200
     assert list(draft.items.values_list("quantity", flat=True)) == [4]
@@ -248,7 +252,9 @@ def test_the_same_resource_twice_keeps_the_first_row_and_says_why_of_the_second(
 
 
 def test_a_project_step_with_one_bad_field_saves_the_others(owner_client, draft):
-    response = post_step(owner_client, draft, "project", {"project_title": "x" * 201, "plan": "학습 계획", "summary": "요약"})
+    response = post_step(
+        owner_client, draft, "project", {"project_title": "x" * 201, "plan": "학습 계획", "summary": "요약"}
+    )
 
     assert response.status_code == 200
     draft.refresh_from_db()
