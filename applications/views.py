@@ -316,12 +316,16 @@ class _StepForms:
         if self.items is not None:
             for message in self.items.non_form_errors():
                 found.append(("items", str(message)))
+        rows = {id(form): number for number, form in enumerate(self.items.forms, start=1)} if self.items else {}
         for form in self.all_forms():
             for name, messages_ in form.errors.items():
                 anchor = form[name].auto_id if name != NON_FIELD_ERRORS else (form.prefix or "form")
-                label = form.fields[name].label if name in form.fields else ""
+                label = _strip_mark(form.fields[name].label) if name in form.fields else ""
+                if id(form) in rows:
+                    # Which row: every row's fields have the same labels.
+                    label = _("Requested resource %(number)s, %(field)s") % {"number": rows[id(form)], "field": label}
                 for message in messages_:
-                    found.append((anchor, f"{_strip_mark(label)}: {message}" if label else str(message)))
+                    found.append((anchor, f"{label}: {message}" if label else str(message)))
         return found
 
     def mark(self, problems: list[services.Problem]) -> None:

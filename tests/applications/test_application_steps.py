@@ -232,7 +232,7 @@ def test_a_draft_with_one_bad_row_keeps_the_good_rows_and_shows_the_bad_one(
     assert summary["tabindex"] == "-1"
     assert summary.has_attr("autofocus")
     assert [link["href"] for link in summary.find_all("a")] == ["#id_items-1-quantity"]
-    assert "신청당 최대 100 TB까지" in summary.get_text()
+    assert "신청 자원 2의 수량: 신청당 최대 100 TB까지" in summary.get_text()
     field = soup.find(id="id_items-1-quantity")
     assert field["value"] == "500"
     assert field["aria-invalid"] == "true"
