@@ -363,7 +363,7 @@ class DocumentsForm(forms.Form):
             name = f"evidence_{claim.kind}"
             if claim.evidence and name in self.fields:
                 self._kept(self.fields[name], claim.evidence_display_name)
-        self._bound_fields_cache.clear()  # a BoundField copies its help text when made
+        self._bound_fields_cache.clear()  # type: ignore[attr-defined]  # a BoundField copies its help text when made
 
     @staticmethod
     def _kept(field: forms.Field, name: str) -> None:

@@ -395,12 +395,12 @@ def application_update_draft(
                 record.evidence_name = uploads.original_name(claim.evidence.name)
             record.save()
     for kind, file in (evidence or {}).items():
-        record = PriorityClaim.objects.filter(application=application, kind=kind).first()
-        if record is None:
+        claimed = PriorityClaim.objects.filter(application=application, kind=kind).first()
+        if claimed is None:
             raise ApplicationError(_("Tick the claim before attaching its evidence."))
-        record.evidence = file
-        record.evidence_name = uploads.original_name(file.name)
-        record.save(update_fields=["evidence", "evidence_name"])
+        claimed.evidence = file
+        claimed.evidence_name = uploads.original_name(file.name)
+        claimed.save(update_fields=["evidence", "evidence_name"])
     return application
 
 

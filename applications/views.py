@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -404,11 +404,11 @@ def application_step(request: AuthenticatedRequest, pk: int, step: str) -> HttpR
             forms_.mark([p for p in services.submission_problem_list(application) if p.step == step])
         return _render_step(request, application, step, forms_, failed=False)
 
-    data = request.POST
+    data: QueryDict = request.POST
     add_row = "add_row" in data
-    remove_row = data.get("remove_row")
+    remove_row = data.get("remove_row") or ""
     if step == services.STEP_RESOURCES and (add_row or remove_row):
-        data = with_rows(data, add=add_row, remove=int(remove_row) if (remove_row or "").isdigit() else None)
+        data = with_rows(data, add=add_row, remove=int(remove_row) if remove_row.isdigit() else None)
     forms_ = _StepForms(application, step, data, request.FILES)
     valid = forms_.validate()
     try:
