@@ -423,10 +423,9 @@ def application_step(request: AuthenticatedRequest, pk: int, step: str) -> HttpR
         saved = Application.objects.get(pk=application.pk)
         forms_.form.application, forms_.form.claims = saved, list(saved.claims.all())
         forms_.form.refresh_kept()
-    if not valid or add_row or remove_row:
-        if add_row or remove_row:
-            forms_.items = item_formset(application, data)
-            forms_.items.is_valid()
+    if valid and remove_row:
+        return redirect(_step_url(application, step))  # the rows as saved, the removed one gone
+    if not valid or add_row:
         return _render_step(request, application, step, forms_, failed=not valid)
     go = data.get("go", "next")
     target = {"next": _neighbour(step, 1), "previous": _neighbour(step, -1), "save": step}.get(go)
