@@ -301,6 +301,20 @@ class ClaimForm(forms.Form):
             _mark_required_to_submit(self.fields["relocation_target"])
             _mark_required_to_submit(self.fields["relocation_planned_on"])
 
+    def claim_input_to_save(self) -> ClaimInput | None:
+        """What a draft saves of this claim: as ticked when the form is valid; as it was when not
+        (an invalid claim is neither changed nor removed; the page shows it with its message)."""
+        if not self.errors:
+            return self.claim_input()
+        if self.existing is None:
+            return None
+        return ClaimInput(
+            kind=self.kind,
+            details=self.existing.details,
+            relocation_target=self.existing.relocation_target,
+            relocation_planned_on=self.existing.relocation_planned_on,
+        )
+
     def claim_input(self) -> ClaimInput | None:
         data = self.cleaned_data
         if not data.get("claimed"):

@@ -299,11 +299,7 @@ class _StepForms:
                 return
             parts["items"] = self.items.kept_items()
         elif self.step == services.STEP_PRIORITY:
-            if any(claim.errors for claim in self.claims):
-                # A claim is kept or dropped whole: an invalid one is neither saved nor removed.
-                parts["claims"] = None
-                return
-            parts["claims"] = [claim for form in self.claims if (claim := form.claim_input())]
+            parts["claims"] = [claim for form in self.claims if (claim := form.claim_input_to_save())]
         elif self.step == services.STEP_DOCUMENTS:
             parts["certificate"], parts["evidence"] = self.form.valid_files()
         else:

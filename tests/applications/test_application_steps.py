@@ -422,3 +422,25 @@ def test_claims_stand_in_fieldsets_named_after_them(owner_client, draft):
     names = legends(soup, soup.find("main"))
     assert names[0].startswith("광주 소재 기업")
     assert len(names) == len(PriorityClaim.Kind.values)
+
+
+def test_an_invalid_claim_is_kept_as_it_was_and_the_valid_ones_are_saved(owner_client, draft):
+    post_step(owner_client, draft, "priority", {"claim-relocating-claimed": "on", "claim-relocating-details": "연구소"})
+
+    response = post_step(
+        owner_client,
+        draft,
+        "priority",
+        {
+            "claim-relocating-claimed": "on",
+            "claim-relocating-details": "바뀐 내용",
+            "claim-relocating-relocation_planned_on": "not a date",
+            "claim-cluster_participant-claimed": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    claims = dict(PriorityClaim.objects.filter(application=draft).values_list("kind", "details"))
+    assert claims == {"relocating": "연구소", "cluster_participant": ""}
+    summary = error_summary(page(response))
+    assert [link["href"] for link in summary.find_all("a")] == ["#id_claim-relocating-relocation_planned_on"]
