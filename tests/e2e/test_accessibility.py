@@ -22,7 +22,7 @@ from django.utils import timezone
 from aftercare.models import ChangeKind
 from aftercare.services import change_request_submit
 from applications.models import Application, CallOffering, Membership
-from tests.conftest import PASSWORD, make_user, totp_code, totp_secret
+from tests.conftest import PASSWORD, totp_code, totp_secret
 from tests.dashboard.usage_world import UsageWorld, build_usage_world
 from tests.e2e.axe import AXE_DIR, AXE_VERSION, audit_context, axe_violations, report, serious
 from tests.factories import ApplicationFactory, ApplicationItemFactory, CallFactory, MembershipFactory
@@ -283,10 +283,13 @@ def assert_focus_visible(page, focused: dict) -> None:
     with_focus = page.screenshot(clip=clip)
     page.evaluate("() => document.activeElement.blur()")
     without = page.screenshot(clip=clip)
-    page.evaluate("(xy) => document.elementFromPoint(xy[0], xy[1]).closest('a,button').focus()", [
-        focused["x"] + focused["width"] / 2,
-        focused["y"] + focused["height"] / 2,
-    ])
+    page.evaluate(
+        "(xy) => document.elementFromPoint(xy[0], xy[1]).closest('a,button').focus()",
+        [
+            focused["x"] + focused["width"] / 2,
+            focused["y"] + focused["height"] / 2,
+        ],
+    )
     share = changed_share(with_focus, without)
     assert share >= 0.05, f"{name}: focusing it changes {share:.1%} of its pixels clearly"
 
@@ -383,7 +386,9 @@ TARGETS = """(minimum) => {
     if (!visible(el) || (el.tagName === 'A' && inSentence(el))) continue;
     const size = box(el);
     if (size.width < minimum - 0.5 || size.height < minimum - 0.5) {
-      small.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.innerText || el.name || el.value || '').trim().slice(0, 40)}" ${Math.round(size.width)}×${Math.round(size.height)}`);
+      const name = (el.innerText || el.name || el.value || '').trim().slice(0, 40);
+      const where = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '');
+      small.push(`${where} "${name}" ${Math.round(size.width)}×${Math.round(size.height)}`);
     }
   }
   return small;
@@ -418,6 +423,14 @@ BROKEN_WORDS = """() => {
 }"""
 
 
+# The rendered size of the SVG charts' labels: their font size scaled by the drawn width over the viewBox's.
+CHART_TEXT = """() => [...document.querySelectorAll('svg.chart')].map(svg => {
+  const label = svg.querySelector('text');
+  if (!label) return 99;
+  return parseFloat(getComputedStyle(label).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+})"""
+
+
 def test_the_applicant_pages_on_a_360_px_phone(live_server, browser, world, screenshots):
     problems: list[str] = []
     for role in (ANONYMOUS, APPLICANT):
@@ -430,6 +443,7 @@ def test_the_applicant_pages_on_a_360_px_phone(live_server, browser, world, scre
                 problems.append(f"{spec.name}: scrolls sideways, {width[0]} px wide in a {width[1]} px window")
             problems.extend(f"{spec.name}: {small}" for small in page.evaluate(TARGETS, TARGET))
             problems.extend(f"{spec.name}: Korean word broken: {word}" for word in page.evaluate(BROKEN_WORDS))
+            problems.extend(f"{spec.name}: chart text {size:.1f} px" for size in page.evaluate(CHART_TEXT) if size < 9)
             path = screenshots(page, f"{role}-{spec.name}")
             print(f"360 px screenshot: {path}")
         if role == ANONYMOUS:  # the opened menu: its links are tap targets too
