@@ -12,6 +12,7 @@
 """
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -476,4 +477,32 @@ def test_the_english_navbar_holds_on_one_line_at_1366_px(live_server, browser, w
     assert len({top for _, top in tops}) <= 2, tops  # the brand and the items may differ by their padding
     height = page.evaluate("() => document.querySelector('nav.navbar').getBoundingClientRect().height")
     assert height < 72, f"the navbar is {height} px tall: {tops}"
+    context.close()
+
+
+def test_the_deadline_countdown_moves_once_a_minute_and_can_be_paused(live_server, browser, world):
+    """WCAG 2.2.2: the countdown on a call's page updates by the minute (no ticking seconds) and a
+    toggle, reached and pressed with the keyboard, stops it."""
+    context = audit_context(browser)
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{live_server.url}/calls/{world.call.pk}/")
+    figure = page.locator("[data-countdown] > span")
+    toggle = page.locator("[data-countdown] button.countdown-toggle")
+    assert re.fullmatch(r"\d+일 \d\d:\d\d", figure.inner_text()), figure.inner_text()
+    assert toggle.inner_text() == "자동 갱신 멈춤" and toggle.get_attribute("aria-pressed") == "false"
+    shown = figure.inner_text()
+    page.clock.run_for(30_000)
+    assert figure.inner_text() == shown  # half a minute: nothing moved
+    page.clock.run_for(61_000)
+    assert figure.inner_text() != shown  # a minute later: one step down
+
+    toggle.focus()
+    page.keyboard.press("Space")
+    assert toggle.get_attribute("aria-pressed") == "true"
+    paused = figure.inner_text()
+    page.clock.run_for(180_000)
+    assert figure.inner_text() == paused
+    page.keyboard.press("Space")
+    assert toggle.get_attribute("aria-pressed") == "false"
     context.close()
