@@ -1,5 +1,6 @@
 import secrets
 from datetime import datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -300,6 +301,11 @@ class Application(models.Model):
         blank=True,
         max_length=200,
     )
+    # The name the applicant's file had (sanitised, uploads.original_name): shown, and the download's
+    # name; the stored file has a generated one.
+    business_certificate_name = models.CharField(
+        _("business registration certificate's file name"), max_length=255, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -385,6 +391,15 @@ class Application(models.Model):
                 field.name for field in self._meta.concrete_fields if not field.primary_key and field.name not in kept
             ]
         super().save(**kwargs)
+
+    @property
+    def certificate_display_name(self) -> str:
+        """The certificate's name as the applicant's file had it (or one made up for a file kept
+        before names were), for the page and the download."""
+        if self.business_certificate_name:
+            return self.business_certificate_name
+        suffix = PurePath(self.business_certificate.name or "").suffix.lower()
+        return f"business-certificate-{self.pk}{suffix}"
 
     @property
     def is_editable(self) -> bool:
@@ -502,6 +517,7 @@ class PriorityClaim(models.Model):
     evidence = models.FileField(
         _("evidence"), upload_to=evidence_upload_to, validators=[validate_evidence_file], blank=True, max_length=200
     )
+    evidence_name = models.CharField(_("evidence's file name"), max_length=255, blank=True, editable=False)
     verification = models.CharField(
         _("verification"), max_length=10, choices=Verification.choices, default=Verification.PENDING, editable=False
     )
@@ -521,6 +537,14 @@ class PriorityClaim(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    @property
+    def evidence_display_name(self) -> str:
+        """The evidence's name as the applicant's file had it (or one made up for an older file)."""
+        if self.evidence_name:
+            return self.evidence_name
+        suffix = PurePath(self.evidence.name or "").suffix.lower()
+        return f"evidence-{self.application_id}-{self.kind}{suffix}"
 
     @property
     def is_rejected(self) -> bool:

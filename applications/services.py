@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications import emails, priority
+from applications import emails, priority, uploads
 from applications.models import (
     Application,
     ApplicationItem,
@@ -50,9 +50,10 @@ class DeadlinePassed(ApplicationError):
 
 
 class ApplicationIncomplete(ApplicationError):
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
+    def __init__(self, problems: "list[Problem]"):
+        super().__init__(" ".join(str(problem) for problem in problems))
+        self.problems = [str(problem) for problem in problems]
+        self.details = problems
 
 
 @dataclass(frozen=True)
@@ -314,59 +315,124 @@ def application_start(*, actor: User, call: Call, organization: Organization) ->
     return application
 
 
+def kept_items(items: Sequence[RequestedItem | None]) -> tuple[list[RequestedItem], dict[int, str]]:
+    """Which of a draft's rows are saved: each valid row (``None`` stands for a row that did not
+    validate, or an empty one), the first of any resource requested twice. Returns the rows kept
+    and, by position, why a valid row was not kept; the rows not kept stay on the applicant's
+    screen with their message, and the draft keeps everything else."""
+    kept: list[RequestedItem] = []
+    refused: dict[int, str] = {}
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        if item is None:
+            continue
+        if item.offering.pk in seen:
+            refused[index] = _("Request each resource once: %(offering)s is in another row already.") % {
+                "offering": item.offering.name
+            }
+            continue
+        seen.add(item.offering.pk)
+        kept.append(item)
+    return kept, refused
+
+
 @transaction.atomic
 def application_update_draft(
     *,
     actor: User,
     application: Application,
-    fields: dict[str, Any],
-    items: list[RequestedItem],
-    claims: list[ClaimInput],
+    fields: dict[str, Any] | None = None,
+    items: list[RequestedItem] | None = None,
+    claims: list[ClaimInput] | None = None,
     certificate: "File[bytes] | None" = None,
+    evidence: dict[str, "File[bytes]"] | None = None,
 ) -> Application:
-    """Save a draft: its fields, the requested items (replacing the old ones) and the claims.
+    """Save what the applicant has so far; a draft need not be complete, and each step of the
+    form saves its own part. ``fields`` are set; ``items`` replace the requested items; ``claims``
+    replace the claims (a claim ticked again keeps its evidence); ``certificate`` and ``evidence``
+    (claim kind -> file, for claims the draft has) replace the files, whose original names are kept
+    (sanitised, ``uploads.original_name``). A part left ``None`` is left as it is, so a step that
+    fails on one field still saves the others (see ``kept_items`` for the rows).
 
     Refused once the application is submitted: from then on it is read-only.
     """
     application = _lock(application, member=actor)
     if not application.is_editable:
         raise NotAllowed(_("This application has been submitted and can no longer be changed."))
+    fields = fields or {}
     for name, value in fields.items():
         setattr(application, name, value)
     update_fields = [*fields, "updated_at"]
     if certificate is not None:
         application.business_certificate = certificate
-        update_fields.append("business_certificate")
+        application.business_certificate_name = uploads.original_name(certificate.name)
+        update_fields += ["business_certificate", "business_certificate_name"]
     application.save(update_fields=update_fields)
 
-    application.items.all().delete()
-    ApplicationItem.objects.bulk_create(
-        ApplicationItem(
-            application=application,
-            offering=item.offering,
-            quantity=item.quantity,
-            starts_on=item.starts_on,
-            ends_on=item.ends_on,
+    if items is not None:
+        application.items.all().delete()
+        ApplicationItem.objects.bulk_create(
+            ApplicationItem(
+                application=application,
+                offering=item.offering,
+                quantity=item.quantity,
+                starts_on=item.starts_on,
+                ends_on=item.ends_on,
+            )
+            for item in items
         )
-        for item in items
-    )
 
-    kept = {claim.kind for claim in claims}
-    application.claims.exclude(kind__in=kept).delete()
-    for claim in claims:
-        record, _created = PriorityClaim.objects.get_or_create(application=application, kind=claim.kind)
-        record.details = claim.details
-        record.relocation_target = claim.relocation_target
-        record.relocation_planned_on = claim.relocation_planned_on
-        if claim.evidence is not None:
-            record.evidence = claim.evidence
-        record.save()
+    if claims is not None:
+        kept = {claim.kind for claim in claims}
+        application.claims.exclude(kind__in=kept).delete()
+        for claim in claims:
+            record, _created = PriorityClaim.objects.get_or_create(application=application, kind=claim.kind)
+            record.details = claim.details
+            record.relocation_target = claim.relocation_target
+            record.relocation_planned_on = claim.relocation_planned_on
+            if claim.evidence is not None:
+                record.evidence = claim.evidence
+                record.evidence_name = uploads.original_name(claim.evidence.name)
+            record.save()
+    for kind, file in (evidence or {}).items():
+        claimed = PriorityClaim.objects.filter(application=application, kind=kind).first()
+        if claimed is None:
+            raise ApplicationError(_("Tick the claim before attaching its evidence."))
+        claimed.evidence = file
+        claimed.evidence_name = uploads.original_name(file.name)
+        claimed.save(update_fields=["evidence", "evidence_name"])
     return application
 
 
-def submission_problems(application: Application) -> list[str]:
-    """What stands between this draft and a complete submission, in the user's words."""
-    problems = []
+@dataclass(frozen=True)
+class Problem:
+    """One thing that stands between a draft and its submission: the message, the step of the
+    form where it is put right and the field there (a form field's name, with its prefix)."""
+
+    message: str
+    step: str
+    field: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# The form's steps, in order (views.STEPS gives them their titles).
+STEP_ORGANISATION, STEP_PROJECT, STEP_RESOURCES, STEP_PRIORITY, STEP_DOCUMENTS, STEP_REVIEW = (
+    "organisation",
+    "project",
+    "resources",
+    "priority",
+    "documents",
+    "review",
+)
+
+
+def submission_problem_list(application: Application) -> list[Problem]:
+    """What stands between this draft and a complete submission, in the user's words, each with
+    the step and field where it is put right. Requested items are numbered in their order on the
+    form (``application.items``), as the resources step shows them."""
+    problems: list[Problem] = []
     labels = {
         "purpose": _("the purpose"),
         "project_title": _("the project title"),
@@ -377,44 +443,74 @@ def submission_problems(application: Application) -> list[str]:
     }
     for name, label in labels.items():
         if not str(getattr(application, name) or "").strip():
-            problems.append(_("Fill in %(field)s.") % {"field": label})
+            problems.append(Problem(_("Fill in %(field)s.") % {"field": label}, STEP_PROJECT, name))
     if not application.business_certificate:
-        problems.append(_("Attach the business registration certificate."))
+        problems.append(
+            Problem(_("Attach the business registration certificate."), STEP_DOCUMENTS, "business_certificate")
+        )
 
     call = application.call
     limits = {co.offering_id: co.max_per_application for co in call.call_offerings.all()}
     items = list(application.items.select_related("offering"))
     if not items:
-        problems.append(_("Request at least one resource."))
-    for item in items:
+        problems.append(Problem(_("Request at least one resource."), STEP_RESOURCES, "items-0-offering"))
+    for index, item in enumerate(items):
         if item.offering_id not in limits:
-            problems.append(_("%(offering)s is not offered in this call.") % {"offering": item.offering.name})
+            problems.append(
+                Problem(
+                    _("%(offering)s is not offered in this call.") % {"offering": item.offering.name},
+                    STEP_RESOURCES,
+                    f"items-{index}-offering",
+                )
+            )
         elif item.quantity > limits[item.offering_id]:
             problems.append(
-                _("%(offering)s: at most %(max)s %(unit)s per application.")
-                % {
-                    "offering": item.offering.name,
-                    "max": formats.figure(limits[item.offering_id]),
-                    "unit": item.offering.get_unit_display(),
-                }
+                Problem(
+                    _("%(offering)s: at most %(max)s %(unit)s per application.")
+                    % {
+                        "offering": item.offering.name,
+                        "max": formats.figure(limits[item.offering_id]),
+                        "unit": item.offering.get_unit_display(),
+                    },
+                    STEP_RESOURCES,
+                    f"items-{index}-quantity",
+                )
             )
         if item.starts_on < call.service_starts_on or item.ends_on > call.service_ends_on:
             problems.append(
-                _("%(offering)s: the period must lie within the service period %(start)s – %(end)s.")
-                % {
-                    "offering": item.offering.name,
-                    "start": formats.day(call.service_starts_on),
-                    "end": formats.day(call.service_ends_on),
-                }
+                Problem(
+                    _("%(offering)s: the period must lie within the service period %(start)s – %(end)s.")
+                    % {
+                        "offering": item.offering.name,
+                        "start": formats.day(call.service_starts_on),
+                        "end": formats.day(call.service_ends_on),
+                    },
+                    STEP_RESOURCES,
+                    f"items-{index}-starts_on",
+                )
             )
     for claim in application.claims.all():
         if not claim.evidence:
-            problems.append(_("Attach evidence for the claim “%(claim)s”.") % {"claim": claim.get_kind_display()})
+            problems.append(
+                Problem(
+                    _("Attach evidence for the claim “%(claim)s”.") % {"claim": claim.get_kind_display()},
+                    STEP_DOCUMENTS,
+                    f"evidence_{claim.kind}",
+                )
+            )
         if claim.kind == PriorityClaim.Kind.RELOCATING and not (
             claim.relocation_target and claim.relocation_planned_on
         ):
-            problems.append(_("Say what relocates to Gwangju and when."))
+            missing = "relocation_target" if not claim.relocation_target else "relocation_planned_on"
+            problems.append(
+                Problem(_("Say what relocates to Gwangju and when."), STEP_PRIORITY, f"claim-{claim.kind}-{missing}")
+            )
     return problems
+
+
+def submission_problems(application: Application) -> list[str]:
+    """What stands between this draft and a complete submission, in the user's words."""
+    return [problem.message for problem in submission_problem_list(application)]
 
 
 @transaction.atomic
@@ -432,7 +528,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
         raise DeadlinePassed(_("The deadline of this call has passed; applications are no longer accepted."))
     # Read once for the completeness check and the score.
     prefetch_related_objects([application], "claims")
-    problems = submission_problems(application)
+    problems = submission_problem_list(application)
     if problems:
         raise ApplicationIncomplete(problems)
     score = priority_score(application)

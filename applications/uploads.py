@@ -8,6 +8,7 @@ scanner that does not answer refuses the file (``portal.antivirus``). Stored und
 names and served only through views that check who is asking (never from a public media URL).
 """
 
+import unicodedata
 import uuid
 from pathlib import PurePath
 
@@ -15,16 +16,18 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from portal import antivirus
+from portal import antivirus, formats
 
 # The same figure as settings.UPLOAD_FILE_MAX_BYTES, where the upload handler stops receiving a
 # file (portal/request_limits.py); a test holds them equal.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 50_000_000
+# The longest original file name kept (the model's column is 255; names are shown and sent back in
+# a Content-Disposition header, so a few hundred characters of name are of use to nobody).
+MAX_ORIGINAL_NAME = 120
 _KIND_BY_EXTENSION = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 _SIGNATURES = {"pdf": b"%PDF-", "png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff"}
 _PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG"}
@@ -85,10 +88,14 @@ def _too_many_pixels() -> ValidationError:
 
 def validate_evidence_file(upload: File) -> None:
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        # Exact figures: 10 MB + 1 byte is over the limit, and "10.0 MB" would not say so.
         raise ValidationError(
-            _("The file is %(size)s; the limit is 10 MB. Please upload a smaller file."),
+            _(
+                "The file is larger than the limit of 10 MB (%(limit)s bytes): it has %(size)s bytes. "
+                "Please upload a smaller file."
+            ),
             code="too_large",
-            params={"size": filesizeformat(upload.size)},
+            params={"limit": formats.figure(MAX_UPLOAD_BYTES), "size": formats.figure(upload.size)},
         )
     if not upload.size:
         raise ValidationError(_("The file is empty."), code="empty")
@@ -129,6 +136,26 @@ def validate_evidence_file(upload: File) -> None:
         ) from None
     finally:
         upload.seek(0)
+
+
+def original_name(name: str | None) -> str:
+    """The name the applicant's file had, fit to keep, show and send back: its last path part
+    only (a browser may send ``C:\\Users\\…\\사업자등록증.pdf``), in NFC, without control or
+    format characters, whitespace runs collapsed, at most ``MAX_ORIGINAL_NAME`` characters with its
+    extension kept. Empty when nothing of the name is left."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        " " if char.isspace() else char for char in name if char.isspace() or unicodedata.category(char)[0] != "C"
+    )
+    name = " ".join(name.split()).strip(" .")
+    if name in ("", "..", "."):
+        return ""
+    if len(name) > MAX_ORIGINAL_NAME:
+        suffix = PurePath(name).suffix
+        suffix = suffix if len(suffix) <= 10 else ""
+        name = name[: MAX_ORIGINAL_NAME - len(suffix)].rstrip(" .") + suffix
+    return name
 
 
 def _generated_name(folder: str, filename: str) -> str:

@@ -39,9 +39,15 @@ class _FormParser(HTMLParser):
         self._select: dict | None = None
         self._option: dict | None = None
         self._textarea: dict | None = None
+        self._in_template = 0  # a <template>'s controls are inert: a browser sends none of them
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {name: (value if value is not None else "") for name, value in attrs}
+        if tag == "template":
+            self._in_template += 1
+            return
+        if self._in_template:
+            return
         if tag == "form":
             self._form = Form(
                 a.get("action", ""),
@@ -83,6 +89,11 @@ class _FormParser(HTMLParser):
             self._option["text"] += data
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self._in_template = max(self._in_template - 1, 0)
+            return
+        if self._in_template:
+            return
         if tag == "option" and self._option is not None:
             self._close_option()
         elif tag == "select" and self._select is not None:

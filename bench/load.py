@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.applicant_draft import draft_values  # noqa: E402
+from bench.applicant_draft import DRAFT_STEPS, draft_values, step_url, step_values  # noqa: E402
 from bench.browser_form import (  # noqa: E402
     Upload,
     certificate_pdf,
@@ -213,20 +213,28 @@ def walk_one_journey(plan: dict) -> dict:
     status, edit_url, _ = browser.post(apply.action, *encode_urlencoded(submission(apply)))
     if status != 302 or not re.fullmatch(r"/applications/\d+/edit/", edit_url):
         raise RuntimeError(f"starting an application answered {status} → {edit_url!r}")
-    status, _, page = browser.get(edit_url)
-    (draft,) = [form for form in forms_in(page) if form.enctype == "multipart/form-data"]
     certificate = Upload("business-certificate.pdf", Path(plan["certificate"]).read_bytes(), "application/pdf")
-    parts = submission(draft, button="save", values=draft_values(call), files={"business_certificate": certificate})
-    status, status_url, page = browser.post(edit_url, *encode_multipart(parts))
-    if status != 302:
-        raise RuntimeError(f"saving the draft answered {status}:\n{page[:3000]}")
-    status, _, page = browser.get(status_url)
+    values = draft_values(call)
+    forms = {}
+    for step in DRAFT_STEPS:
+        url = step_url(edit_url, step)
+        status, _, page = browser.get(url)
+        (form,) = [form for form in forms_in(page) if ("go", "next") in form.buttons]
+        forms[step] = form
+        files = {"business_certificate": certificate} if step == "documents" else {}
+        parts = submission(
+            form, button="go", button_value="next", values=step_values(form.field_names(), values), files=files
+        )
+        status, _, page = browser.post(url, *encode_multipart(parts))
+        if status != 302:
+            raise RuntimeError(f"saving the draft's {step} step answered {status}:\n{page[:3000]}")
+    status, _, page = browser.get(step_url(edit_url, "review"))
     (submit,) = [form for form in forms_in(page) if form.action.endswith("/submit/")]
     browser.post(submit.action, *encode_urlencoded(submission(submit)))
     application = Application.objects.get(pk=int(re.search(r"\d+", edit_url).group()))
     if application.status != Application.Status.SUBMITTED:
         raise RuntimeError(f"the journey left application {application.pk} {application.status}")
-    return asdict(draft)
+    return {step: asdict(form) for step, form in forms.items()}
 
 
 def warm_up(plan: dict) -> None:
@@ -341,7 +349,7 @@ def main() -> None:
         with Servers(workdir) as servers:
             gunicorn = servers.gunicorn("gunicorn", PORT, environment, WEB_WORKERS)
             wait_until_ready(BASE_URL, servers)
-            plan["draft_form"] = walk_one_journey(plan)
+            plan["draft_forms"] = walk_one_journey(plan)
             warm_up(plan)
             plan_path = workdir / "plan.json"
             plan_path.write_text(json.dumps(plan))

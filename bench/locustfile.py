@@ -31,13 +31,13 @@ from locust.exception import StopUser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.applicant_draft import draft_values
+from bench.applicant_draft import DRAFT_STEPS, draft_values, step_url, step_values
 from bench.browser_form import Form, Upload, encode_multipart, encode_urlencoded, forms_in, submission
 
 PLAN = json.loads(Path(os.environ["BENCH_LOAD_PLAN"]).read_text())
 FIRST, LAST = (int(n) for n in os.environ["BENCH_LOAD_IDENTITIES"].split(":"))
 CERTIFICATE = Upload("business-certificate.pdf", Path(PLAN["certificate"]).read_bytes(), "application/pdf")
-DRAFT_FORM = Form(**PLAN["draft_form"])
+DRAFT_FORMS = {step: Form(**form) for step, form in PLAN["draft_forms"].items()}
 QUEUE = "/admin/applications/application/"
 
 
@@ -109,6 +109,14 @@ def _form(page: str, action_suffix: str = "", enctype: str = "") -> Form | None:
     return None
 
 
+def _step_form(page: str) -> Form | None:
+    """The form of a step of the application form: the one with the "next" button."""
+    for form in forms_in(page):
+        if ("go", "next") in form.buttons:
+            return form
+    return None
+
+
 class MinimalUser(PortalUser):
     wait_time = constant(0)
 
@@ -139,18 +147,27 @@ class ApplicantUser(PortalUser):
         )  # fmt: skip
         if not edit_url:
             return
-        draft = _form(self.page(edit_url, "open the draft form"), enctype="multipart/form-data")
-        if draft is None:
-            return
-        self.wait()
-        parts = submission(draft, button="save", values=draft_values(call), files={"business_certificate": CERTIFICATE})
-        status_url = self.send(edit_url, "save a draft", *encode_multipart(parts), redirect_to=r"/applications/\d+/")
-        if not status_url:
-            return
-        submit = _form(self.page(status_url, "view status"), "/submit/")
+        values = draft_values(call)
+        for step in DRAFT_STEPS:
+            url = step_url(edit_url, step)
+            form = _step_form(self.page(url, f"open the draft form ({step})"))
+            if form is None:
+                return
+            self.wait()
+            files = {"business_certificate": CERTIFICATE} if step == "documents" else {}
+            parts = submission(
+                form, button="go", button_value="next", values=step_values(form.field_names(), values), files=files
+            )
+            if not self.send(
+                url, f"save a draft ({step})", *encode_multipart(parts), redirect_to=r"/applications/\d+/edit/[a-z]+/"
+            ):
+                return
+        review_url = step_url(edit_url, "review")
+        submit = _form(self.page(review_url, "review"), "/submit/")
         if submit is None:
             return
         self.wait()
+        status_url = re.sub(r"edit/$", "", edit_url)
         self.send(submit.action, "submit", *encode_urlencoded(submission(submit)), redirect_to=re.escape(status_url))
         # Submitted: the status page no longer offers to submit.
         self.page(status_url, "view status", must_not_contain=f'action="{submit.action}"')
@@ -192,13 +209,18 @@ class SubmitPathUser(PortalUser):
         )  # fmt: skip
         if not edit_url:
             return
-        parts = submission(
-            DRAFT_FORM,
-            button="save",
-            values={**draft_values(call), "csrfmiddlewaretoken": secret},
-            files={"business_certificate": CERTIFICATE},
-        )
-        status_url = self.send(edit_url, "save a draft", *encode_multipart(parts), redirect_to=r"/applications/\d+/")
-        if status_url:
-            submit = [("csrfmiddlewaretoken", secret)]
-            self.send(f"{status_url}submit/", "submit", *encode_urlencoded(submit), redirect_to=re.escape(status_url))
+        values = {**draft_values(call), "csrfmiddlewaretoken": secret}
+        for step in DRAFT_STEPS:
+            form = DRAFT_FORMS[step]
+            files = {"business_certificate": CERTIFICATE} if step == "documents" else {}
+            parts = submission(
+                form, button="go", button_value="next", values=step_values(form.field_names(), values), files=files
+            )
+            url = step_url(edit_url, step)
+            if not self.send(
+                url, f"save a draft ({step})", *encode_multipart(parts), redirect_to=r"/applications/\d+/edit/[a-z]+/"
+            ):
+                return
+        status_url = re.sub(r"edit/$", "", edit_url)
+        submit = [("csrfmiddlewaretoken", secret)]
+        self.send(f"{status_url}submit/", "submit", *encode_urlencoded(submit), redirect_to=re.escape(status_url))

@@ -62,7 +62,11 @@ def site(applicant, reviewer, operator):
             (None, reverse("call_detail", args=[draft_call.pk])),
             (None, reverse("public_statistics")),
             ("applicant", reverse("application_list")),
-            ("applicant", reverse("application_edit", args=[draft.pk])),
+            *[
+                ("applicant", reverse("application_step", args=[draft.pk, step]))
+                for step in ("organisation", "project", "resources", "priority", "documents")
+            ],
+            ("applicant", reverse("application_review", args=[draft.pk])),
             ("applicant", reverse("application_detail", args=[submitted.pk])),
             ("reviewer", reverse("admin:applications_application_changelist")),
             ("reviewer", reverse("admin:applications_application_decide", args=[submitted.pk])),

@@ -70,6 +70,56 @@ def edit_form_data(call, *, certificate=None, claims=None, **fields) -> dict:
     return data
 
 
+PROJECT_FIELDS = (
+    "purpose",
+    "project_title",
+    "title_listed_publicly",
+    "summary",
+    "plan",
+    "expected_outcome",
+    "industry_domain",
+)
+CLAIM_FIELDS = ("claimed", "details", "relocation_target", "relocation_planned_on")
+
+
+def step_parts(data: dict) -> dict[str, dict]:
+    """A whole form's POST (``edit_form_data``) split into what each step of the form posts."""
+    parts: dict[str, dict] = {"project": {}, "resources": {}, "priority": {}, "documents": {}}
+    for key, value in data.items():
+        if key in PROJECT_FIELDS:
+            parts["project"][key] = value
+        elif key.startswith("items-"):
+            parts["resources"][key] = value
+        elif key == "business_certificate":
+            parts["documents"][key] = value
+        elif key.startswith("claim-"):
+            kind, name = key.removeprefix("claim-").rsplit("-", 1)
+            if name == "evidence":
+                parts["documents"][f"evidence_{kind}"] = value
+            elif name in CLAIM_FIELDS:
+                parts["priority"][key] = value
+    if any(key.startswith("claim-") for key in data):
+        parts["priority"].setdefault("go", "next")
+    return {step: part for step, part in parts.items() if part}
+
+
+def post_step(client, application, step: str, data: dict, go: str = "next"):
+    from django.urls import reverse
+
+    return client.post(reverse("application_step", args=[application.pk, step]), {"go": go, **data})
+
+
+def post_draft(client, application, data: dict):
+    """Post a whole form (``edit_form_data``) through the steps as the browser does, project to
+    documents: the first response that stays on its step (a refusal, 200) or the last redirect."""
+    response = None
+    for step, part in step_parts(data).items():
+        response = post_step(client, application, step, part)
+        if response.status_code != 302:
+            return response
+    return response
+
+
 @pytest.fixture
 def gpu(db):
     return OfferingFactory(name="A100 GPU", kind=Offering.Kind.GPU, unit=Offering.Unit.GPU)

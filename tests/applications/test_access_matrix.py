@@ -82,16 +82,9 @@ def request_for(route: str, target: SimpleNamespace) -> tuple[str, dict]:
             "organization_invite": {"email": "intruder@example.kr"},
         }.get(route, {})
         return reverse(route, args=[target.organization.pk]), data
-    data = {
-        "application_edit": {
-            "project_title": "바뀐 제목",
-            "items-TOTAL_FORMS": "0",
-            "items-INITIAL_FORMS": "0",
-            "items-MIN_NUM_FORMS": "0",
-            "items-MAX_NUM_FORMS": "20",
-        },
-        "application_withdraw": {"reason": "바꿔치기"},
-    }.get(route, {})
+    if route == "application_step":
+        return reverse(route, args=[target.application.pk, "project"]), {"project_title": "바뀐 제목"}
+    data = {"application_withdraw": {"reason": "바꿔치기"}}.get(route, {})
     return reverse(route, args=[target.application.pk]), data
 
 
@@ -159,7 +152,7 @@ def test_the_owner_can_invite_a_new_member(client, applicant, target):
 @pytest.mark.parametrize("actor", ["owner", "member"])
 def test_members_can_change_and_withdraw_the_draft(client, actors, target, actor):
     client.force_login(actors[actor])
-    url, data = request_for("application_edit", target)
+    url, data = request_for("application_step", target)
 
     client.post(url, data)
     url, data = request_for("application_withdraw", target)

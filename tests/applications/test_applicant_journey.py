@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from applications.models import Application, Organization
-from tests.applications.conftest import edit_form_data, pdf
+from tests.applications.conftest import edit_form_data, pdf, post_draft
 from tests.factories import business_number
 from tests.mailbox import deliver_queued
 
@@ -54,8 +54,8 @@ def test_sign_up_verify_register_apply_save_submit_and_withdraw(
     response = client.post(reverse("call_apply", args=[open_call.pk]), {"organization": organization.pk})
     application = Application.objects.get()
     assert response["Location"] == reverse("application_edit", args=[application.pk])
-    draft = edit_form_data(open_call, claims={"gwangju_located": {}}, save="1", **PROJECT)
-    assert client.post(reverse("application_edit", args=[application.pk]), draft).status_code == 302
+    draft = edit_form_data(open_call, claims={"gwangju_located": {}}, **PROJECT)
+    assert post_draft(client, application, draft).status_code == 302
     application.refresh_from_db()
     assert application.status == "draft"
     assert application.items.get().quantity == 4
@@ -63,7 +63,8 @@ def test_sign_up_verify_register_apply_save_submit_and_withdraw(
     # The status page says what is missing; submitting now is refused and keeps the draft.
     status_page = client.get(reverse("application_detail", args=[application.pk]))
     assert len(status_page.context["problems"]) == 2  # the certificate and the claim's evidence
-    client.post(reverse("application_submit", args=[application.pk]))
+    refused = client.post(reverse("application_submit", args=[application.pk]))
+    assert refused.status_code == 200  # the review page, with the summary of what is missing
     application.refresh_from_db()
     assert application.status == "draft"
 
@@ -72,12 +73,12 @@ def test_sign_up_verify_register_apply_save_submit_and_withdraw(
         open_call,
         certificate=pdf("certificate.pdf"),
         claims={"gwangju_located": {"evidence": pdf("head-office-lease.pdf")}},
-        submit="1",
         **PROJECT,
     )
+    assert post_draft(client, application, complete).status_code == 302
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("application_edit", args=[application.pk]), complete)
+        response = client.post(reverse("application_submit", args=[application.pk]))
     deliver_queued()
     assert response["Location"] == reverse("application_detail", args=[application.pk])
     application.refresh_from_db()

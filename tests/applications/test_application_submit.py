@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Application, PriorityClaim
-from tests.applications.conftest import complete, edit_form_data, pdf
+from tests.applications.conftest import complete, edit_form_data, pdf, post_draft, post_step
 from tests.factories import ApplicationFactory, ApplicationItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,13 +87,10 @@ def test_a_quantity_above_the_calls_maximum_cannot_be_submitted(applicant, compl
 def test_the_form_refuses_a_quantity_above_the_maximum_next_to_the_field(client, applicant, complete_draft, gpu):
     client.force_login(applicant)
 
-    response = client.post(
-        reverse("application_edit", args=[complete_draft.pk]),
-        edit_form_data(complete_draft.call, save="1", **{"items-0-quantity": "9"}),
-    )
+    response = post_draft(client, complete_draft, edit_form_data(complete_draft.call, **{"items-0-quantity": "9"}))
 
     assert response.status_code == 200
-    assert "quantity" in response.context["items"].forms[0].errors
+    assert response.context["items"].forms[0].errors["quantity"] == ["신청당 최대 8 GPU까지 신청할 수 있습니다."]
 
 
 def test_a_period_outside_the_service_period_cannot_be_submitted(applicant, complete_draft):
@@ -121,10 +118,11 @@ def test_a_submitted_application_is_read_only_even_for_a_crafted_post(client, ap
     services.application_submit(actor=applicant, application=complete_draft)
     client.force_login(applicant)
 
-    client.post(
-        reverse("application_edit", args=[complete_draft.pk]),
-        edit_form_data(complete_draft.call, project_title="changed after submission", save="1"),
-    )
+    for step in ("project", "resources", "priority", "documents"):
+        response = post_step(client, complete_draft, step, {"project_title": "changed after submission"})
+        assert response["Location"] == reverse("application_detail", args=[complete_draft.pk])
+    response = client.post(reverse("application_submit", args=[complete_draft.pk]))
+    assert response["Location"] == reverse("application_detail", args=[complete_draft.pk])
 
     complete_draft.refresh_from_db()
     assert complete_draft.project_title == "text"

@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from applications.models import Application
+from bench.applicant_draft import DRAFT_STEPS, draft_values, step_url, step_values
 from bench.browser_form import Upload, certificate_pdf, encode_multipart, encode_urlencoded, forms_in, submission
 
 pytestmark = pytest.mark.django_db
@@ -25,42 +26,43 @@ def test_the_load_tests_draft_is_what_the_browser_posts_and_it_saves_and_submits
     edit_url = reverse("application_edit", args=[application.pk])
     assert response["Location"] == edit_url
 
-    edit_page = client.get(edit_url).content.decode()
-    (draft,) = [form for form in forms_in(edit_page) if form.enctype == "multipart/form-data"]
-    gpu_id = str(open_call.call_offerings.order_by("pk")[0].offering_id)
-    parts = submission(
-        draft,
-        button="save",
-        values={
-            "purpose": "training",
-            "project_title": "부하 시험 과제",
-            "summary": "요약",
-            "plan": "계획",
-            "expected_outcome": "기대 효과",
-            "industry_domain": "healthcare",
-            "items-0-offering": gpu_id,
-            "items-0-quantity": "2",
-            "items-0-starts_on": open_call.service_starts_on.isoformat(),
-            "items-0-ends_on": open_call.service_ends_on.isoformat(),
-        },
-        files={"business_certificate": Upload("certificate.pdf", certificate_pdf(20_000), "application/pdf")},
-    )
-    names = [name for name, _value in parts]
-    # Every control of the page is posted once: the items formset's management form and its
-    # empty rows, every claim's fields, an empty part for each file not chosen, the button.
-    assert names == [*draft.field_names(), "save"]
-    assert "items-TOTAL_FORMS" in names and "claim-relocating-evidence" in names
+    values = draft_values({"items": [item(open_call, n) for n in range(2)]})
+    for step in DRAFT_STEPS:
+        url = step_url(edit_url, step)
+        page = client.get(url).content.decode()
+        (form,) = [form for form in forms_in(page) if ("go", "next") in form.buttons]
+        files = {"business_certificate": Upload("사업자등록증.pdf", certificate_pdf(20_000), "application/pdf")}
+        parts = submission(
+            form,
+            button="go",
+            button_value="next",
+            values=step_values(form.field_names(), values),
+            files=files if step == "documents" else {},
+        )
+        names = [name for name, _value in parts]
+        # Every control of the page is posted once (none of the row template's), then the button.
+        assert names[: len(form.field_names())] == form.field_names()
+        assert not [name for name in names if "__prefix__" in name]
+        body, content_type = encode_multipart(parts)
+        response = client.post(url, body, content_type=content_type)
+        assert response.status_code == 302, response.content.decode()[:2000]
 
-    body, content_type = encode_multipart(parts)
-    response = client.post(edit_url, body, content_type=content_type)
-
-    assert response.status_code == 302, response.content.decode()[:2000]
     application.refresh_from_db()
-    assert application.business_certificate
-    assert application.items.get().quantity == 2
-    status_page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
-    (submit,) = [form for form in forms_in(status_page) if form.action.endswith("/submit/")]
+    assert application.business_certificate_name == "사업자등록증.pdf"
+    assert sorted(application.items.values_list("quantity", flat=True)) == [2, 3]
+    review_page = client.get(step_url(edit_url, "review")).content.decode()
+    (submit,) = [form for form in forms_in(review_page) if form.action.endswith("/submit/")]
     body, content_type = encode_urlencoded(submission(submit))
     client.post(submit.action, body, content_type=content_type)
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
+
+
+def item(call, n: int) -> dict:
+    offering = call.call_offerings.order_by("pk")[n]
+    return {
+        "offering": offering.offering_id,
+        "quantity": 2 + n,
+        "starts_on": call.service_starts_on.isoformat(),
+        "ends_on": call.service_ends_on.isoformat(),
+    }

@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from applications import services
 from applications.models import Application, Organization, PriorityClaim
-from tests.applications.conftest import edit_form_data
+from tests.applications.conftest import edit_form_data, post_draft
 from tests.factories import business_number
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def hostile_application(owner_client, applicant, open_call, hostile_organization
         expected_outcome=IMG,
         claims={PriorityClaim.Kind.CLUSTER_PARTICIPANT: {"details": f"{SCRIPT} {IMG}"}},
     )
-    response = owner_client.post(reverse("application_edit", args=[application.pk]), data)
+    response = post_draft(owner_client, application, data)
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.project_title == SCRIPT
@@ -180,8 +180,13 @@ def test_the_application_status_page_escapes_every_text_field_and_the_claim_deta
     assert html.count(escape(IMG)) >= 3  # summary, expected outcome, claim details
 
 
-def test_the_application_edit_form_escapes_the_saved_draft(owner_client, hostile_application):
-    response = owner_client.get(reverse("application_edit", args=[hostile_application.pk]))
+@pytest.mark.parametrize("step", ["organisation", "project", "priority", "review"])
+def test_the_application_form_s_steps_escape_the_saved_draft(owner_client, hostile_application, step):
+    if step == "review":
+        url = reverse("application_review", args=[hostile_application.pk])
+    else:
+        url = reverse("application_step", args=[hostile_application.pk, step])
+    response = owner_client.get(url)
 
     assert_escaped(response, SCRIPT, IMG)
 
@@ -196,12 +201,13 @@ def test_a_refused_application_form_escapes_what_was_typed(owner_client, applica
     application = services.application_start(actor=applicant, call=open_call, organization=organization)
     data = edit_form_data(open_call, project_title=SCRIPT, summary=IMG, purpose=SCRIPT, industry_domain=IMG)
 
-    response = owner_client.post(reverse("application_edit", args=[application.pk]), data)
+    response = post_draft(owner_client, application, data)
 
     assert response.context["form"].errors.keys() >= {"purpose", "industry_domain"}
     assert_escaped(response, SCRIPT, IMG)
     application.refresh_from_db()
-    assert application.project_title == ""
+    # The draft keeps what is valid (the title, as text) and not the refused choices.
+    assert (application.project_title, application.purpose, application.industry_domain) == (SCRIPT, "", "")
 
 
 def test_a_withdrawal_reason_is_escaped_in_the_history(owner_client, hostile_application):

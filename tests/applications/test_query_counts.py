@@ -24,7 +24,8 @@ PAGES = [
     "call_detail",
     "application_list",
     "application_detail",
-    "application_edit",
+    *[f"application_step_{step}" for step in ("organisation", "project", "resources", "priority", "documents")],
+    "application_review",
     "organization_detail",
 ]
 
@@ -53,7 +54,11 @@ def build_world(user, size: int) -> dict:
         "call_detail": reverse("call_detail", args=[calls[0].pk]),
         "application_list": reverse("application_list"),
         "application_detail": reverse("application_detail", args=[applications[0].pk]),
-        "application_edit": reverse("application_edit", args=[applications[0].pk]),
+        **{
+            f"application_step_{step}": reverse("application_step", args=[applications[0].pk, step])
+            for step in ("organisation", "project", "resources", "priority", "documents")
+        },
+        "application_review": reverse("application_review", args=[applications[0].pk]),
         "organization_detail": reverse("organization_detail", args=[organization.pk]),
     }
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from applications import services
 from applications.uploads import MAX_UPLOAD_BYTES
-from tests.applications.conftest import edit_form_data
+from tests.applications.conftest import edit_form_data, post_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -105,14 +105,16 @@ def test_a_certificate_over_10_mb_is_stopped_at_the_limit_and_reported_on_the_fo
 ):
     client.force_login(applicant)
 
-    response = client.post(
-        reverse("application_edit", args=[draft.pk]),
+    response = post_draft(
+        client,
+        draft,
         edit_form_data(draft.call, certificate=SimpleUploadedFile("certificate.pdf", pdf_of_size(20 * MB))),
     )
 
     assert response.status_code == 200
     errors = response.context["form"].errors["business_certificate"]
-    assert any("20.0" in error and "10" in error for error in errors), errors
+    # The size as received (the handler stops at the limit), exactly, and the limit.
+    assert any("10,485,760" in error and "10MB" in error for error in errors), errors
     assert kept["bytes"] <= MAX_UPLOAD_BYTES
     draft.refresh_from_db()
     assert not draft.business_certificate
@@ -122,8 +124,9 @@ def test_a_certificate_over_10_mb_is_stopped_at_the_limit_and_reported_on_the_fo
 def test_a_certificate_of_exactly_10_mb_is_still_accepted(client, applicant, draft, kept):
     client.force_login(applicant)
 
-    response = client.post(
-        reverse("application_edit", args=[draft.pk]),
+    response = post_draft(
+        client,
+        draft,
         edit_form_data(draft.call, certificate=SimpleUploadedFile("certificate.pdf", pdf_of_size(MAX_UPLOAD_BYTES))),
     )
 
@@ -141,8 +144,9 @@ def test_a_logged_in_user_s_file_is_kept_when_the_form_is_read_before_the_user_i
     settings.MIDDLEWARE = middleware
     client.force_login(applicant)
 
-    response = client.post(
-        reverse("application_edit", args=[draft.pk]),
+    response = post_draft(
+        client,
+        draft,
         edit_form_data(draft.call, certificate=SimpleUploadedFile("certificate.pdf", pdf_of_size(3 * MB))),
     )
 

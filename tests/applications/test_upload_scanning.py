@@ -21,11 +21,10 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
 from applications import services
 from applications.uploads import validate_evidence_file
-from tests.applications.conftest import MINIMAL_PDF, edit_form_data, png_bytes
+from tests.applications.conftest import MINIMAL_PDF, edit_form_data, png_bytes, post_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -152,9 +151,7 @@ def draft(applicant, open_call, organization, settings, tmp_path):
 
 
 def post_certificate(client, application, file):
-    return client.post(
-        reverse("application_edit", args=[application.pk]), edit_form_data(application.call, certificate=file)
-    )
+    return post_draft(client, application, edit_form_data(application.call, certificate=file))
 
 
 def test_the_eicar_test_file_is_refused_by_the_scanner_and_not_stored(scanning, client, applicant, draft, tmp_path):

@@ -17,7 +17,7 @@ from PIL import Image
 from applications import services
 from applications.models import PriorityClaim
 from applications.uploads import MAX_UPLOAD_BYTES, validate_evidence_file
-from tests.applications.conftest import MINIMAL_PDF, edit_form_data, png_bytes
+from tests.applications.conftest import MINIMAL_PDF, edit_form_data, png_bytes, post_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -65,18 +65,17 @@ def owner_client(client, applicant):
 
 
 def post_certificate(client, application, file):
-    return client.post(
-        reverse("application_edit", args=[application.pk]), edit_form_data(application.call, certificate=file)
-    )
+    return post_draft(client, application, edit_form_data(application.call, certificate=file))
 
 
 def post_evidence(client, application, file, kind=PriorityClaim.Kind.GWANGJU_LOCATED):
+    """Tick the claim on its step, then attach the evidence on the documents step."""
     data = edit_form_data(application.call, claims={kind: {"details": "광주 본사", "evidence": file}})
-    return client.post(reverse("application_edit", args=[application.pk]), data)
+    return post_draft(client, application, data)
 
 
-def claim_form(response, kind):
-    return next(form for form in response.context["claims"] if form.kind == kind)
+def evidence_errors(response, kind):
+    return response.context["form"].errors.as_data()[f"evidence_{kind}"]
 
 
 REFUSED = [
@@ -111,7 +110,7 @@ def test_a_refused_certificate_is_reported_on_the_form_and_not_stored(
     assert escape(form.errors["business_certificate"][0]) in response.content.decode()
     draft.refresh_from_db()
     assert not draft.business_certificate
-    assert draft.project_title == ""
+    assert draft.project_title == "제조 결함 탐지 모델 학습"  # the rest of the draft is kept
     assert stored_files(media_root) == []
 
 
@@ -122,10 +121,11 @@ def test_refused_claim_evidence_is_reported_on_the_form_and_not_stored(
     response = post_evidence(owner_client, draft, upload(name, content))
 
     assert response.status_code == 200
-    form = claim_form(response, PriorityClaim.Kind.GWANGJU_LOCATED)
-    assert [error.code for error in form.errors.as_data()["evidence"]] == [code]
-    assert escape(form.errors["evidence"][0]) in response.content.decode()
-    assert not PriorityClaim.objects.filter(application=draft).exists()
+    errors = evidence_errors(response, PriorityClaim.Kind.GWANGJU_LOCATED)
+    assert [error.code for error in errors] == [code]
+    assert escape(errors[0].messages[0]) in response.content.decode()
+    # The claim ticked on its step is kept; the refused file is not.
+    assert not PriorityClaim.objects.get(application=draft).evidence
     assert stored_files(media_root) == []
 
 
@@ -181,7 +181,7 @@ def test_the_certificate_downloads_as_an_attachment_that_browsers_must_not_sniff
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
-    assert f"business-certificate-{draft.pk}.pdf" in response["Content-Disposition"]
+    assert 'filename="our-business-certificate.pdf"' in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
     assert b"".join(response.streaming_content) == MINIMAL_PDF
@@ -195,7 +195,7 @@ def test_claim_evidence_downloads_as_an_attachment_that_browsers_must_not_sniff(
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
-    assert f"evidence-{draft.pk}-gwangju_located.png" in response["Content-Disposition"]
+    assert 'filename="our-lease.png"' in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
     assert b"".join(response.streaming_content) == png_bytes()

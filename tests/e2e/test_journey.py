@@ -124,6 +124,12 @@ class Browser:
             page.locator("form[action='/accounts/2fa/authenticate/'] button[type=submit]").click()
 
 
+def next_step(page) -> None:
+    """The step's "다음" button: saves the step and opens the next one."""
+    with page.expect_navigation():
+        page.locator(".form-step-buttons button[name=go][value=next]").click()
+
+
 def wait_for_active(allocation_query, timeout: float = WORKER_TIMEOUT) -> Allocation:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -193,24 +199,33 @@ def test_applicant_reviewer_and_operator_in_a_real_browser(
 
     with page.expect_navigation():
         page.locator(f"form[action='/calls/{open_call.pk}/apply/'] button[type=submit]").click()
-    assert re.search(r"/applications/\d+/edit/$", page.url)
+    # The form's steps: organisation, project, resources, priority, documents, review.
+    assert re.search(r"/applications/\d+/edit/organisation/$", page.url)
+    next_step(page)
     page.select_option("#id_purpose", "training")
     page.fill("#id_project_title", "의료 영상 판독 보조 모델 학습")
     page.fill("#id_summary", "흉부 X선 영상으로 판독 보조 모델을 학습합니다.")
     page.fill("#id_plan", "1단계 데이터 정제, 2단계 사전 학습, 3단계 미세 조정.")
     page.fill("#id_expected_outcome", "판독 시간 30% 단축")
     page.select_option("#id_industry_domain", "healthcare")
-    page.set_input_files("#id_business_certificate", str(certificate))
+    screenshots(page, "applicant-fills-the-project")
+    next_step(page)
     page.select_option("#id_items-0-offering", str(open_call.call_offerings.get().offering_id))
     page.fill("#id_items-0-quantity", str(REQUESTED))
     page.fill("#id_items-0-starts_on", open_call.service_starts_on.isoformat())
     page.fill("#id_items-0-ends_on", open_call.service_ends_on.isoformat())
+    next_step(page)
     page.check("#id_claim-gwangju_located-claimed")
     page.fill("#id_claim-gwangju_located-details", "본사가 광주광역시 북구에 있습니다.")
-    page.set_input_files("#id_claim-gwangju_located-evidence", str(evidence))
-    screenshots(page, "applicant-fills-the-application")
+    next_step(page)
+    page.set_input_files("#id_business_certificate", str(certificate))
+    page.set_input_files("#id_evidence_gwangju_located", str(evidence))
+    screenshots(page, "applicant-attaches-the-documents")
+    next_step(page)
+    assert page.url.endswith("/edit/review/")
+    screenshots(page, "applicant-reviews-the-application")
     with page.expect_navigation():
-        page.locator("button[name=submit]").click()
+        page.locator("main form[action$='/submit/'] button[type=submit]").click()
     application = Application.objects.get(organization__legal_name=ORGANISATION)
     assert application.status == Application.Status.SUBMITTED
     assert page.url.endswith(f"/applications/{application.pk}/")

@@ -265,9 +265,17 @@ ACCESS: dict[str, Entry] = {
     "application_list": Entry("/applications/", get=LOGGED_IN, post=LOGGED_IN),
     # Staff read any application; only its organisation's members change it.
     "application_detail": Entry("/applications/{draft.pk}/", get=MEMBERS_STAFF_LOGGED, post=MEMBERS_STAFF_LOGGED),
+    # The form's entry sends members on to its first step.
     "application_edit": Entry("/applications/{draft.pk}/edit/", data=draft_data,
+        get=(LOGIN,       REDIRECT,    REDIRECT,    HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN),
+        post=(LOGIN,       REDIRECT,    REDIRECT,    HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    # One step of the form (every step is the same view; the project step stands for them).
+    "application_step": Entry("/applications/{draft.pk}/edit/project/", data=draft_data,
         get=MEMBERS,
         post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    "application_review": Entry("/applications/{draft.pk}/edit/review/",
+        get=MEMBERS,
+        post=(LOGIN,       NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD,   NO_METHOD)),
     "application_submit": Entry("/applications/{draft.pk}/submit/",
         get=POST_ONLY,
         post=(LOGIN,       DONE,        DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
