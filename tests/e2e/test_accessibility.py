@@ -82,6 +82,10 @@ def world(applicant, reviewer, operator, other_org_applicant) -> World:
     return build_world(applicant, reviewer, operator, other_org_applicant)
 
 
+# The application form's steps (applications/urls.py: application_step), then its review page.
+STEPS = ("organisation", "project", "resources", "priority", "documents")
+
+
 @dataclass(frozen=True)
 class Page:
     name: str
@@ -102,7 +106,17 @@ PAGES = [
     Page("home-signed-in", APPLICANT, lambda w: "/"),
     Page("call-signed-in", APPLICANT, lambda w: f"/calls/{w.call.pk}/"),
     Page("applications", APPLICANT, lambda w: "/applications/"),
-    Page("application-form", APPLICANT, lambda w: f"/applications/{w.draft.pk}/edit/"),
+    Page("application-form", APPLICANT, lambda w: f"/applications/{w.draft.pk}/edit/"),  # to the first step
+    *(
+        Page(f"step-{step}", APPLICANT, lambda w, step=step: f"/applications/{w.draft.pk}/edit/{step}/")
+        for step in STEPS
+    ),
+    # Each step with the submission's problems shown on its fields.
+    *(
+        Page(f"step-{step}-checked", APPLICANT, lambda w, step=step: f"/applications/{w.draft.pk}/edit/{step}/?check=1")
+        for step in STEPS
+    ),
+    Page("review", APPLICANT, lambda w: f"/applications/{w.draft.pk}/edit/review/"),
     Page("status-draft", APPLICANT, lambda w: f"/applications/{w.draft.pk}/"),
     Page("status-approved", APPLICANT, lambda w: f"/applications/{w.award.pk}/"),
     Page("allocation-usage", APPLICANT, lambda w: f"/allocations/{w.usage.busy.pk}/"),
@@ -204,6 +218,18 @@ def test_every_page_passes_axe_core_without_serious_or_critical_violations(live_
             if dangling := page.evaluate(DANGLING_REFERENCES):
                 failures.append(f"{role}: {spec.name} ({page.url}): references to no element: {dangling}")
             audited.append(spec.name)
+        if role == APPLICANT:  # a failed submission: the review page with its error summary
+            visit(
+                page,
+                live_server.url,
+                world,
+                Page("review", APPLICANT, lambda w: f"/applications/{w.draft.pk}/edit/review/"),
+            )
+            with page.expect_navigation():
+                page.locator(f"form[action='/applications/{world.draft.pk}/submit/'] button[type=submit]").click()
+            assert page.title().startswith("오류:"), page.title()
+            if failing := serious(axe_violations(page)):
+                failures.append(report("applicant: failed submission", page.url, failing))
         context.close()
     assert audited == [p.name for r in (ANONYMOUS, APPLICANT, REVIEWER, OPERATOR) for p in PAGES if p.role == r]
     assert not failures, "axe-core found serious or critical violations:\n" + "\n".join(failures)
@@ -341,6 +367,11 @@ def test_the_applicant_journey_with_the_keyboard_alone(live_server, browser, wor
     tab_to(page, lambda f: f["href"] == f"/applications/{world.draft.pk}/edit/", stops=stops)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    assert page.url.endswith(f"/applications/{world.draft.pk}/edit/organisation/")
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "다음", stops=stops)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/applications/{world.draft.pk}/edit/project/")
 
     # Change the project's title and save the draft with Space on the save button.
     tab_to(page, lambda f: f["id"] == "id_project_title", stops=stops)
@@ -350,7 +381,8 @@ def test_the_applicant_journey_with_the_keyboard_alone(live_server, browser, wor
     screenshots(page, "save-button-focused")
     with page.expect_navigation():
         page.keyboard.press("Space")
-    assert page.locator("[role=status]").filter(has_text="임시 저장했습니다").count() == 1
+    assert page.url.endswith(f"/applications/{world.draft.pk}/edit/project/")
+    assert page.locator("[role=status]").filter(has_text="임시 저장").count() == 1
     world.draft.refresh_from_db()
     assert world.draft.project_title == "키보드로 고친 과제명"
     context.close()
