@@ -249,6 +249,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[National AI Data Center] ")
 # Account e-mails are recorded and delivered like every other e-mail (notifications/).
 ACCOUNT_ADAPTER = "notifications.adapter.AccountAdapter"
+# The login form marks its fields invalid when the login fails (accounts/forms.py).
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 # Failed logins are limited per client IP and per account (key); the admin's login is sent
 # through this same form (see portal/urls.py), so both pathways share these limits.
 ACCOUNT_RATE_LIMITS = {
