@@ -122,6 +122,9 @@ ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
 
+# A refused form (an old page, another tab that logged in or out) gets the portal's page, not Django's.
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
