@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from applications import services
 from applications.business_number import normalize_business_number
 from applications.models import Application, Organization, PriorityClaim
 from applications.regions import Region, region_from_address
@@ -222,14 +223,33 @@ class ClaimForm(forms.Form):
     )
     evidence = EvidenceField(label=_("Evidence"))
 
-    def __init__(self, *args, kind: str, existing: PriorityClaim | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        existing: PriorityClaim | None = None,
+        organization: Organization | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.existing = existing
+        self.organization = organization
         self.fields["claimed"].label = PriorityClaim.Kind(kind).label
         if kind != PriorityClaim.Kind.RELOCATING:
             del self.fields["relocation_target"]
             del self.fields["relocation_planned_on"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The service refuses it too (ClaimRefused); here the message stands by the claim.
+        if cleaned.get("claimed") and self.organization is not None:
+            problem = services.gwangju_claim_problem(
+                organization=self.organization, kind=self.kind, details=cleaned.get("details", "")
+            )
+            if problem:
+                self.add_error("details", problem)
+        return cleaned
 
     def claim_input(self) -> ClaimInput | None:
         data = self.cleaned_data
@@ -256,7 +276,17 @@ def claim_forms(application: Application, data=None, files=None) -> list[ClaimFo
                 relocation_target=claim.relocation_target,
                 relocation_planned_on=claim.relocation_planned_on,
             )
-        forms_.append(ClaimForm(data, files, prefix=f"claim-{kind}", initial=initial, kind=kind, existing=claim))
+        forms_.append(
+            ClaimForm(
+                data,
+                files,
+                prefix=f"claim-{kind}",
+                initial=initial,
+                kind=kind,
+                existing=claim,
+                organization=application.organization,
+            )
+        )
     return forms_
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from applications.business_number import format_business_number, validate_business_number
-from applications.regions import Region
+from applications.regions import Region, region_from_address
 from applications.uploads import certificate_upload_to, evidence_upload_to, validate_evidence_file
 from portal import formats
 from portal.history import SettingChange, Transition
@@ -85,7 +85,14 @@ class Organization(models.Model):
 
     @property
     def is_in_gwangju(self) -> bool:
-        return self.region == Region.GWANGJU
+        """Registered in 광주광역시: the region chosen and the address both say so (an address
+        starting "(12345) 경기도 광주시 …" does not, whatever region was chosen)."""
+        return self.region == Region.GWANGJU and region_from_address(self.address) == Region.GWANGJU
+
+    @property
+    def address_region(self) -> Region | None:
+        """The region the address itself names (None when it names none), for the reviewer."""
+        return region_from_address(self.address)
 
     @property
     def registration_number_display(self) -> str:

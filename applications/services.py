@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications import emails, priority
+from applications import emails, priority, regions
 from applications.models import (
     Application,
     ApplicationItem,
@@ -106,6 +106,10 @@ class IdentityFrozen(ApplicationError):
 
 class InvitationLimitReached(ApplicationError):
     """Too many invitations in a day, from one organisation or to one address."""
+
+
+class ClaimRefused(ApplicationError):
+    """A priority claim the organisation cannot make as it stands (a Gwangju claim from elsewhere)."""
 
 
 class InvitationUsed(ApplicationError):
@@ -314,6 +318,28 @@ def application_start(*, actor: User, call: Call, organization: Organization) ->
     return application
 
 
+def gwangju_claim_problem(*, organization: Organization, kind: str, details: str) -> str | None:
+    """Why the organisation cannot claim "located in Gwangju" with these details, or None.
+
+    The rule: the claim stands when the organisation's registered address is in 광주광역시
+    (``regions.region_from_address``; 경기도 광주시 is not); an organisation registered elsewhere
+    claims it for a branch or research lab in 광주광역시, whose address the details must give. The
+    evidence for it (the branch's business registration certificate, the lab's recognition) is
+    required at submission as for every claim, and the reviewer verifies it.
+    """
+    if kind != PriorityClaim.Kind.GWANGJU_LOCATED or organization.is_in_gwangju:
+        return None
+    if regions.names_a_gwangju_address(details):
+        return None
+    return _(
+        "The organisation's address (%(address)s) is not in Gwangju Metropolitan City (광주광역시). To claim "
+        "this priority for a branch or research lab in Gwangju, write its address in the details (e.g. "
+        "광주광역시 북구 첨단과기로 123) and attach the branch's business registration certificate or the lab's "
+        "recognition as evidence. If the organisation only plans to move to Gwangju, choose the relocation "
+        "claim instead."
+    ) % {"address": organization.address}
+
+
 @transaction.atomic
 def application_update_draft(
     *,
@@ -351,6 +377,11 @@ def application_update_draft(
         for item in items
     )
 
+    for claim in claims:
+        if problem := gwangju_claim_problem(
+            organization=application.organization, kind=claim.kind, details=claim.details
+        ):
+            raise ClaimRefused(problem)
     kept = {claim.kind for claim in claims}
     application.claims.exclude(kind__in=kept).delete()
     for claim in claims:
@@ -408,6 +439,10 @@ def submission_problems(application: Application) -> list[str]:
                 }
             )
     for claim in application.claims.all():
+        if problem := gwangju_claim_problem(
+            organization=application.organization, kind=claim.kind, details=claim.details
+        ):
+            problems.append(problem)
         if not claim.evidence:
             problems.append(_("Attach evidence for the claim “%(claim)s”.") % {"claim": claim.get_kind_display()})
         if claim.kind == PriorityClaim.Kind.RELOCATING and not (
