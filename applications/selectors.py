@@ -20,6 +20,7 @@ from applications.models import (
     ApplicationTransition,
     Call,
     CallOffering,
+    Invitation,
     Membership,
     Organization,
     PriorityClaim,
@@ -214,3 +215,8 @@ def priority_score(application: Application) -> priority.Score:
         (priority.Claim(claim.kind, claim.verification) for claim in application.claims.all()),
         call_points(application.call),
     )
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link names, with its organisation; None for an unknown token."""
+    return Invitation.objects.select_related("organization").filter(token=token).first()

@@ -239,9 +239,9 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     if invitation.is_expired:
         raise ApplicationError(_("This invitation is not valid or has expired. Ask the owner for a new one."))
     if actor.email.lower() != invitation.email.lower():
+        # The invited address is not said: whoever holds the link under another account learns nothing.
         raise NotAllowed(
-            _("This invitation was sent to %(email)s. Log in with that address to accept it.")
-            % {"email": invitation.email}
+            _("This invitation was sent to another e-mail address. Log in with the address it was sent to.")
         )
     membership, _created = Membership.objects.get_or_create(
         organization=invitation.organization, user=actor, defaults={"role": Membership.Role.MEMBER}

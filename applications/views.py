@@ -150,7 +150,19 @@ def invitation_accept(request: AuthenticatedRequest, token: str) -> HttpResponse
             return redirect("home")
         messages.success(request, _("You joined %(organization)s.") % {"organization": membership.organization})
         return redirect("organization_detail", pk=membership.organization_id)
-    return render(request, "applications/invitation_accept.html", {"token": token})
+    invitation = selectors.invitation_by_token(token)
+    # What the page offers: joining to the invited account; to any other, a way to switch accounts,
+    # without the invited address or the organisation (the link may have reached the wrong person).
+    if invitation is None or invitation.is_expired:
+        state = "invalid"
+    elif invitation.is_used:
+        state = "member" if selectors.is_member(request.user, invitation.organization) else "used"
+    elif request.user.email.lower() != invitation.email.lower():
+        state = "other_account"
+    else:
+        state = "open"
+    context = {"token": token, "state": state, "organization": invitation.organization if state == "open" else None}
+    return render(request, "applications/invitation_accept.html", context)
 
 
 # --- Applications ---------------------------------------------------------------------------------
