@@ -46,6 +46,9 @@ class OrganizationForm(forms.ModelForm):
         label=_("Business registration number"),
         max_length=12,
         help_text=_("10 digits, e.g. 123-45-67890."),
+        # In place of Django's generic "이 사업자등록번호(을)를 가진 기관이(가) 이미 존재합니다.": the page
+        # offers the next step under it (ask to join, or write to the operator).
+        error_messages={"unique": _("An organisation is already registered with this business registration number.")},
     )
 
     class Meta:
@@ -92,6 +95,22 @@ class ApplyForm(forms.Form):
     def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["organization"]).queryset = organizations
+
+
+class JoinRequestForm(forms.Form):
+    registration_number = forms.CharField(
+        label=_("Business registration number"), max_length=12, help_text=_("10 digits, e.g. 123-45-67890.")
+    )
+    message = forms.CharField(
+        label=_("Message to the owner (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Say who you are and why you join, so that the owner recognises you."),
+    )
+
+    def clean_registration_number(self) -> str:
+        return normalize_business_number(self.cleaned_data["registration_number"])
 
 
 class InvitationForm(forms.Form):

@@ -28,6 +28,7 @@ from applications.models import (
     ClaimReview,
     ConflictOfInterest,
     Invitation,
+    JoinRequest,
     Membership,
     Organization,
     OrganizationIdentityChange,
@@ -250,6 +251,76 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+# --- Join requests --------------------------------------------------------------------------------
+
+# How many requests one person may have waiting at once: each e-mails an organisation's owners.
+JOIN_REQUESTS_PENDING_PER_USER = 3
+
+
+@transaction.atomic
+def join_request_create(*, actor: User, registration_number: str, message: str = "") -> JoinRequest:
+    """Ask to join the organisation registered under ``registration_number`` (normalised digits);
+    its owners are e-mailed and decide. Idempotent: a request already waiting is returned as it is.
+
+    Refused when no organisation has the number, when the actor is already a member, and beyond
+    ``JOIN_REQUESTS_PENDING_PER_USER`` requests waiting at once.
+    """
+    organization = Organization.objects.select_for_update().filter(registration_number=registration_number).first()
+    if organization is None:
+        raise ApplicationError(
+            _("No organisation is registered with this business registration number. You can register it.")
+        )
+    if Membership.objects.filter(organization=organization, user=actor).exists():
+        raise ApplicationError(_("You are already a member of this organisation."))
+    waiting = JoinRequest.objects.filter(organization=organization, user=actor, status=JoinRequest.Status.PENDING)
+    if (existing := waiting.first()) is not None:
+        return existing
+    if (
+        JoinRequest.objects.filter(user=actor, status=JoinRequest.Status.PENDING).count()
+        >= JOIN_REQUESTS_PENDING_PER_USER
+    ):
+        raise ApplicationError(
+            _("You have %(count)s requests waiting for an answer. Wait for them before asking again.")
+            % {"count": JOIN_REQUESTS_PENDING_PER_USER}
+        )
+    join_request = JoinRequest.objects.create(organization=organization, user=actor, message=message.strip())
+    emails.send_join_request(join_request.pk)  # recorded now, delivered after the commit
+    return join_request
+
+
+def _decide_join_request(*, actor: User, join_request: JoinRequest, approve: bool) -> JoinRequest:
+    _ensure_owner(actor, join_request.organization)
+    join_request = (
+        JoinRequest.objects.select_for_update().select_related("organization", "user").get(pk=join_request.pk)
+    )
+    if not join_request.is_pending:
+        raise ApplicationError(_("This request has already been answered."))
+    join_request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.DECLINED
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = actor
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+    if approve:
+        Membership.objects.get_or_create(
+            organization=join_request.organization, user=join_request.user, defaults={"role": Membership.Role.MEMBER}
+        )
+    emails.send_join_request_decision(join_request.pk)
+    return join_request
+
+
+@transaction.atomic
+def join_request_approve(*, actor: User, join_request: JoinRequest) -> JoinRequest:
+    """An owner lets the requester in as a member; the requester is e-mailed. Only a waiting
+    request can be answered."""
+    return _decide_join_request(actor=actor, join_request=join_request, approve=True)
+
+
+@transaction.atomic
+def join_request_decline(*, actor: User, join_request: JoinRequest) -> JoinRequest:
+    """An owner declines; the requester is e-mailed that the request was not accepted (not by
+    whom). Only a waiting request can be answered."""
+    return _decide_join_request(actor=actor, join_request=join_request, approve=False)
 
 
 # --- Applications -------------------------------------------------------------------------------

@@ -262,6 +262,15 @@ ACCESS: dict[str, Entry] = {
     "invitation_accept": Entry("/invitations/{invitation.token}/",
         get=LOGGED_IN,
         post=(LOGIN,       REDIRECT,    REDIRECT,    DONE,        REDIRECT,    REDIRECT,    REDIRECT)),
+    # Asking to join the organisation registered under a number: its members are told they are in.
+    "join_request_create": Entry("/organisations/join/",
+        data=lambda w: {"registration_number": w.organization.registration_number, "message": "연구팀 김철수입니다"},
+        get=LOGGED_IN,
+        post=(LOGIN,       OK,          OK,          DONE,        DONE,        DONE,        DONE)),
+    # Only an owner of the organisation answers; to anyone else the request does not exist.
+    "join_request_answer": Entry("/join-requests/{join_request.pk}/approve/",
+        get=POST_ONLY,
+        post=(LOGIN,       DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
     "application_list": Entry("/applications/", get=LOGGED_IN, post=LOGGED_IN),
     # Staff read any application; only its organisation's members change it.
     "application_detail": Entry("/applications/{draft.pk}/", get=MEMBERS_STAFF_LOGGED, post=MEMBERS_STAFF_LOGGED),

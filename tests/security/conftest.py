@@ -178,6 +178,11 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
     # The owner invites the outsider, who may accept; nobody else can.
     invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
 
+    # Someone who entered the organisation's number and asks to join it; its owner answers.
+    join_request = services.join_request_create(
+        actor=make_user("joiner@example.kr"), registration_number=organization.registration_number
+    )
+
     # Someone who signed up and has not verified yet, and a password-reset key of the owner.
     unverified = UserFactory(email="unverified@example.kr")
     confirmation = EmailConfirmationHMAC(
@@ -292,6 +297,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "evaluated_decided": decided_evaluated,
         "objection": objection,
         "evaluator_invitation": evaluator_invitation,
+        "join_request": join_request,
     }
     users = {
         "anonymous": None,
