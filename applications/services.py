@@ -253,6 +253,18 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     return membership
 
 
+@transaction.atomic
+def membership_make_owner(*, actor: User, membership: Membership) -> Membership:
+    """An owner makes another member an owner too (the way an only owner hands over before
+    leaving or deleting their account). Idempotent: an owner stays an owner."""
+    _ensure_owner(actor, membership.organization)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role != Membership.Role.OWNER:
+        membership.role = Membership.Role.OWNER
+        membership.save(update_fields=["role"])
+    return membership
+
+
 # --- Join requests --------------------------------------------------------------------------------
 
 # How many requests one person may have waiting at once: each e-mails an organisation's owners.

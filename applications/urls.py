@@ -13,6 +13,11 @@ urlpatterns = [
     path("invitations/<slug:token>/", views.invitation_accept, name="invitation_accept"),
     path("organisations/join/", views.join_request_create, name="join_request_create"),
     path(
+        "organisations/<int:pk>/members/<int:membership_pk>/owner/",
+        views.membership_make_owner,
+        name="membership_make_owner",
+    ),
+    path(
         "join-requests/<int:pk>/<str:answer>/",
         views.join_request_answer,
         name="join_request_answer",

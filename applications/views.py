@@ -102,6 +102,21 @@ def _registered_number(text: str) -> str | None:
 
 
 @login_required
+@require_POST
+def membership_make_owner(request: AuthenticatedRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """An owner makes a member an owner (then may leave, or delete their account)."""
+    organization = get_object_or_404(selectors.organizations_of(request.user), pk=pk)
+    membership = get_object_or_404(organization.memberships.select_related("user"), pk=membership_pk)
+    try:
+        services.membership_make_owner(actor=request.user, membership=membership)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(email)s is now an owner.") % {"email": membership.user.email})
+    return redirect("organization_detail", pk=organization.pk)
+
+
+@login_required
 def join_request_create(request: AuthenticatedRequest) -> HttpResponse:
     """Ask to join the organisation registered under a business registration number."""
     form = JoinRequestForm(request.POST or None, initial={"registration_number": request.GET.get("number", "")})

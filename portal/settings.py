@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "metering",
     "aftercare",
     "reclaim",
+    "privacy",
     "review",
     "dashboard",
     "demo",
@@ -252,6 +253,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[National AI Data Center] ")
 # Account e-mails are recorded and delivered like every other e-mail (notifications/).
 ACCOUNT_ADAPTER = "notifications.adapter.AccountAdapter"
+# The sign-up form carries the consents (개인정보 수집·이용 동의), recorded with their versions.
+ACCOUNT_SIGNUP_FORM_CLASS = "privacy.forms.SignupConsentsForm"
 # Failed logins are limited per client IP and per account (key); the admin's login is sent
 # through this same form (see portal/urls.py), so both pathways share these limits.
 ACCOUNT_RATE_LIMITS = {

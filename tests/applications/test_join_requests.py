@@ -5,7 +5,6 @@ members are."""
 import re
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 
 from applications import services
@@ -39,15 +38,13 @@ def organization_data(organization, **changes) -> dict:
 def test_registering_a_taken_number_offers_to_ask_to_join_instead_of_a_dead_end(client, organization, newcomer):
     client.force_login(newcomer)
 
-    response = client.post(
-        reverse("organization_create"), organization_data(organization), HTTP_ACCEPT_LANGUAGE="ko"
-    )
+    response = client.post(reverse("organization_create"), organization_data(organization), HTTP_ACCEPT_LANGUAGE="ko")
     page = response.content.decode()
 
     assert response.status_code == 200
     assert "이 사업자등록번호로 이미 등록된 기관이 있습니다." in page
     assert "(을)를" not in page and "이(가)" not in page
-    assert f'{reverse("join_request_create")}?number={organization.registration_number}' in page
+    assert f"{reverse('join_request_create')}?number={organization.registration_number}" in page
     assert "운영 기관에 문의" in page
     # Nothing about who is in it.
     assert organization.legal_name not in page

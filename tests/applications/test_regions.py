@@ -6,7 +6,6 @@ from applications.models import Organization
 from applications.regions import Region, region_from_address
 from tests.factories import OrganizationFactory, business_number
 
-
 # Addresses as applicants write them, and the region (시·도) each is in.
 ADDRESSES = [
     # Korean, official and short names

@@ -76,7 +76,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
 
     organization = OrganizationFactory(legal_name="광주 AI 주식회사")
     MembershipFactory(organization=organization, user=owner, role=Membership.Role.OWNER)
-    MembershipFactory(organization=organization, user=member, role=Membership.Role.MEMBER)
+    member_membership = MembershipFactory(organization=organization, user=member, role=Membership.Role.MEMBER)
     other_organization = OrganizationFactory(legal_name="다른 기관")
     MembershipFactory(organization=other_organization, user=outsider, role=Membership.Role.OWNER)
 
@@ -298,6 +298,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "objection": objection,
         "evaluator_invitation": evaluator_invitation,
         "join_request": join_request,
+        "member_membership": member_membership,
     }
     users = {
         "anonymous": None,
