@@ -39,6 +39,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     of Django's English one. The reason stays in the log (django.security.csrf), not on the page."""
     return render(request, "403_csrf.html", status=403)
 
+
 # What the 503 page asks the visitor to wait, and the Retry-After header it sends.
 RETRY_AFTER_SECONDS = 30
 
