@@ -236,7 +236,8 @@ def invitation_accept(request: AuthenticatedRequest, token: str) -> HttpResponse
         state = "other_account"
     else:
         state = "open"
-    context = {"token": token, "state": state, "organization": invitation.organization if state == "open" else None}
+    organization = invitation.organization if invitation is not None and state == "open" else None
+    context = {"token": token, "state": state, "organization": organization}
     return render(request, "applications/invitation_accept.html", context)
 
 
