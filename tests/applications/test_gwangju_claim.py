@@ -105,3 +105,14 @@ def test_the_reviewer_sees_the_address_and_the_region_it_names(client, reviewer,
     assert "(12345) 경기도 광주시 오포읍 신현로 1" in page
     assert "주소상 시·도" in page and "경기도" in page
     assert "선택한 지역과 다릅니다" in page
+
+
+def test_the_queue_says_where_the_address_disagrees_with_the_region(client, reviewer, gyeonggi_draft):
+    from django.utils import timezone
+
+    type(gyeonggi_draft).objects.filter(pk=gyeonggi_draft.pk).update(status="submitted", submitted_at=timezone.now())
+    client.force_login(reviewer)
+
+    page = client.get(reverse("admin:applications_application_changelist"), HTTP_ACCEPT_LANGUAGE="ko")
+
+    assert "광주광역시 (주소: 경기도)" in page.content.decode()
