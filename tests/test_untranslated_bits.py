@@ -46,8 +46,12 @@ def test_the_call_page_and_the_statistics_write_the_deadline_alike(client, cores
 def test_signing_up_again_with_a_registered_address_sends_the_mail_the_page_speaks_of(client, applicant):
     response = client.post(
         reverse("account_signup"),
-        {"email": applicant.email, "password1": "a-long-and-unusual-passphrase-42", **CONSENTS}
-        | {"password2": "a-long-and-unusual-passphrase-42"},
+        {
+            "email": applicant.email,
+            "password1": "a-long-and-unusual-passphrase-42",
+            "password2": "a-long-and-unusual-passphrase-42",
+            **CONSENTS,
+        },
         HTTP_ACCEPT_LANGUAGE="ko",
         follow=True,
     )

@@ -52,7 +52,7 @@ def test_a_signup_through_another_host_mails_a_confirmation_link_to_the_site(cli
 def test_a_signup_with_a_taken_address_mails_links_to_the_site(client, applicant):
     client.post(
         reverse("account_signup"),
-        {"email": applicant.email, "password1": PASSWORD, "password2": PASSWORD},
+        {"email": applicant.email, "password1": PASSWORD, "password2": PASSWORD, **CONSENTS},
         HTTP_HOST="alias.example.kr",
     )
 
