@@ -1,3 +1,4 @@
+import re
 from typing import Any, cast
 
 from django import forms
@@ -111,6 +112,14 @@ class JoinRequestForm(forms.Form):
 
     def clean_registration_number(self) -> str:
         return normalize_business_number(self.cleaned_data["registration_number"])
+
+    def clean_message(self) -> str:
+        # The message is mailed to the owners from the portal's address: no links in it (it would
+        # make the portal a sender of anyone's phishing), and on one line.
+        message = " ".join(self.cleaned_data["message"].split())
+        if re.search(r"https?:|www\.|://", message, flags=re.IGNORECASE):
+            raise ValidationError(_("Leave links out of the message; say who you are in words."))
+        return message
 
 
 class InvitationForm(forms.Form):

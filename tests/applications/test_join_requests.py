@@ -126,3 +126,16 @@ def test_a_person_has_a_few_requests_waiting_at_most(newcomer):
     with pytest.raises(services.ApplicationError):
         services.join_request_create(actor=newcomer, registration_number=organizations[-1].registration_number)
     assert JoinRequest.objects.filter(user=newcomer).count() == services.JOIN_REQUESTS_PENDING_PER_USER
+
+
+def test_the_message_to_the_owners_carries_no_link(client, organization, newcomer):
+    client.force_login(newcomer)
+
+    response = client.post(
+        reverse("join_request_create"),
+        {"registration_number": organization.registration_number, "message": "확인: https://evil.example/login"},
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+
+    assert response.status_code == 200 and "링크를 넣을 수 없습니다" in response.content.decode()
+    assert not JoinRequest.objects.exists()
