@@ -44,3 +44,23 @@ def test_make_run_keeps_a_site_url_given_in_the_environment():
     lines = planned_commands("PORT=8123", SITE_URL="https://portal.example.kr")
 
     assert site_url_of(next(line for line in lines if "honcho start" in line)) == "https://portal.example.kr"
+
+
+@pytest.mark.django_db
+def test_the_portals_emails_link_to_the_site_url_make_run_sets(settings, applicant):
+    """What the worker renders with the SITE_URL of ``make run PORT=8123``: links on port 8123,
+    each alone on its line."""
+    from applications import services
+    from tests.factories import MembershipFactory, OrganizationFactory
+    from tests.mailbox import deliver_queued
+
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    organization = OrganizationFactory()
+    MembershipFactory(organization=organization, user=applicant, role="owner")
+
+    services.organization_invite(actor=applicant, organization=organization, email="researcher@example.kr")
+    [sent] = deliver_queued()
+
+    links = [line for line in sent.body.splitlines() if "://" in line]
+    assert links and all(line.startswith("http://127.0.0.1:8123/invitations/") for line in links)
+    assert all(" " not in line.strip() for line in links)
