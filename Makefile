@@ -31,7 +31,7 @@ run: install
 	DEBUG=1 SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Portal:   $(SITE_URL)/"
-	@echo "  Admin:    http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Admin:    $(SITE_URL)/admin/"
 	@echo "  Mailbox:  var/mail/ (every e-mail the portal sends lands there as a file)"
 	@echo "  Staff's code after the password: an authenticator app with the secret above, or make totp"
 	@echo "  Stop with Ctrl-C."
