@@ -7,6 +7,8 @@ PYTHON ?= $(shell command -v python3.12 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The address in the portal's e-mails: the one `make run` serves, whichever PORT it is given.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run totp test test-fast install lint fmt messages check-deploy bench clean
 
@@ -26,15 +28,15 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 
 run: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
-	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo
 	@echo ""
-	@echo "  Portal:   http://127.0.0.1:$(PORT)/"
-	@echo "  Admin:    http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Portal:   $(SITE_URL)/"
+	@echo "  Admin:    $(SITE_URL)/admin/"
 	@echo "  Mailbox:  var/mail/ (every e-mail the portal sends lands there as a file)"
 	@echo "  Staff's code after the password: an authenticator app with the secret above, or make totp"
 	@echo "  Stop with Ctrl-C."
 	@echo ""
-	DEBUG=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
+	DEBUG=1 SITE_URL=$(SITE_URL) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 # The code the demo reviewer's and operator's authenticator app shows now (their second factor).
 totp: install

@@ -1,5 +1,10 @@
 """Korean business registration numbers (사업자등록번호): ``123-45-67890``, ten digits, the last a
-check digit over the first nine."""
+check digit over the first nine.
+
+The first nine are three parts, each of which has values no number is ever given: the tax office
+that issued it (세무서 코드, 101 and above), the kind of business (구분 코드, 01–99: 01–79 and 90–99
+individuals, 80–89 corporations and other bodies; never 00) and a serial (일련번호, 0001–9999; never
+0000). A number that passes the check digit but not these (``000-00-00000``) cannot be real."""
 
 import re
 
@@ -30,6 +35,15 @@ def normalize_business_number(value: str) -> str:
         raise ValidationError(
             _("This business registration number is not valid: its check digit does not match."),
             code="check_digit",
+        )
+    office, kind, serial = int(digits[:3]), digits[3:5], digits[5:9]
+    if office < 101 or kind == "00" or serial == "0000":
+        raise ValidationError(
+            _(
+                "This business registration number cannot be real. Check the 10-digit number on the business "
+                "registration certificate."
+            ),
+            code="impossible",
         )
     return digits
 

@@ -1,13 +1,16 @@
 import json
+import re
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from applications import services
 from applications.business_number import normalize_business_number
 from applications.models import Application, Organization, PriorityClaim
 from applications.regions import Region, region_from_address
@@ -59,6 +62,9 @@ class OrganizationForm(forms.ModelForm):
         label=_("Business registration number"),
         max_length=12,
         help_text=_("10 digits, e.g. 123-45-67890."),
+        # In place of Django's generic "이 사업자등록번호(을)를 가진 기관이(가) 이미 존재합니다.": the page
+        # offers the next step under it (ask to join, or write to the operator).
+        error_messages={"unique": _("An organisation is already registered with this business registration number.")},
     )
 
     class Meta:
@@ -105,6 +111,30 @@ class ApplyForm(forms.Form):
     def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["organization"]).queryset = organizations
+
+
+class JoinRequestForm(forms.Form):
+    registration_number = forms.CharField(
+        label=_("Business registration number"), max_length=12, help_text=_("10 digits, e.g. 123-45-67890.")
+    )
+    message = forms.CharField(
+        label=_("Message to the owner (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Say who you are and why you join, so that the owner recognises you."),
+    )
+
+    def clean_registration_number(self) -> str:
+        return normalize_business_number(self.cleaned_data["registration_number"])
+
+    def clean_message(self) -> str:
+        # The message is mailed to the owners from the portal's address: no links in it (it would
+        # make the portal a sender of anyone's phishing), and on one line.
+        message = " ".join(self.cleaned_data["message"].split())
+        if re.search(r"https?:|www\.|://", message, flags=re.IGNORECASE):
+            raise ValidationError(_("Leave links out of the message; say who you are in words."))
+        return message
 
 
 class InvitationForm(forms.Form):
@@ -288,11 +318,20 @@ class ClaimForm(forms.Form):
         label=_("Planned relocation date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, kind: str, existing: PriorityClaim | None = None, points: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        existing: PriorityClaim | None = None,
+        points: int | None = None,
+        organization: Organization | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.existing = existing
         self.points = points
+        self.organization = organization
         self.title = PriorityClaim.Kind(kind).label
         if kind != PriorityClaim.Kind.RELOCATING:
             del self.fields["relocation_target"]
@@ -314,6 +353,17 @@ class ClaimForm(forms.Form):
             relocation_target=self.existing.relocation_target,
             relocation_planned_on=self.existing.relocation_planned_on,
         )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The service refuses it too (ClaimRefused); here the message stands by the claim.
+        if cleaned.get("claimed") and self.organization is not None:
+            problem = services.gwangju_claim_problem(
+                organization=self.organization, kind=self.kind, details=cleaned.get("details", "")
+            )
+            if problem:
+                self.add_error("details", problem)
+        return cleaned
 
     def claim_input(self) -> ClaimInput | None:
         data = self.cleaned_data
@@ -347,6 +397,7 @@ def claim_forms(application: Application, data=None, points: dict[str, int] | No
                 kind=kind,
                 existing=claim,
                 points=(points or {}).get(kind),
+                organization=application.organization,
             )
         )
     return forms_

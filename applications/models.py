@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from applications.business_number import format_business_number, validate_business_number
-from applications.regions import Region
+from applications.regions import Region, region_from_address
 from applications.uploads import certificate_upload_to, evidence_upload_to, validate_evidence_file
 from portal import formats
 from portal.history import SettingChange, Transition
@@ -86,7 +86,14 @@ class Organization(models.Model):
 
     @property
     def is_in_gwangju(self) -> bool:
-        return self.region == Region.GWANGJU
+        """Registered in 광주광역시: the region chosen and the address both say so (an address
+        starting "(12345) 경기도 광주시 …" does not, whatever region was chosen)."""
+        return self.region == Region.GWANGJU and region_from_address(self.address) == Region.GWANGJU
+
+    @property
+    def address_region(self) -> Region | None:
+        """The region the address itself names (None when it names none), for the reviewer."""
+        return region_from_address(self.address)
 
     @property
     def registration_number_display(self) -> str:
@@ -133,6 +140,59 @@ class Membership(models.Model):
 
 def _invitation_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+class JoinRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the owner")
+    APPROVED = "approved", pgettext_lazy("join request", "Approved")
+    DECLINED = "declined", pgettext_lazy("join request", "Declined")
+
+
+class JoinRequest(models.Model):
+    """Someone asks to join an organisation already registered under the business registration
+    number they entered; an owner approves (they become a member) or declines. The requester is
+    never shown who the members are, nor the organisation's name until they are in."""
+
+    Status = JoinRequestStatus
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("organisation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("requested by")
+    )
+    message = models.TextField(_("message to the owner"), blank=True, max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JoinRequestStatus.values), name="join_request_status_valid"),
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=Q(status="pending"),
+                name="join_request_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.organization}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == JoinRequestStatus.PENDING
 
 
 class Invitation(models.Model):

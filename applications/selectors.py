@@ -20,6 +20,8 @@ from applications.models import (
     ApplicationTransition,
     Call,
     CallOffering,
+    Invitation,
+    JoinRequest,
     Membership,
     Organization,
     PriorityClaim,
@@ -68,6 +70,27 @@ def members_to_notify(organization: Organization) -> list[User]:
     """The organisation's active members, who receive its e-mails, with the language each reads
     them in (one query)."""
     return members_to_notify_of([organization.pk]).get(organization.pk, [])
+
+
+def owners_to_notify(organization: Organization) -> list[User]:
+    """The organisation's active owners (who answer join requests), in one query."""
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            organization=organization, role=Membership.Role.OWNER, user__is_active=True
+        )
+        .select_related("user__language_preference")
+        .order_by("user__email")
+    ]
+
+
+def pending_join_requests(organization: Organization) -> QuerySet[JoinRequest]:
+    """The requests to join waiting for an owner's answer, oldest first."""
+    return (
+        organization.join_requests.filter(status=JoinRequest.Status.PENDING)
+        .select_related("user")
+        .order_by("created_at")
+    )
 
 
 def members_to_notify_of(organization_ids: list[int]) -> dict[int, list[User]]:
@@ -214,3 +237,21 @@ def priority_score(application: Application) -> priority.Score:
         (priority.Claim(claim.kind, claim.verification) for claim in application.claims.all()),
         call_points(application.call),
     )
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a link names, with its organisation; None for an unknown token."""
+    return Invitation.objects.select_related("organization").filter(token=token).first()
+
+
+def organization_registered(registration_number: str) -> bool:
+    return Organization.objects.filter(registration_number=registration_number).exists()
+
+
+def join_requests_answerable_by(user: User) -> QuerySet[JoinRequest]:
+    """Waiting requests to join the organisations ``user`` owns (any other id is not found)."""
+    return JoinRequest.objects.filter(
+        status=JoinRequest.Status.PENDING,
+        organization__memberships__user=user,
+        organization__memberships__role=Membership.Role.OWNER,
+    ).select_related("user", "organization")

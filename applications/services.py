@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications import emails, priority, uploads
+from applications import emails, priority, regions, uploads
 from applications.models import (
     Application,
     ApplicationItem,
@@ -28,6 +28,7 @@ from applications.models import (
     ClaimReview,
     ConflictOfInterest,
     Invitation,
+    JoinRequest,
     Membership,
     Organization,
     OrganizationIdentityChange,
@@ -107,6 +108,10 @@ class IdentityFrozen(ApplicationError):
 
 class InvitationLimitReached(ApplicationError):
     """Too many invitations in a day, from one organisation or to one address."""
+
+
+class ClaimRefused(ApplicationError):
+    """A priority claim the organisation cannot make as it stands (a Gwangju claim from elsewhere)."""
 
 
 class InvitationUsed(ApplicationError):
@@ -236,9 +241,9 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     if invitation.is_expired:
         raise ApplicationError(_("This invitation is not valid or has expired. Ask the owner for a new one."))
     if actor.email.lower() != invitation.email.lower():
+        # The invited address is not said: whoever holds the link under another account learns nothing.
         raise NotAllowed(
-            _("This invitation was sent to %(email)s. Log in with that address to accept it.")
-            % {"email": invitation.email}
+            _("This invitation was sent to another e-mail address. Log in with the address it was sent to.")
         )
     membership, _created = Membership.objects.get_or_create(
         organization=invitation.organization, user=actor, defaults={"role": Membership.Role.MEMBER}
@@ -247,6 +252,88 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+@transaction.atomic
+def membership_make_owner(*, actor: User, membership: Membership) -> Membership:
+    """An owner makes another member an owner too (the way an only owner hands over before
+    leaving or deleting their account). Idempotent: an owner stays an owner."""
+    _ensure_owner(actor, membership.organization)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role != Membership.Role.OWNER:
+        membership.role = Membership.Role.OWNER
+        membership.save(update_fields=["role"])
+    return membership
+
+
+# --- Join requests --------------------------------------------------------------------------------
+
+# How many requests one person may have waiting at once: each e-mails an organisation's owners.
+JOIN_REQUESTS_PENDING_PER_USER = 3
+
+
+@transaction.atomic
+def join_request_create(*, actor: User, registration_number: str, message: str = "") -> JoinRequest:
+    """Ask to join the organisation registered under ``registration_number`` (normalised digits);
+    its owners are e-mailed and decide. Idempotent: a request already waiting is returned as it is.
+
+    Refused when no organisation has the number, when the actor is already a member, and beyond
+    ``JOIN_REQUESTS_PENDING_PER_USER`` requests waiting at once.
+    """
+    organization = Organization.objects.select_for_update().filter(registration_number=registration_number).first()
+    if organization is None:
+        raise ApplicationError(
+            _("No organisation is registered with this business registration number. You can register it.")
+        )
+    if Membership.objects.filter(organization=organization, user=actor).exists():
+        raise ApplicationError(_("You are already a member of this organisation."))
+    waiting = JoinRequest.objects.filter(organization=organization, user=actor, status=JoinRequest.Status.PENDING)
+    if (existing := waiting.first()) is not None:
+        return existing
+    if (
+        JoinRequest.objects.filter(user=actor, status=JoinRequest.Status.PENDING).count()
+        >= JOIN_REQUESTS_PENDING_PER_USER
+    ):
+        raise ApplicationError(
+            _("You have %(count)s requests waiting for an answer. Wait for them before asking again.")
+            % {"count": JOIN_REQUESTS_PENDING_PER_USER}
+        )
+    join_request = JoinRequest.objects.create(organization=organization, user=actor, message=message.strip())
+    emails.send_join_request(join_request.pk)  # recorded now, delivered after the commit
+    return join_request
+
+
+def _decide_join_request(*, actor: User, join_request: JoinRequest, approve: bool) -> JoinRequest:
+    _ensure_owner(actor, join_request.organization)
+    join_request = (
+        JoinRequest.objects.select_for_update().select_related("organization", "user").get(pk=join_request.pk)
+    )
+    if not join_request.is_pending:
+        raise ApplicationError(_("This request has already been answered."))
+    join_request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.DECLINED
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = actor
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+    if approve:
+        Membership.objects.get_or_create(
+            organization=join_request.organization, user=join_request.user, defaults={"role": Membership.Role.MEMBER}
+        )
+    emails.send_join_request_decision(join_request.pk)
+    return join_request
+
+
+@transaction.atomic
+def join_request_approve(*, actor: User, join_request: JoinRequest) -> JoinRequest:
+    """An owner lets the requester in as a member; the requester is e-mailed. Only a waiting
+    request can be answered."""
+    return _decide_join_request(actor=actor, join_request=join_request, approve=True)
+
+
+@transaction.atomic
+def join_request_decline(*, actor: User, join_request: JoinRequest) -> JoinRequest:
+    """An owner declines; the requester is e-mailed that the request was not accepted (not by
+    whom). Only a waiting request can be answered."""
+    return _decide_join_request(actor=actor, join_request=join_request, approve=False)
 
 
 # --- Applications -------------------------------------------------------------------------------
@@ -336,6 +423,28 @@ def kept_items(items: Sequence[RequestedItem | None]) -> tuple[list[RequestedIte
     return kept, refused
 
 
+def gwangju_claim_problem(*, organization: Organization, kind: str, details: str) -> str | None:
+    """Why the organisation cannot claim "located in Gwangju" with these details, or None.
+
+    The rule: the claim stands when the organisation's registered address is in 광주광역시
+    (``regions.region_from_address``; 경기도 광주시 is not); an organisation registered elsewhere
+    claims it for a branch or research lab in 광주광역시, whose address the details must give. The
+    evidence for it (the branch's business registration certificate, the lab's recognition) is
+    required at submission as for every claim, and the reviewer verifies it.
+    """
+    if kind != PriorityClaim.Kind.GWANGJU_LOCATED or organization.is_in_gwangju:
+        return None
+    if regions.names_a_gwangju_address(details):
+        return None
+    return _(
+        "The organisation's address (%(address)s) is not in Gwangju Metropolitan City (광주광역시). To claim "
+        "this priority for a branch or research lab in Gwangju, write its address in the details (e.g. "
+        "광주광역시 북구 첨단과기로 123) and attach the branch's business registration certificate or the lab's "
+        "recognition as evidence. If the organisation only plans to move to Gwangju, choose the relocation "
+        "claim instead."
+    ) % {"address": organization.address}
+
+
 @transaction.atomic
 def application_update_draft(
     *,
@@ -383,6 +492,11 @@ def application_update_draft(
         )
 
     if claims is not None:
+        for claim in claims:
+            if problem := gwangju_claim_problem(
+                organization=application.organization, kind=claim.kind, details=claim.details
+            ):
+                raise ClaimRefused(problem)
         kept = {claim.kind for claim in claims}
         application.claims.exclude(kind__in=kept).delete()
         for claim in claims:
@@ -490,6 +604,10 @@ def submission_problem_list(application: Application) -> list[Problem]:
                 )
             )
     for claim in application.claims.all():
+        if problem := gwangju_claim_problem(
+            organization=application.organization, kind=claim.kind, details=claim.details
+        ):
+            problems.append(Problem(problem, STEP_PRIORITY, f"claim-{claim.kind}-details"))
         if not claim.evidence:
             problems.append(
                 Problem(

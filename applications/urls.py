@@ -11,6 +11,17 @@ urlpatterns = [
     path("organisations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
     path("organisations/<int:pk>/invite/", views.organization_invite, name="organization_invite"),
     path("invitations/<slug:token>/", views.invitation_accept, name="invitation_accept"),
+    path("organisations/join/", views.join_request_create, name="join_request_create"),
+    path(
+        "organisations/<int:pk>/members/<int:membership_pk>/owner/",
+        views.membership_make_owner,
+        name="membership_make_owner",
+    ),
+    path(
+        "join-requests/<int:pk>/<str:answer>/",
+        views.join_request_answer,
+        name="join_request_answer",
+    ),
     path("applications/", views.application_list, name="application_list"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from accesslog.http import record_access
 from accesslog.models import AccessPage
 from accounts.http import AuthenticatedRequest
 from applications import pages, selectors, services
+from applications.business_number import normalize_business_number
 from applications.forms import (
     REQUIRED_TO_SUBMIT,
     ApplicationForm,
@@ -23,6 +24,7 @@ from applications.forms import (
     ClaimForm,
     DocumentsForm,
     InvitationForm,
+    JoinRequestForm,
     OrganizationForm,
     WithdrawForm,
     claim_forms,
@@ -93,7 +95,78 @@ def organization_create(request: AuthenticatedRequest) -> HttpResponse:
             if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
                 return redirect(next_url)
             return redirect("organization_detail", pk=organization.pk)
-    return render(request, "applications/organization_form.html", {"form": form})
+    # The number is taken: the page offers to ask that organisation's owners to let the user in.
+    duplicate_number = None
+    if form.is_bound and "registration_number" in form.errors:
+        duplicate_number = _registered_number(request.POST.get("registration_number", ""))
+    return render(request, "applications/organization_form.html", {"form": form, "duplicate_number": duplicate_number})
+
+
+def _registered_number(text: str) -> str | None:
+    """The normalised number if an organisation is registered under it (the race the service
+    reports after the form passed), else None."""
+    try:
+        number = normalize_business_number(text)
+    except ValidationError:
+        return None
+    return number if selectors.organization_registered(number) else None
+
+
+@login_required
+@require_POST
+def membership_make_owner(request: AuthenticatedRequest, pk: int, membership_pk: int) -> HttpResponse:
+    """An owner makes a member an owner (then may leave, or delete their account)."""
+    organization = get_object_or_404(selectors.organizations_of(request.user), pk=pk)
+    membership = get_object_or_404(organization.memberships.select_related("user"), pk=membership_pk)
+    try:
+        services.membership_make_owner(actor=request.user, membership=membership)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(email)s is now an owner.") % {"email": membership.user.email})
+    return redirect("organization_detail", pk=organization.pk)
+
+
+@login_required
+def join_request_create(request: AuthenticatedRequest) -> HttpResponse:
+    """Ask to join the organisation registered under a business registration number."""
+    form = JoinRequestForm(request.POST or None, initial={"registration_number": request.GET.get("number", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.join_request_create(
+                actor=request.user,
+                registration_number=form.cleaned_data["registration_number"],
+                message=form.cleaned_data["message"],
+            )
+        except DomainError as error:
+            form.add_error("registration_number", str(error))
+        else:
+            messages.success(
+                request,
+                _("Your request is sent to the organisation's owners. You will be told their answer by e-mail."),
+            )
+            return redirect("application_list")
+    return render(request, "applications/join_request_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def join_request_answer(request: AuthenticatedRequest, pk: int, answer: str) -> HttpResponse:
+    """An owner approves or declines a request to join (the page is the organisation's)."""
+    if answer not in ("approve", "decline"):
+        raise Http404
+    join_request = get_object_or_404(selectors.join_requests_answerable_by(request.user), pk=pk)
+    decide = services.join_request_approve if answer == "approve" else services.join_request_decline
+    try:
+        decided = decide(actor=request.user, join_request=join_request)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        if decided.status == decided.Status.APPROVED:
+            messages.success(request, _("%(email)s is now a member.") % {"email": decided.user.email})
+        else:
+            messages.success(request, _("The request of %(email)s is declined.") % {"email": decided.user.email})
+    return redirect("organization_detail", pk=join_request.organization_id)
 
 
 @login_required
@@ -110,6 +183,7 @@ def organization_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "is_owner": is_owner,
             "invitations": [i for i in organization.invitations.all() if i.accepted_at is None],
             "invitation_form": InvitationForm(),
+            "join_requests": list(selectors.pending_join_requests(organization)) if is_owner else [],
         },
     )
 
@@ -162,7 +236,20 @@ def invitation_accept(request: AuthenticatedRequest, token: str) -> HttpResponse
             return redirect("home")
         messages.success(request, _("You joined %(organization)s.") % {"organization": membership.organization})
         return redirect("organization_detail", pk=membership.organization_id)
-    return render(request, "applications/invitation_accept.html", {"token": token})
+    invitation = selectors.invitation_by_token(token)
+    # What the page offers: joining to the invited account; to any other, a way to switch accounts,
+    # without the invited address or the organisation (the link may have reached the wrong person).
+    if invitation is None or invitation.is_expired:
+        state = "invalid"
+    elif invitation.is_used:
+        state = "member" if selectors.is_member(request.user, invitation.organization) else "used"
+    elif request.user.email.lower() != invitation.email.lower():
+        state = "other_account"
+    else:
+        state = "open"
+    organization = invitation.organization if invitation is not None and state == "open" else None
+    context = {"token": token, "state": state, "organization": organization}
+    return render(request, "applications/invitation_accept.html", context)
 
 
 # --- Applications ---------------------------------------------------------------------------------

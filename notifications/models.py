@@ -24,6 +24,7 @@ class NotificationKind(models.TextChoices):
     EVALUATION_REMINDER = "evaluation_reminder", _("Evaluation deadline reminder")
     OBJECTION_RECEIVED = "objection_received", _("Objection received")
     OBJECTION_DECISION = "objection_decision", _("Decision on an objection")
+    JOIN_REQUEST = "join_request", _("Request to join an organisation")
 
 
 class NotificationState(models.TextChoices):

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "metering",
     "aftercare",
     "reclaim",
+    "privacy",
     "review",
     "dashboard",
     "demo",
@@ -121,6 +122,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"
+
+# A refused form (an old page, another tab that logged in or out) gets the portal's page, not Django's.
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 TEMPLATES = [
     {
@@ -251,6 +255,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[National AI Data Center] ")
 ACCOUNT_ADAPTER = "notifications.adapter.AccountAdapter"
 # The login form marks its fields invalid when the login fails (accounts/forms.py).
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# The sign-up form carries the consents (개인정보 수집·이용 동의), recorded with their versions.
+ACCOUNT_SIGNUP_FORM_CLASS = "privacy.forms.SignupConsentsForm"
 # Failed logins are limited per client IP and per account (key); the admin's login is sent
 # through this same form (see portal/urls.py), so both pathways share these limits.
 ACCOUNT_RATE_LIMITS = {

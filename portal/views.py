@@ -33,6 +33,13 @@ def admin_login_takes_no_credentials(admin_login):
 
 logger = logging.getLogger(__name__)
 
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the portal's page, in the visitor's language, with the ways back, instead
+    of Django's English one. The reason stays in the log (django.security.csrf), not on the page."""
+    return render(request, "403_csrf.html", status=403)
+
+
 # What the 503 page asks the visitor to wait, and the Retry-After header it sends.
 RETRY_AFTER_SECONDS = 30
 

@@ -10,8 +10,13 @@ from pool.models import Offering
 
 
 def business_number(n: int) -> str:
-    """A valid registration number derived from ``n`` (distinct for distinct n < 10**9)."""
-    first_nine = f"{n % 10**9:09d}"
+    """A valid registration number derived from ``n`` (distinct for distinct n < 10**9, but for the
+    few whose parts had to be moved into the ranges real numbers use: a tax-office code of 101 or
+    more, a kind code and a serial that are not all zeros)."""
+    digits = f"{n % 10**9:09d}"
+    office, kind, serial = int(digits[:3]), digits[3:5], digits[5:]
+    office = office if office >= 101 else office + 899
+    first_nine = f"{office:03d}{kind if kind != '00' else '99'}{serial if serial != '0000' else '9999'}"
     return first_nine + str(check_digit(first_nine))
 
 

@@ -255,7 +255,16 @@ class ApplicationAdmin(RecordsChangePageViews, ReviewerQueueAdmin):
 
     @admin.display(description=_("region"), ordering="organization__region")
     def organization_region(self, obj: Application) -> str:
-        return str(REGIONS.get(obj.organization.region, obj.organization.region))
+        """The region chosen; where the address names another (or none), that is said beside it."""
+        organization = obj.organization
+        chosen = str(REGIONS.get(organization.region, organization.region))
+        named = organization.address_region
+        if named == organization.region:
+            return chosen
+        return _("%(chosen)s (address: %(named)s)") % {
+            "chosen": chosen,
+            "named": named.label if named else _("no province named"),
+        }
 
     @admin.display(description=_("claims (verified / pending / rejected)"))
     def claims_at_a_glance(self, obj: "QueueRow") -> str:

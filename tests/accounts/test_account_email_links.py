@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from tests.conftest import PASSWORD
+from tests.consents import CONSENTS
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_a_password_reset_asked_through_another_host_mails_a_link_to_the_site(cl
 def test_a_signup_through_another_host_mails_a_confirmation_link_to_the_site(client, host):
     client.post(
         reverse("account_signup"),
-        {"email": "newcomer@example.kr", "password1": PASSWORD, "password2": PASSWORD},
+        {"email": "newcomer@example.kr", "password1": PASSWORD, "password2": PASSWORD, **CONSENTS},
         HTTP_HOST=host,
     )
 
@@ -51,7 +52,7 @@ def test_a_signup_through_another_host_mails_a_confirmation_link_to_the_site(cli
 def test_a_signup_with_a_taken_address_mails_links_to_the_site(client, applicant):
     client.post(
         reverse("account_signup"),
-        {"email": applicant.email, "password1": PASSWORD, "password2": PASSWORD},
+        {"email": applicant.email, "password1": PASSWORD, "password2": PASSWORD, **CONSENTS},
         HTTP_HOST="alias.example.kr",
     )
 

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from accounts.passwords import portal_words
 from tests.conftest import PASSWORD
+from tests.consents import CONSENTS
 
 with translation.override("ko"):
     TOO_COMMON = translation.gettext("This password is too common.")
@@ -62,7 +63,12 @@ def test_the_list_is_lower_case_so_that_every_entry_can_match():
 def test_sign_up_refuses_a_guessable_password_in_korean(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "newcomer@example.kr", "password1": "aidatacenter2026!", "password2": "aidatacenter2026!"},
+        {
+            "email": "newcomer@example.kr",
+            "password1": "aidatacenter2026!",
+            "password2": "aidatacenter2026!",
+            **CONSENTS,
+        },
     )
 
     assert response.status_code == 200

@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from tests.consents import CONSENTS
 from tests.mailbox import deliver_queued
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,7 @@ NEW_PASSWORD = "a-long-and-unusual-passphrase-42"
 
 def sign_up(client, email="new.applicant@example.kr"):
     response = client.post(
-        reverse("account_signup"), {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        reverse("account_signup"), {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, **CONSENTS}
     )
     deliver_queued()  # the e-mail is recorded in the request and delivered by a worker
     return response

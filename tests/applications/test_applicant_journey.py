@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from applications.models import Application, Organization
 from tests.applications.conftest import edit_form_data, pdf, post_draft
+from tests.consents import CONSENTS
 from tests.factories import business_number
 from tests.mailbox import deliver_queued
 
@@ -24,7 +25,7 @@ def test_sign_up_verify_register_apply_save_submit_and_withdraw(
     settings.MEDIA_ROOT = tmp_path
 
     # Sign up and verify the e-mail address.
-    client.post(reverse("account_signup"), {"email": EMAIL, "password1": PASSWORD, "password2": PASSWORD})
+    client.post(reverse("account_signup"), {"email": EMAIL, "password1": PASSWORD, "password2": PASSWORD, **CONSENTS})
     deliver_queued()
     link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
     client.post(link)

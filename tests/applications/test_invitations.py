@@ -214,3 +214,50 @@ def test_the_log_hides_the_link_even_before_delivery(applicant, organization, su
     response = client.get(reverse("admin:notifications_notification_change", args=[notification.pk]))
 
     assert invitation.token not in response.content.decode()
+
+
+def test_another_account_is_told_the_invitation_is_not_for_it_without_the_invited_address(
+    client, applicant, other_org_applicant, organization
+):
+    invitation = Invitation.objects.create(
+        organization=organization, email="researcher@example.kr", invited_by=applicant
+    )
+    client.force_login(other_org_applicant)
+
+    page = client.get(reverse("invitation_accept", args=[invitation.token]), HTTP_ACCEPT_LANGUAGE="ko")
+    text = page.content.decode()
+
+    assert page.status_code == 200
+    assert "다른 이메일 주소로 보낸 것입니다" in text
+    assert "초대 수락" not in text
+    assert "researcher@example.kr" not in text and organization.legal_name not in text
+    # The way out: log out, then log in again and come back to the invitation.
+    assert f'action="{reverse("account_logout")}"' in text
+    refused = client.post(reverse("invitation_accept", args=[invitation.token]), HTTP_ACCEPT_LANGUAGE="ko", follow=True)
+    assert "researcher@example.kr" not in refused.content.decode()
+    assert not Membership.objects.filter(user=other_org_applicant).exists()
+
+
+def test_switching_accounts_from_the_invitation_leads_back_to_it(client, applicant, other_org_applicant, organization):
+    invitation = Invitation.objects.create(
+        organization=organization, email="researcher@example.kr", invited_by=applicant
+    )
+    link = reverse("invitation_accept", args=[invitation.token])
+    client.force_login(other_org_applicant)
+
+    response = client.post(reverse("account_logout"), {"next": f"{reverse('account_login')}?next={link}"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next={link}"
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_invitee_is_offered_to_join_the_named_organisation(client, applicant, organization):
+    invitation = Invitation.objects.create(
+        organization=organization, email="researcher@example.kr", invited_by=applicant
+    )
+    client.force_login(make_user("researcher@example.kr"))
+
+    text = client.get(reverse("invitation_accept", args=[invitation.token]), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+
+    assert "초대 수락" in text and organization.legal_name in text

@@ -95,6 +95,7 @@ def test_every_timestamp_of_the_portal_is_either_history_or_named_as_not_history
         "aftercare",
         "reclaim",
         "evaluation",
+        "privacy",
     }
     timestamps = {
         f"{model._meta.label}.{field.name}"

@@ -71,6 +71,8 @@ def test_three_evaluators_score_the_applicant_objects_and_a_reviewer_decides(
     page.fill("#id_email", EXPERT)
     page.fill("#id_password1", EXPERT_PASSWORD)
     page.fill("#id_password2", EXPERT_PASSWORD)
+    page.check("#id_agree_terms")
+    page.check("#id_agree_privacy")
     with page.expect_navigation():
         page.locator("form[action*='/accounts/signup/'] button[type=submit]").click()
     page = expert.go(confirmation_path(mailbox, EXPERT))

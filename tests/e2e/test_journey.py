@@ -171,6 +171,8 @@ def test_applicant_reviewer_and_operator_in_a_real_browser(
     page.fill("#id_email", APPLICANT)
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
+    page.check("#id_agree_terms")
+    page.check("#id_agree_privacy")
     with page.expect_navigation():
         page.locator("form[action*='/accounts/signup/'] button[type=submit]").click()
     screenshots(page, "applicant-signed-up")

@@ -25,6 +25,7 @@ from pool.models import Offering
 from tests.aftercare.conftest import grant
 from tests.allocations.conftest import SERVICE_END, make_call, make_pool, submitted_application
 from tests.conftest import PASSWORD
+from tests.consents import CONSENTS
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +232,7 @@ def test_the_sign_up_confirmation_is_the_portals_not_the_hosts(client):
             "email": "new.applicant@example.kr",
             "password1": "a-long-unusual-passphrase-42",
             "password2": "a-long-unusual-passphrase-42",
+            **CONSENTS,
         },
         HTTP_ACCEPT_LANGUAGE="ko",
     )

@@ -17,6 +17,7 @@ from notifications import services, tasks
 from notifications.models import LanguagePreference, Notification
 from portal.errors import RetryLater
 from tests.conftest import make_user
+from tests.consents import CONSENTS
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.mailbox import deliver_queued
 
@@ -349,6 +350,7 @@ def test_a_new_account_gets_emails_in_the_language_it_signed_up_in(client):
             "email": "new@example.kr",
             "password1": "a-long-and-unusual-passphrase-42",
             "password2": "a-long-and-unusual-passphrase-42",
+            **CONSENTS,
         },
         HTTP_ACCEPT_LANGUAGE="en",
     )

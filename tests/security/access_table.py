@@ -40,6 +40,7 @@ does not reveal that the object exists.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests.conftest import PASSWORD
 from tests.factories import business_number
 
 ROLES = ("anonymous", "owner", "member", "outsider", "reviewer", "operator", "superuser", "evaluator")
@@ -262,6 +263,27 @@ ACCESS: dict[str, Entry] = {
     "invitation_accept": Entry("/invitations/{invitation.token}/",
         get=LOGGED_IN,
         post=(LOGIN,       REDIRECT,    REDIRECT,    DONE,        REDIRECT,    REDIRECT,    REDIRECT)),
+    # Asking to join the organisation registered under a number: its members are told they are in.
+    "join_request_create": Entry("/organisations/join/",
+        data=lambda w: {"registration_number": w.organization.registration_number, "message": "연구팀 김철수입니다"},
+        get=LOGGED_IN,
+        post=(LOGIN,       OK,          OK,          DONE,        DONE,        DONE,        DONE)),
+    # Only an owner of the organisation answers; to anyone else the request does not exist.
+    "join_request_answer": Entry("/join-requests/{join_request.pk}/approve/",
+        get=POST_ONLY,
+        post=(LOGIN,       DONE,        HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    # An owner makes another member an owner; a plain member is sent back with a message.
+    "membership_make_owner": Entry("/organisations/{organization.pk}/members/{member_membership.pk}/owner/",
+        get=POST_ONLY,
+        post=(LOGIN,       DONE,        REDIRECT,    HIDDEN,      HIDDEN,      HIDDEN,      HIDDEN)),
+    # The policies are public.
+    "privacy_policy": Entry("/privacy/", get=EVERYONE, post=EVERYONE),
+    "terms": Entry("/terms/", get=EVERYONE, post=EVERYONE),
+    # Deleting one's own account with the right password: the owner (the only owner of an
+    # organisation with another member) and staff are refused on the page; the others are deleted.
+    "account_delete": Entry("/accounts/delete/", data=lambda w: {"password": PASSWORD, "confirm": "on"},
+        get=LOGGED_IN,
+        post=(LOGIN,       OK,          DONE,        DONE,        OK,          OK,          OK)),
     "application_list": Entry("/applications/", get=LOGGED_IN, post=LOGGED_IN),
     # Staff read any application; only its organisation's members change it.
     "application_detail": Entry("/applications/{draft.pk}/", get=MEMBERS_STAFF_LOGGED, post=MEMBERS_STAFF_LOGGED),
@@ -645,6 +667,8 @@ EVALUATOR: dict[str, tuple[str, str]] = {
     "evaluation_evidence": (OK, OK),
     # The outsider is the organisation's invitee; the evaluator is not.
     "invitation_accept": (OK, REDIRECT),
+    # An evaluator's account is closed by the operator, not deleted by its holder.
+    "account_delete": (OK, OK),
     "mfa_reauthenticate": (OK, OK),
     "mfa_deactivate_totp": (REDIRECT, REDIRECT),
     "mfa_view_recovery_codes": (REDIRECT, NO_METHOD),

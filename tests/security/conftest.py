@@ -76,7 +76,7 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
 
     organization = OrganizationFactory(legal_name="광주 AI 주식회사")
     MembershipFactory(organization=organization, user=owner, role=Membership.Role.OWNER)
-    MembershipFactory(organization=organization, user=member, role=Membership.Role.MEMBER)
+    member_membership = MembershipFactory(organization=organization, user=member, role=Membership.Role.MEMBER)
     other_organization = OrganizationFactory(legal_name="다른 기관")
     MembershipFactory(organization=other_organization, user=outsider, role=Membership.Role.OWNER)
 
@@ -177,6 +177,11 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
 
     # The owner invites the outsider, who may accept; nobody else can.
     invitation = services.organization_invite(actor=owner, organization=organization, email=outsider.email)
+
+    # Someone who entered the organisation's number and asks to join it; its owner answers.
+    join_request = services.join_request_create(
+        actor=make_user("joiner@example.kr"), registration_number=organization.registration_number
+    )
 
     # Someone who signed up and has not verified yet, and a password-reset key of the owner.
     unverified = UserFactory(email="unverified@example.kr")
@@ -292,6 +297,8 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "evaluated_decided": decided_evaluated,
         "objection": objection,
         "evaluator_invitation": evaluator_invitation,
+        "join_request": join_request,
+        "member_membership": member_membership,
     }
     users = {
         "anonymous": None,

@@ -323,6 +323,8 @@ def test_the_account_forms_never_fail(world, data):
                         "email": "new@example.kr",
                         "password1": "a-long-passphrase-42",
                         "password2": "a-long-passphrase-42",
+                        "agree_terms": "on",
+                        "agree_privacy": "on",
                     },
                 ),
                 ("/accounts/password/reset/", {"email": "applicant@example.kr"}),
