@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.services import token_create
+from tests.applications.conftest import gpu, open_call, organization, other_organization, storage  # noqa: F401
 
 APPLICANT_SCOPES = ("read", "write")
 STAFF_SCOPES = ("read", "write", "staff")
