@@ -33,7 +33,7 @@ def test_the_table_holds_a_hash_and_never_the_token(applicant):
     _row, token = token_create(actor=applicant, name="CI", scopes={"read"}, expires_at=in_days(30))
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {Token._meta.db_table}")
+        cursor.execute("SELECT * FROM api_token")
         columns = [column[0] for column in cursor.description]
         rows = cursor.fetchall()
 
