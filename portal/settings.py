@@ -69,6 +69,11 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
+    # The API (api/): Django REST framework, its OpenAPI schema, and Swagger UI and Redoc served
+    # from this site (the sidecar's static files, no CDN).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The portal's apps, in their layers' order (pyproject.toml's import contracts): an app
     # imports only the apps listed before it.
     "outbox",
@@ -84,6 +89,7 @@ INSTALLED_APPS = [
     "reclaim",
     "review",
     "dashboard",
+    "api",
     "demo",
 ]
 
@@ -623,6 +629,77 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
+}
+
+# --- The API (api/, /api/v1/) -------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    # A personal token first: a request without credentials is then a 401 with its challenge.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApplicantScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerCallerThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Behind the reverse proxy, the client's address for the anonymous rate limit.
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT or None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+# Requests a minute per token, per logged-in session, per address without credentials; counted
+# in the shared cache (api/throttling.py).
+API_RATE_LIMITS = {
+    "token": env_str("API_RATE_PER_TOKEN") or "600/min",
+    "session": env_str("API_RATE_PER_SESSION") or "600/min",
+    "anonymous": env_str("API_RATE_ANONYMOUS") or "60/min",
+}
+for _name, _rate in API_RATE_LIMITS.items():
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(f"The API's {_name} rate {_rate!r} must be like 600/min (per s, min, hour or day).")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "National AI Data Center portal API",
+    "DESCRIPTION": (
+        "The applicant's and the staff's API of the National AI Data Center resource portal. "
+        "Authenticate with a personal API token (Authorization: Bearer naidc_…) created on your "
+        "profile page. Errors are RFC 9457 problem details; lists are paged by cursor."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per choice set of the domain (a new one: add it here, or --fail-on-warn fails).
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "applications.models.ApplicationStatus",
+        "ApplicationPurposeEnum": "applications.models.ApplicationPurpose",
+        "IndustryEnum": "applications.models.Industry",
+        "OrganizationTypeEnum": "applications.models.OrganizationType",
+        "RegionEnum": "applications.regions.Region",
+        "ClaimKindEnum": "applications.models.ClaimKind",
+        "RelocationTargetEnum": "applications.models.RelocationTarget",
+        "ClaimVerificationEnum": "applications.models.ClaimVerification",
+        "AllocationStateEnum": "allocations.models.AllocationState",
+        "OfferingKindEnum": "pool.models.OfferingKind",
+        "OfferingUnitEnum": "pool.models.OfferingUnit",
+        "OfferingMeteringEnum": "pool.models.OfferingMetering",
+        "ChangeRequestKindEnum": "aftercare.models.ChangeKind",
+        "ChangeRequestStatusEnum": "aftercare.models.ChangeStatus",
+        "ReportKindEnum": "aftercare.models.ReportKind",
+        "ReportStatusEnum": "aftercare.models.ReportStatus",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
 # --- Monitoring (/metrics, dashboard/metrics.py) ------------------------------------------------

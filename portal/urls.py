@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("reclaim.urls")),
     path("", include("evaluation.urls")),
     path("", include("notifications.urls")),
+    path("", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

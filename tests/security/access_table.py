@@ -33,6 +33,13 @@ test keeps sessions in cookies, so logging in and out is not a write):
     HIDDEN       404 (the object is not the user's, or the page is not theirs to know); wrote nothing
     NO_METHOD    405; wrote nothing
 
+and the API's (``/api/``, problem details; a 2xx that wrote is DONE too):
+
+    UNAUTHENTICATED  401 (no credentials); wrote nothing
+    INVALID          400 (the body does not pass; the matrix posts the table's ``data`` as a form)
+    REFUSED          409 (a domain rule refused in the object's state); wrote nothing
+    PRECONDITION     428 (If-Match required and absent); wrote nothing
+
 The site answers an object of someone else's organisation with 404, never 403, so that an id
 does not reveal that the object exists.
 """
@@ -55,6 +62,10 @@ ADMIN_LOGIN = "ADMIN_LOGIN"
 DENIED = "DENIED"
 HIDDEN = "HIDDEN"
 NO_METHOD = "NO_METHOD"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+INVALID = "INVALID"
+REFUSED = "REFUSED"
+PRECONDITION = "PRECONDITION"
 
 
 @dataclass(frozen=True)
@@ -652,3 +663,11 @@ def answer(key: str, role: str, method: str) -> str:
             return EVALUATOR[key][0 if method == "GET" else 1]
         role = "outsider"
     return (entry.get if method == "GET" else entry.post)[COLUMNS.index(role)]
+
+
+# The API's rows live in their own modules (the applicant's and the staff's endpoints).
+from tests.security.access_api import API_ACCESS  # noqa: E402
+from tests.security.access_api_staff import API_STAFF_ACCESS  # noqa: E402
+
+ACCESS.update(API_ACCESS)
+ACCESS.update(API_STAFF_ACCESS)

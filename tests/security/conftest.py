@@ -27,6 +27,7 @@ from aftercare import services as aftercare_services
 from aftercare.models import ChangeRequest, Report, SurveyInvitation
 from allocations.models import Allocation
 from allocations.services import decisions, provisioning
+from api import services as api_services
 from applications import services
 from applications.models import Application, ApplicationItem, Membership, PriorityClaim
 from evaluation.models import CallEvaluation, ConflictDeclaration, Evaluator
@@ -292,6 +293,10 @@ def world(settings, tmp_path, applicant, other_org_applicant, reviewer, operator
         "evaluated_decided": decided_evaluated,
         "objection": objection,
         "evaluator_invitation": evaluator_invitation,
+        # The owner's personal API token (api/): its revoke URL is the owner's alone.
+        "token": api_services.token_create(
+            actor=owner, name="스크립트", scopes={"read"}, expires_at=timezone.now() + timedelta(days=30)
+        )[0],
     }
     users = {
         "anonymous": None,

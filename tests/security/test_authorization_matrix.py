@@ -20,12 +20,16 @@ from tests.security.access_table import (
     DENIED,
     DONE,
     HIDDEN,
+    INVALID,
     LOGGED,
     LOGIN,
     NO_METHOD,
     OK,
+    PRECONDITION,
     REDIRECT,
+    REFUSED,
     ROLES,
+    UNAUTHENTICATED,
     answer,
 )
 from tests.security.patterns import access_log_rows, key_of, project_url_patterns, writes_besides_the_access_log
@@ -49,8 +53,19 @@ def classify(response, path: str, changed: bool, logged: bool = False) -> str:
             answer = ADMIN_LOGIN if back == [path] else f"{ADMIN_LOGIN} (next={back})"
         else:
             answer = DONE if changed else REDIRECT
+    elif changed and status in (200, 201, 204):
+        answer = DONE  # the API answers a change with its result, not a redirect
     else:
-        answer = {200: OK, 403: DENIED, 404: HIDDEN, 405: NO_METHOD}.get(status, str(status))
+        answer = {
+            200: OK,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: DENIED,
+            404: HIDDEN,
+            405: NO_METHOD,
+            409: REFUSED,
+            428: PRECONDITION,
+        }.get(status, str(status))
     if logged and answer == OK:
         answer = LOGGED
     elif logged and answer != DONE:
