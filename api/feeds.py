@@ -14,8 +14,9 @@ import base64
 import binascii
 from datetime import datetime
 
-from api.models import AllocationChange
 from django.db.models import QuerySet
+
+from api.models import AllocationChange
 
 
 def encode(sequence: int) -> str:

@@ -2,6 +2,7 @@
 (annotations included); input serializers parse a request before one service is called."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -255,12 +256,14 @@ class DecisionSerializer(serializers.Serializer):
         grants = data.get("grants")
         if grants is not None:
             if data["decision"] != "approve":
-                raise serializers.ValidationError({"grants": ["Only an approval grants units."]})
+                raise serializers.ValidationError({"grants": [_("Only an approval grants units.")]})
             items = self.context["item_ids"]
             parsed = {}
             for key, quantity in grants.items():
                 if not str(key).isdigit() or int(key) not in items:
-                    raise serializers.ValidationError({"grants": [f"{key} is not an item of this application."]})
+                    raise serializers.ValidationError(
+                        {"grants": [_("%(item)s is not an item of this application.") % {"item": key}]}
+                    )
                 parsed[int(key)] = quantity
             data["grants"] = parsed
         return data
@@ -286,9 +289,9 @@ class PeriodQuerySerializer(serializers.Serializer):
 
     def validate(self, data: dict) -> dict:
         if data["ends_on"] < data["starts_on"]:
-            raise serializers.ValidationError({"ends_on": ["The last day is before the first."]})
+            raise serializers.ValidationError({"ends_on": [_("The last day is before the first.")]})
         if (data["ends_on"] - data["starts_on"]).days > 365:
-            raise serializers.ValidationError({"ends_on": ["At most 366 days at a time."]})
+            raise serializers.ValidationError({"ends_on": [_("At most 366 days at a time.")]})
         return data
 
 

@@ -6,9 +6,6 @@ admin checks it (``has_perm``), and the services check again what they check for
 from datetime import date
 from typing import Any
 
-from api.pagination import Cursor
-from api.permissions import StaffScope
-from api.schema import ProblemSerializer
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +20,9 @@ from accesslog.models import AccessPage
 from allocations.models import Allocation
 from allocations.services import decisions, provisioning
 from api import feeds, problems
+from api.pagination import Cursor
+from api.permissions import StaffScope
+from api.schema import ProblemSerializer
 from api.staff import serializers as staff
 from applications import selectors as application_selectors
 from applications.models import Application, ApplicationTransition, Call

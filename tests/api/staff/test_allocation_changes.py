@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from tests.api.conftest import assert_problem
 
 from allocations.models import Allocation
 from allocations.services import decisions, provisioning
+from tests.api.conftest import assert_problem
 from tests.integration.conftest import current_database_url
 
 # On PostgreSQL a change is numbered as its transaction commits (see api.feeds): the allocations

@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from tests.api.conftest import assert_problem
 
 from allocations.services import decisions
 from tests.allocations.conftest import SERVICE_START
+from tests.api.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,12 @@
 """POST /api/v1/staff/applications/<id>/decision/: the engine's decisions, with its checks and refusals."""
 
 import pytest
-from tests.api.conftest import assert_problem
 
 from accesslog.models import AccessRecord
 from allocations.models import Allocation
 from applications.models import Application, ConflictOfInterest, Membership
 from tests.allocations.conftest import SERVICE_START
+from tests.api.conftest import assert_problem
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db

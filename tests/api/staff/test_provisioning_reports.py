@@ -1,10 +1,10 @@
 """POST /api/v1/staff/allocations/<id>/provisioning-report/: an external provisioner reports back."""
 
 import pytest
-from tests.api.conftest import assert_problem
 
 from allocations.models import Allocation
 from allocations.services import decisions, provisioning
+from tests.api.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
 

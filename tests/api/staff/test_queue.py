@@ -1,10 +1,10 @@
 """GET /api/v1/staff/calls/<id>/queue/: the call's ranking with the admin queue's columns and filters."""
 
 import pytest
-from tests.api.conftest import assert_problem
 
 from applications.models import ConflictOfInterest, PriorityClaim
 from tests.allocations.conftest import submitted_application
+from tests.api.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
 
