@@ -23,35 +23,35 @@ from pool.models import Offering
 DECISIONS = ("approve", "waitlist", "reject")
 
 
-class OfferingSerializer(serializers.ModelSerializer):
+class StaffOfferingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Offering
         fields = ["id", "name", "kind", "unit"]
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class StaffOrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = ["id", "legal_name", "org_type", "region", "industry"]
 
 
-class OrganizationBriefSerializer(serializers.ModelSerializer):
+class StaffOrganizationBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = ["id", "legal_name"]
 
 
-class ClaimCountsSerializer(serializers.Serializer):
+class StaffClaimCountsSerializer(serializers.Serializer):
     verified = serializers.IntegerField(source="claims_verified")
     pending = serializers.IntegerField(source="claims_pending")
     rejected = serializers.IntegerField(source="claims_rejected")
 
 
-class QueueRowSerializer(serializers.ModelSerializer):
+class StaffQueueRowSerializer(serializers.ModelSerializer):
     """One application of the queue: the admin queue's columns, and whether the caller may decide it."""
 
-    organization = OrganizationSerializer()
-    claims = ClaimCountsSerializer(source="*")
+    organization = StaffOrganizationSerializer()
+    claims = StaffClaimCountsSerializer(source="*")
     overdue_reports = serializers.IntegerField(help_text="Reports the organisation owes from earlier calls, overdue.")
     decidable = serializers.BooleanField(source="is_decidable", help_text="Submitted or wait-listed.")
     refusal = serializers.SerializerMethodField(
@@ -87,7 +87,7 @@ class QueueRowSerializer(serializers.ModelSerializer):
         return str(refusal) if refusal is not None else None
 
 
-class QueueQuerySerializer(serializers.Serializer):
+class StaffQueueQuerySerializer(serializers.Serializer):
     """The queue's filters (all optional), as the admin queue's list filters."""
 
     status = serializers.ChoiceField(choices=[(s.value, s.label) for s in RANKED_STATUSES], required=False)
@@ -103,9 +103,9 @@ class QueueQuerySerializer(serializers.Serializer):
     min_priority_score = serializers.IntegerField(required=False, min_value=0, max_value=10_000)
 
 
-class ItemSerializer(serializers.Serializer):
+class StaffItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    offering = OfferingSerializer()
+    offering = StaffOfferingSerializer()
     quantity = serializers.IntegerField()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
@@ -114,7 +114,7 @@ class ItemSerializer(serializers.Serializer):
     fits = serializers.BooleanField(help_text="Whether the whole quantity fits now.")
 
 
-class ClaimSerializer(serializers.Serializer):
+class StaffClaimSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=ClaimKind.choices)
     details = serializers.CharField()
@@ -125,20 +125,20 @@ class ClaimSerializer(serializers.Serializer):
     evidence_url = serializers.CharField(allow_null=True, help_text="The evidence download (recorded).")
 
 
-class ScoreLineSerializer(serializers.Serializer):
+class StaffScoreLineSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ClaimKind.choices)
     points = serializers.IntegerField()
     verification = serializers.ChoiceField(choices=ClaimVerification.choices)
     counts = serializers.BooleanField()
 
 
-class ScoreSerializer(serializers.Serializer):
+class StaffScoreSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     pending = serializers.IntegerField()
-    breakdown = ScoreLineSerializer(many=True)
+    breakdown = StaffScoreLineSerializer(many=True)
 
 
-class HistorySerializer(serializers.Serializer):
+class StaffHistorySerializer(serializers.Serializer):
     at = serializers.DateTimeField(source="created_at")
     actor = serializers.CharField(allow_null=True, source="actor_email")
     from_status = serializers.ChoiceField(choices=[("", "—"), *ApplicationStatus.choices])
@@ -146,11 +146,11 @@ class HistorySerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class StaffAllocationSerializer(serializers.ModelSerializer):
     """An allocation as the provisioning and monitoring systems see it."""
 
-    offering = OfferingSerializer()
-    organization = OrganizationBriefSerializer()
+    offering = StaffOfferingSerializer()
+    organization = StaffOrganizationBriefSerializer()
     application_id = serializers.IntegerField(source="application_item.application_id")
     call_id = serializers.IntegerField(source="application_item.application.call_id")
 
@@ -173,7 +173,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         ]
 
 
-class AllocationBriefSerializer(serializers.Serializer):
+class StaffAllocationBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     offering_id = serializers.IntegerField()
     quantity = serializers.IntegerField()
@@ -182,7 +182,7 @@ class AllocationBriefSerializer(serializers.Serializer):
     ends_on = serializers.DateField()
 
 
-class ApplicationRecordSerializer(QueueRowSerializer):
+class StaffApplicationRecordSerializer(StaffQueueRowSerializer):
     """An application's full record: the project, items with what fits now, claims, score,
     history and allocations."""
 
@@ -197,9 +197,9 @@ class ApplicationRecordSerializer(QueueRowSerializer):
     history = serializers.SerializerMethodField()
     allocations = serializers.SerializerMethodField()
 
-    class Meta(QueueRowSerializer.Meta):
+    class Meta(StaffQueueRowSerializer.Meta):
         fields = [
-            *QueueRowSerializer.Meta.fields,
+            *StaffQueueRowSerializer.Meta.fields,
             "summary",
             "plan",
             "expected_outcome",
@@ -219,28 +219,28 @@ class ApplicationRecordSerializer(QueueRowSerializer):
             return None
         return reverse("application_certificate", args=[application.pk])
 
-    @extend_schema_field(ItemSerializer(many=True))
+    @extend_schema_field(StaffItemSerializer(many=True))
     def get_items(self, application: Application) -> list[dict]:
-        return ItemSerializer(self.context["items"], many=True).data
+        return StaffItemSerializer(self.context["items"], many=True).data
 
-    @extend_schema_field(ClaimSerializer(many=True))
+    @extend_schema_field(StaffClaimSerializer(many=True))
     def get_priority_claims(self, application: Application) -> list[dict]:
-        return ClaimSerializer(self.context["claims"], many=True).data
+        return StaffClaimSerializer(self.context["claims"], many=True).data
 
-    @extend_schema_field(ScoreSerializer(many=False))
+    @extend_schema_field(StaffScoreSerializer(many=False))
     def get_score(self, application: Application) -> dict:
-        return ScoreSerializer(self.context["score"]).data
+        return StaffScoreSerializer(self.context["score"]).data
 
-    @extend_schema_field(HistorySerializer(many=True))
+    @extend_schema_field(StaffHistorySerializer(many=True))
     def get_history(self, application: Application) -> list[dict]:
-        return HistorySerializer(self.context["history"], many=True).data
+        return StaffHistorySerializer(self.context["history"], many=True).data
 
-    @extend_schema_field(AllocationBriefSerializer(many=True))
+    @extend_schema_field(StaffAllocationBriefSerializer(many=True))
     def get_allocations(self, application: Application) -> list[dict]:
-        return AllocationBriefSerializer(self.context["allocations"], many=True).data
+        return StaffAllocationBriefSerializer(self.context["allocations"], many=True).data
 
 
-class DecisionSerializer(serializers.Serializer):
+class StaffDecisionSerializer(serializers.Serializer):
     """A decision on an application, as the admin's decision page makes it."""
 
     decision = serializers.ChoiceField(choices=[(d, d) for d in DECISIONS])
@@ -269,21 +269,21 @@ class DecisionSerializer(serializers.Serializer):
         return data
 
 
-class DayCapacitySerializer(serializers.Serializer):
+class StaffDayCapacitySerializer(serializers.Serializer):
     day = serializers.DateField()
     capacity = serializers.IntegerField()
     reserved = serializers.IntegerField()
     free = serializers.IntegerField()
 
 
-class OfferingCapacitySerializer(serializers.Serializer):
-    offering = OfferingSerializer()
+class StaffOfferingCapacitySerializer(serializers.Serializer):
+    offering = StaffOfferingSerializer()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    days = DayCapacitySerializer(many=True)
+    days = StaffDayCapacitySerializer(many=True)
 
 
-class PeriodQuerySerializer(serializers.Serializer):
+class StaffPeriodQuerySerializer(serializers.Serializer):
     starts_on = serializers.DateField(help_text="The first day (inclusive).")
     ends_on = serializers.DateField(help_text="The last day (inclusive); at most 366 days after the first.")
 
@@ -295,7 +295,7 @@ class PeriodQuerySerializer(serializers.Serializer):
         return data
 
 
-class ChangesQuerySerializer(serializers.Serializer):
+class StaffChangesQuerySerializer(serializers.Serializer):
     since = serializers.DateTimeField(
         required=False, help_text="The first request: allocations changed at or after this time. Then follow `next`."
     )
@@ -303,22 +303,22 @@ class ChangesQuerySerializer(serializers.Serializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
 
 
-class AllocationChangeSerializer(AllocationSerializer):
+class StaffAllocationChangeSerializer(StaffAllocationSerializer):
     changed_at = serializers.DateTimeField(help_text="When the allocation last changed.")
 
-    class Meta(AllocationSerializer.Meta):
-        fields = [*AllocationSerializer.Meta.fields, "changed_at"]
+    class Meta(StaffAllocationSerializer.Meta):
+        fields = [*StaffAllocationSerializer.Meta.fields, "changed_at"]
 
 
-class ChangesPageSerializer(serializers.Serializer):
+class StaffChangesPageSerializer(serializers.Serializer):
     next = serializers.CharField(
         help_text="Where to read on (always present: poll it later when this page was not full)."
     )
     previous = serializers.CharField(allow_null=True, help_text="Always null: the feed is read forwards.")
-    results = AllocationChangeSerializer(many=True)
+    results = StaffAllocationChangeSerializer(many=True)
 
 
-class ProvisioningReportSerializer(serializers.Serializer):
+class StaffProvisioningReportSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[(PROVISIONED, PROVISIONED), (FAILED, FAILED)])
     expected_state = serializers.ChoiceField(
         choices=AllocationState.choices,
@@ -332,7 +332,7 @@ class ProvisioningReportSerializer(serializers.Serializer):
     )
 
 
-class StageSerializer(serializers.Serializer):
+class StaffStageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     order = serializers.IntegerField()
     name = serializers.CharField()
@@ -346,7 +346,7 @@ class StageSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
-class StageResultSerializer(serializers.Serializer):
+class StaffStageResultSerializer(serializers.Serializer):
     stage_id = serializers.IntegerField()
     stage_order = serializers.IntegerField(source="stage.order")
     evaluations = serializers.IntegerField(help_text="Evaluators who scored.")
@@ -355,20 +355,20 @@ class StageResultSerializer(serializers.Serializer):
     passed = serializers.BooleanField(allow_null=True)
 
 
-class DayUsageSerializer(serializers.Serializer):
+class StaffDayUsageSerializer(serializers.Serializer):
     day = serializers.DateField()
     used = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True, help_text="null: not collected.")
     granted = serializers.DecimalField(max_digits=20, decimal_places=4)
 
 
-class AllocationUsageSerializer(serializers.Serializer):
+class StaffAllocationUsageSerializer(serializers.Serializer):
     allocation_id = serializers.IntegerField()
     unit = serializers.CharField(help_text="gpu and core: unit-hours a day; tb and seat: units held.")
-    days = DayUsageSerializer(many=True)
+    days = StaffDayUsageSerializer(many=True)
 
 
-class OfferingUsageSerializer(serializers.Serializer):
-    offering = OfferingSerializer()
+class StaffOfferingUsageSerializer(serializers.Serializer):
+    offering = StaffOfferingSerializer()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    days = DayUsageSerializer(many=True)
+    days = StaffDayUsageSerializer(many=True)

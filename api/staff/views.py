@@ -89,19 +89,19 @@ class QueueCursor(Cursor):
     ordering = ("rank", "pk")
 
 
-@extend_schema(tags=["staff: review"], parameters=[staff.QueueQuerySerializer])
+@extend_schema(tags=["staff: review"], parameters=[staff.StaffQueueQuerySerializer])
 class CallQueue(generics.ListAPIView):
     """The ranked queue of a call (its ranking's order: priority, or merit in an evaluated call),
     with the admin queue's columns and filters; ``refusal`` says which the caller may not decide."""
 
     permission_classes = [HasRolePermission]
     required_permission = "applications.view_application"
-    serializer_class = staff.QueueRowSerializer
+    serializer_class = staff.StaffQueueRowSerializer
     pagination_class = QueueCursor
 
     def get_queryset(self):
         call = get_object_or_404(Call.objects.only("pk"), pk=self.kwargs["pk"])
-        query = _query(staff.QueueQuerySerializer, self.request)
+        query = _query(staff.StaffQueueQuerySerializer, self.request)
         filters = review_selectors.QueueFilters(
             status=query.get("status"),
             offering_id=query.get("offering"),
@@ -173,7 +173,7 @@ def _record(request: Request, application: Application) -> dict[str, Any]:
         "history": history,
         "allocations": list(Allocation.objects.filter(application_item__application=application).order_by("pk")),
     }
-    return dict(staff.ApplicationRecordSerializer(row, context=context).data)
+    return dict(staff.StaffApplicationRecordSerializer(row, context=context).data)
 
 
 @extend_schema(tags=["staff: review"])
@@ -183,7 +183,7 @@ class ApplicationRecord(StaffView):
 
     required_permission = "applications.view_application"
 
-    @extend_schema(responses=staff.ApplicationRecordSerializer)
+    @extend_schema(responses=staff.StaffApplicationRecordSerializer)
     def get(self, request: Request, pk: int) -> Response:
         application = get_object_or_404(Application, pk=pk)
         record = _record(request, application)
@@ -201,16 +201,16 @@ class ApplicationDecision(StaffView):
     required_permission = "applications.view_application"
 
     @extend_schema(
-        request=staff.DecisionSerializer,
+        request=staff.StaffDecisionSerializer,
         responses={
-            200: staff.ApplicationRecordSerializer,
+            200: staff.StaffApplicationRecordSerializer,
             409: OpenApiResponse(ProblemSerializer, description="Refused: state, capacity (shortfalls)."),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
         application = get_object_or_404(Application, pk=pk)
         item_ids = set(application.items.values_list("pk", flat=True))
-        decision = staff.DecisionSerializer(data=request.data, context={"item_ids": item_ids})
+        decision = staff.StaffDecisionSerializer(data=request.data, context={"item_ids": item_ids})
         decision.is_valid(raise_exception=True)
         data = decision.validated_data
         actor, reason = request.user, data["reason"]
@@ -237,7 +237,7 @@ class OfferingList(generics.ListAPIView):
 
     permission_classes = [HasRolePermission]
     required_permission = "pool.view_offering"
-    serializer_class = staff.OfferingSerializer
+    serializer_class = staff.StaffOfferingSerializer
     queryset = Offering.objects.order_by("-pk")
 
     @extend_schema(tags=["staff: capacity"])
@@ -252,10 +252,10 @@ class OfferingCapacity(StaffView):
 
     required_permission = "pool.view_capacityphase"
 
-    @extend_schema(parameters=[staff.PeriodQuerySerializer], responses=staff.OfferingCapacitySerializer)
+    @extend_schema(parameters=[staff.StaffPeriodQuerySerializer], responses=staff.StaffOfferingCapacitySerializer)
     def get(self, request: Request, pk: int) -> Response:
         offering = get_object_or_404(Offering, pk=pk)
-        period = _query(staff.PeriodQuerySerializer, request)
+        period = _query(staff.StaffPeriodQuerySerializer, request)
         starts_on: date = period["starts_on"]
         ends_on: date = period["ends_on"]
         figures = {
@@ -267,7 +267,7 @@ class OfferingCapacity(StaffView):
                 for day in capacity.capacity_days(offering.pk, starts_on, ends_on)
             ],
         }
-        return Response(staff.OfferingCapacitySerializer(figures).data)
+        return Response(staff.StaffOfferingCapacitySerializer(figures).data)
 
 
 # --- Allocations: the changes feed and provisioning reports ---------------------------------------
@@ -283,9 +283,9 @@ class AllocationDetail(StaffView):
 
     required_permission = "allocations.view_allocation"
 
-    @extend_schema(responses=staff.AllocationSerializer)
+    @extend_schema(responses=staff.StaffAllocationSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(staff.AllocationSerializer(get_object_or_404(_allocations(), pk=pk)).data)
+        return Response(staff.StaffAllocationSerializer(get_object_or_404(_allocations(), pk=pk)).data)
 
 
 @extend_schema(tags=["staff: allocations"])
@@ -298,9 +298,9 @@ class AllocationChanges(StaffView):
 
     required_permission = "allocations.view_allocation"
 
-    @extend_schema(parameters=[staff.ChangesQuerySerializer], responses=staff.ChangesPageSerializer)
+    @extend_schema(parameters=[staff.StaffChangesQuerySerializer], responses=staff.StaffChangesPageSerializer)
     def get(self, request: Request) -> Response:
-        query = _query(staff.ChangesQuerySerializer, request)
+        query = _query(staff.StaffChangesQuerySerializer, request)
         after = None
         if "cursor" in query:
             after = feeds.decode(query["cursor"])
@@ -324,7 +324,7 @@ class AllocationChanges(StaffView):
             {
                 "next": next_url,
                 "previous": None,
-                "results": staff.AllocationChangeSerializer(results, many=True).data,
+                "results": staff.StaffAllocationChangeSerializer(results, many=True).data,
             }
         )
 
@@ -339,20 +339,20 @@ class ProvisioningReport(StaffView):
     required_permission = "allocations.change_allocation"
 
     @extend_schema(
-        request=staff.ProvisioningReportSerializer,
+        request=staff.StaffProvisioningReportSerializer,
         responses={
-            200: staff.AllocationSerializer,
+            200: staff.StaffAllocationSerializer,
             409: OpenApiResponse(ProblemSerializer, description="Refused: the allocation's state (current_state)."),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
         allocation = get_object_or_404(Allocation.objects.only("pk"), pk=pk)
-        report = staff.ProvisioningReportSerializer(data=request.data)
+        report = staff.StaffProvisioningReportSerializer(data=request.data)
         report.is_valid(raise_exception=True)
         provisioning.allocation_provisioning_report(
             actor=request.user, allocation_id=allocation.pk, **report.validated_data
         )
-        return Response(staff.AllocationSerializer(_allocations().get(pk=allocation.pk)).data)
+        return Response(staff.StaffAllocationSerializer(_allocations().get(pk=allocation.pk)).data)
 
 
 # --- Evaluation and usage -------------------------------------------------------------------------
@@ -369,7 +369,7 @@ class CallStages(generics.ListAPIView):
 
     permission_classes = [HasRolePermission]
     required_permission = "evaluation.view_stage"
-    serializer_class = staff.StageSerializer
+    serializer_class = staff.StaffStageSerializer
     pagination_class = StageCursor
 
     def get_queryset(self):
@@ -383,10 +383,10 @@ class ApplicationStageResults(StaffView):
 
     required_permission = "evaluation.view_stageresult"
 
-    @extend_schema(responses=staff.StageResultSerializer(many=True))
+    @extend_schema(responses=staff.StaffStageResultSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         application = get_object_or_404(Application.objects.only("pk"), pk=pk)
-        return Response(staff.StageResultSerializer(evaluation_selectors.results_of(application), many=True).data)
+        return Response(staff.StaffStageResultSerializer(evaluation_selectors.results_of(application), many=True).data)
 
 
 @extend_schema(tags=["staff: usage"])
@@ -395,7 +395,7 @@ class AllocationUsage(StaffView):
 
     required_permission = "metering.view_usagerecord"
 
-    @extend_schema(responses=staff.AllocationUsageSerializer)
+    @extend_schema(responses=staff.StaffAllocationUsageSerializer)
     def get(self, request: Request, pk: int) -> Response:
         allocation = get_object_or_404(Allocation.objects.select_related("offering"), pk=pk)
         figures = {
@@ -403,7 +403,7 @@ class AllocationUsage(StaffView):
             "unit": allocation.offering.unit,
             "days": [day._asdict() for day in metering_selectors.daily_usage(allocation)],
         }
-        return Response(staff.AllocationUsageSerializer(figures).data)
+        return Response(staff.StaffAllocationUsageSerializer(figures).data)
 
 
 @extend_schema(tags=["staff: usage"])
@@ -412,10 +412,10 @@ class OfferingUsage(StaffView):
 
     required_permission = "metering.view_usagerecord"
 
-    @extend_schema(parameters=[staff.PeriodQuerySerializer], responses=staff.OfferingUsageSerializer)
+    @extend_schema(parameters=[staff.StaffPeriodQuerySerializer], responses=staff.StaffOfferingUsageSerializer)
     def get(self, request: Request, pk: int) -> Response:
         offering = get_object_or_404(Offering, pk=pk)
-        period = _query(staff.PeriodQuerySerializer, request)
+        period = _query(staff.StaffPeriodQuerySerializer, request)
         series = metering_selectors.offering_daily_usage(period["starts_on"], period["ends_on"], [offering.pk])
         figures = {**period, "offering": offering, "days": [day._asdict() for day in series[offering.pk]]}
-        return Response(staff.OfferingUsageSerializer(figures).data)
+        return Response(staff.StaffOfferingUsageSerializer(figures).data)
