@@ -9,7 +9,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +22,8 @@ from allocations.services import decisions, provisioning
 from api import feeds, problems
 from api.pagination import Cursor
 from api.permissions import StaffScope
-from api.schema import ProblemSerializer
+from api.problems import PROBLEM_JSON
+from api.schema import PortalAutoSchema, ProblemSerializer
 from api.staff import serializers as staff
 from applications import selectors as application_selectors
 from applications.models import Application, ApplicationTransition, Call
@@ -32,6 +33,26 @@ from metering import selectors as metering_selectors
 from pool import capacity
 from pool.models import Offering
 from review import selectors as review_selectors
+
+
+class StaffAutoSchema(PortalAutoSchema):
+    """The frame's schema, and the problems a read with query parameters can answer: 400 for a
+    parameter that is not valid (a filter, a period, a cursor of the feed), 404 for a list's
+    cursor that is not one of its own (DRF's cursor pagination)."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = []
+        if self.method == "GET" and getattr(self.view, "query_parameters", False):
+            codes.append("400")
+        if self.method == "GET" and getattr(self.view, "pagination_class", None) is not None:
+            codes.append("404")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    ProblemSerializer, code, media_types=[PROBLEM_JSON], direction=direction
+                )
+        return responses
 
 
 class HasRolePermission(StaffScope):
@@ -46,6 +67,7 @@ class HasRolePermission(StaffScope):
 
 
 class StaffView(APIView):
+    schema = StaffAutoSchema()
     permission_classes = [HasRolePermission]
     required_permission = "applications.view_application"
 
@@ -94,6 +116,8 @@ class CallQueue(generics.ListAPIView):
     """The ranked queue of a call (its ranking's order: priority, or merit in an evaluated call),
     with the admin queue's columns and filters; ``refusal`` says which the caller may not decide."""
 
+    query_parameters = True
+    schema = StaffAutoSchema()
     permission_classes = [HasRolePermission]
     required_permission = "applications.view_application"
     serializer_class = staff.StaffQueueRowSerializer
@@ -202,10 +226,7 @@ class ApplicationDecision(StaffView):
 
     @extend_schema(
         request=staff.StaffDecisionSerializer,
-        responses={
-            200: staff.StaffApplicationRecordSerializer,
-            409: OpenApiResponse(ProblemSerializer, description="Refused: state, capacity (shortfalls)."),
-        },
+        responses=staff.StaffApplicationRecordSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
         application = get_object_or_404(Application, pk=pk)
@@ -235,6 +256,7 @@ class ApplicationDecision(StaffView):
 class OfferingList(generics.ListAPIView):
     """The pool's offerings."""
 
+    schema = StaffAutoSchema()
     permission_classes = [HasRolePermission]
     required_permission = "pool.view_offering"
     serializer_class = staff.StaffOfferingSerializer
@@ -250,6 +272,7 @@ class OfferingCapacity(StaffView):
     """An offering's capacity, reserved and free units on every day of a period (at most 366
     days), as the decisions read them."""
 
+    query_parameters = True
     required_permission = "pool.view_capacityphase"
 
     @extend_schema(parameters=[staff.StaffPeriodQuerySerializer], responses=staff.StaffOfferingCapacitySerializer)
@@ -296,6 +319,7 @@ class AllocationChanges(StaffView):
     changes again appears again, further on; a cursor never skips a change, even one committed
     late (see ``api.feeds``)."""
 
+    query_parameters = True
     required_permission = "allocations.view_allocation"
 
     @extend_schema(parameters=[staff.StaffChangesQuerySerializer], responses=staff.StaffChangesPageSerializer)
@@ -340,10 +364,7 @@ class ProvisioningReport(StaffView):
 
     @extend_schema(
         request=staff.StaffProvisioningReportSerializer,
-        responses={
-            200: staff.StaffAllocationSerializer,
-            409: OpenApiResponse(ProblemSerializer, description="Refused: the allocation's state (current_state)."),
-        },
+        responses=staff.StaffAllocationSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
         allocation = get_object_or_404(Allocation.objects.only("pk"), pk=pk)
@@ -367,6 +388,7 @@ class CallStages(generics.ListAPIView):
     """The merit evaluation's stages of a call, in order (the call's ranking by merit is its
     queue: ``rank`` and ``merit_score``)."""
 
+    schema = StaffAutoSchema()
     permission_classes = [HasRolePermission]
     required_permission = "evaluation.view_stage"
     serializer_class = staff.StaffStageSerializer
@@ -410,6 +432,7 @@ class AllocationUsage(StaffView):
 class OfferingUsage(StaffView):
     """An offering's use on each day of a period (at most 366 days), beside what was in service."""
 
+    query_parameters = True
     required_permission = "metering.view_usagerecord"
 
     @extend_schema(parameters=[staff.StaffPeriodQuerySerializer], responses=staff.StaffOfferingUsageSerializer)
