@@ -52,5 +52,10 @@ def allocation_changes(*, after: int | None, since: datetime | None = None) -> Q
 
 def last_number() -> int:
     """The number of the last change committed (0 when none): the ``next`` of an empty first page."""
-    last = AllocationChange.objects.filter(sequence__isnull=False).order_by("-sequence").values_list("sequence")
-    return next(iter(last[:1]), (0,))[0]
+    last = (
+        AllocationChange.objects.filter(sequence__isnull=False)
+        .order_by("-sequence")
+        .values_list("sequence", flat=True)
+        .first()
+    )
+    return last or 0

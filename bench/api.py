@@ -9,7 +9,7 @@ each, a priority claim), a reviewer with a second factor and a staff token, and 
 
 - the admin's queue of the call (``/admin/applications/application/?call__id__exact=…``, its page
   of 100) and the API's (``/api/v1/staff/calls/<id>/queue/?page_size=100``) with the token;
-- then a second call grown to 50,000 applications, 100,000 allocations made of all the items
+- then the call grown to 50,000 applications, 100,000 allocations made of all the items
   (one INSERT … SELECT; the feed's triggers number them at the commit), and the changes feed read
   from the start, from the middle (a cursor half-way) and at its end, a page of 100 each.
 
@@ -137,7 +137,7 @@ def main() -> None:
             CapacityPhase.objects.create(offering=offering, starts_on=date(2030, 1, 1), units=10**6)
         now = timezone.now()
         calls = []
-        for title in ("2031 상반기 자원 지원 공고", "2030 하반기 자원 지원 공고"):
+        for title in ("2031 상반기 자원 지원 공고",):
             call = Call.objects.create(
                 title=title,
                 description="",
@@ -176,8 +176,8 @@ def main() -> None:
         assert len(rows[1]["response"].json()["results"]) == PAGE
 
         started = time.perf_counter()
-        grow(calls[1], (gpu, storage), FEED_ALLOCATIONS // 2)
-        make_allocations([calls[1].pk, calls[0].pk])
+        grow(calls[0], (gpu, storage), FEED_ALLOCATIONS // 2)
+        make_allocations([calls[0].pk])
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         numbered = AllocationChange.objects.filter(sequence__isnull=False).count()

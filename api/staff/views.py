@@ -108,7 +108,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
 
 class QueueCursor(Cursor):
     page_size = 50
-    ordering = ("rank", "pk")
+    ordering = ("rank", "pk")  # type: ignore[assignment]
 
 
 @extend_schema(tags=["staff: review"], parameters=[staff.StaffQueueQuerySerializer])
@@ -161,7 +161,7 @@ def _record(request: Request, application: Application) -> dict[str, Any]:
         .order_by("created_at", "pk")
     )
     for transition in history:
-        transition.actor_email = transition.actor.email if transition.actor else None
+        transition.actor_email = transition.actor.email if transition.actor else None  # type: ignore[attr-defined]
     row = review_selectors.application_queue(
         Application.objects.filter(pk=application.pk).select_related("organization", "call")
     ).get()
@@ -333,12 +333,12 @@ class AllocationChanges(StaffView):
         size = query["page_size"]
         changes = list(feeds.allocation_changes(after=after, since=query.get("since"))[:size])
         if changes:
-            position = changes[-1].sequence
+            position = changes[-1].sequence or 0
         else:
             position = after if after is not None else feeds.last_number()
         results = []
         for change in changes:
-            change.allocation.changed_at = change.changed_at
+            change.allocation.changed_at = change.changed_at  # type: ignore[attr-defined]
             results.append(change.allocation)
         url = request.build_absolute_uri(request.path)
         next_url = f"{url}?cursor={feeds.encode(position)}"
@@ -380,7 +380,7 @@ class ProvisioningReport(StaffView):
 
 
 class StageCursor(Cursor):
-    ordering = ("order", "pk")
+    ordering = ("order", "pk")  # type: ignore[assignment]
 
 
 @extend_schema(tags=["staff: evaluation"])
