@@ -9,3 +9,9 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         # The schema's descriptions of the authentication classes (drf-spectacular extensions).
         from api import schema  # noqa: F401
+        from api.authentication import bears_a_usable_token
+        from portal.request_limits import register_uploader
+
+        # A middleware may read a multipart body before the API's views know the token's user:
+        # the upload limit lets such a request's files through as a logged-in user's.
+        register_uploader(bears_a_usable_token)

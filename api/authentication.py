@@ -1,6 +1,7 @@
 """Who is calling: a personal token (``Authorization: Bearer <token>``) or the site's session
 (the browsable docs; DRF's ``SessionAuthentication`` enforces CSRF on unsafe methods)."""
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -36,6 +37,18 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
 class SessionAuthentication(authentication.SessionAuthentication):
     """The site's session, with CSRF enforced on unsafe methods (DRF's own)."""
+
+
+def bears_a_usable_token(request: HttpRequest) -> bool:
+    """Whether the request carries a usable personal token (for the upload limit, which may run
+    before any view)."""
+    header = authentication.get_authorization_header(request).split()
+    if len(header) != 2 or header[0].lower() != BearerTokenAuthentication.keyword.lower().encode():
+        return False
+    try:
+        return token_authenticate(header[1].decode("ascii")) is not None
+    except UnicodeDecodeError:
+        return False
 
 
 def token_of(request: Request) -> Token | None:

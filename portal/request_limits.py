@@ -8,6 +8,8 @@
   the form says "the file is 40 MB; the limit is 10 MB" while nothing past the limit touches the
   disk. A request with no logged-in user gets no file at all: no page takes files from
   anonymous visitors, and the CSRF check reads the body before it refuses a forged request.
+  The apps above may vouch for other callers (``register_uploader``: the API's personal tokens,
+  whose user is known only to the API's own views, after a middleware may have read the body).
 
 gunicorn has no limit on the body (only on the request line and headers, gunicorn.conf.py); the
 reverse proxy's own limit (nginx's ``client_max_body_size``) stops a large body before it
@@ -15,6 +17,7 @@ reaches the portal at all.
 """
 
 import io
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
@@ -48,6 +51,16 @@ def request_too_large(length: int) -> HttpResponse:
     # The body was not read: the connection cannot carry another request.
     response["Connection"] = "close"
     return response
+
+
+# Who else may send files, as the apps above say it (registered from their AppConfig.ready()).
+_uploaders: list[Callable[[HttpRequest], bool]] = []
+
+
+def register_uploader(check: Callable[[HttpRequest], bool]) -> None:
+    """Let a request for which ``check(request)`` is true send files, as a logged-in user does."""
+    if check not in _uploaders:
+        _uploaders.append(check)
 
 
 class OversizedUpload(UploadedFile):
@@ -88,11 +101,11 @@ class UploadSizeLimitHandler(FileUploadHandler):
         if request is None:
             return False
         user = getattr(request, "user", None)
-        if user is None:
-            if not hasattr(request, "session"):
-                return False
+        if user is None and hasattr(request, "session"):
             user = get_user(request)
-        return bool(user.is_authenticated)
+        if user is not None and user.is_authenticated:
+            return True
+        return any(check(request) for check in _uploaders)
 
     def _discard_what_the_others_kept(self) -> None:
         # The temporary file the next handler wrote so far is deleted when it is closed.

@@ -87,6 +87,13 @@ def _reread(request: Request, pk: int) -> Application:
     return selectors.application_for_edit(request.user).get(pk=pk)
 
 
+def ensure_mine(request: Request, pk: int) -> None:
+    """404 for an application that is not the user's organisations', before the body is read:
+    another organisation's id answers the same whatever is sent."""
+    if not selectors.applications_of_member(request.user).filter(pk=pk).exists():
+        raise NotFound()
+
+
 def change_draft(request: Request, pk: int, change: Callable[[Application], None]) -> Response:
     """Lock the user's application ``pk``, check If-Match against it (required), ``change`` it
     through the service in the same transaction, and answer its new state with its ETag."""
@@ -151,6 +158,7 @@ class ApplicationDetail(generics.GenericAPIView):
 
     @extend_schema(request=DraftFieldsSerializer, responses={200: ApplicationSerializer})
     def patch(self, request, pk: int):
+        ensure_mine(request, pk)
         incoming = DraftFieldsSerializer(data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
 
@@ -180,6 +188,7 @@ class ApplicationResources(APIView):
 
     @extend_schema(request=ResourcesSerializer, responses={200: ApplicationSerializer})
     def put(self, request, pk: int):
+        ensure_mine(request, pk)
         incoming = ResourcesSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         rows = incoming.validated_data["items"]
@@ -223,6 +232,7 @@ class ApplicationClaims(APIView):
 
     @extend_schema(request=ClaimsSerializer, responses={200: ApplicationSerializer})
     def put(self, request, pk: int):
+        ensure_mine(request, pk)
         incoming = ClaimsSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         rows = incoming.validated_data["claims"]
@@ -276,6 +286,7 @@ class ApplicationCertificate(APIView):
 
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={200: ApplicationSerializer})
     def put(self, request, pk: int):
+        ensure_mine(request, pk)
         upload = _checked_upload(request)
 
         def change(application: Application) -> None:
@@ -305,6 +316,7 @@ class ClaimEvidence(APIView):
 
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={200: ApplicationSerializer})
     def put(self, request, pk: int, kind: str):
+        ensure_mine(request, pk)
         upload = _checked_upload(request)
 
         def change(application: Application) -> None:

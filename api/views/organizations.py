@@ -91,6 +91,8 @@ class OrganizationDetail(generics.GenericAPIView):
         return with_etag(Response(self.get_serializer(organization).data))
 
     def _update(self, request, pk: int, *, partial: bool):
+        # Another organisation's id is a 404 before the body is read.
+        get_object_or_404(self.get_queryset(), pk=pk)
         incoming = OrganizationInputSerializer(data=request.data, partial=partial)
         incoming.is_valid(raise_exception=True)
         with transaction.atomic():

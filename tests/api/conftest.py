@@ -14,6 +14,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.services import token_create
+
+# The applicant side's fixtures (an open call, the applicant's organisation) and an active award.
+from tests.aftercare.conftest import allocation, award, call  # noqa: F401
 from tests.applications.conftest import gpu, open_call, organization, other_organization, storage  # noqa: F401
 
 APPLICANT_SCOPES = ("read", "write")
