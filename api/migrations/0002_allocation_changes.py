@@ -55,6 +55,19 @@ AFTER UPDATE ON allocations_allocation
 REFERENCING NEW TABLE AS changed_allocations
 FOR EACH STATEMENT EXECUTE FUNCTION api_allocation_changes_mark();
 
+CREATE FUNCTION api_allocation_changes_forget() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM api_allocationchange WHERE allocation_id = OLD.id;
+  RETURN NULL;
+END $$;
+
+-- Allocations are not deleted (their history protects them), but a statement from outside the
+-- engine may: the feed forgets the row rather than keep a dangling one.
+CREATE TRIGGER api_allocation_changes_forget_deletes
+AFTER DELETE ON allocations_allocation
+FOR EACH ROW EXECUTE FUNCTION api_allocation_changes_forget();
+
 CREATE CONSTRAINT TRIGGER api_allocation_changes_number
 AFTER INSERT OR UPDATE ON allocations_allocation
 DEFERRABLE INITIALLY DEFERRED
@@ -67,6 +80,8 @@ SELECT id, nextval('api_allocation_change_sequence'), state_changed_at
 
 POSTGRESQL_REVERSE = """
 DROP TRIGGER api_allocation_changes_number ON allocations_allocation;
+DROP TRIGGER api_allocation_changes_forget_deletes ON allocations_allocation;
+DROP FUNCTION api_allocation_changes_forget();
 DROP TRIGGER api_allocation_changes_mark_updates ON allocations_allocation;
 DROP TRIGGER api_allocation_changes_mark_inserts ON allocations_allocation;
 DROP FUNCTION api_allocation_changes_number();
@@ -86,11 +101,14 @@ SQLITE = [
     f"FOR EACH ROW BEGIN {SQLITE_UPSERT} END;",
     "CREATE TRIGGER api_allocation_changes_mark_updates AFTER UPDATE ON allocations_allocation "
     f"FOR EACH ROW BEGIN {SQLITE_UPSERT} END;",
+    "CREATE TRIGGER api_allocation_changes_forget_deletes AFTER DELETE ON allocations_allocation "
+    "FOR EACH ROW BEGIN DELETE FROM api_allocationchange WHERE allocation_id = OLD.id; END;",
     "INSERT INTO api_allocationchange (allocation_id, sequence, changed_at) "
     "SELECT id, ROW_NUMBER() OVER (ORDER BY id), state_changed_at FROM allocations_allocation;",
 ]
 
 SQLITE_REVERSE = [
+    "DROP TRIGGER api_allocation_changes_forget_deletes;",
     "DROP TRIGGER api_allocation_changes_mark_updates;",
     "DROP TRIGGER api_allocation_changes_mark_inserts;",
 ]
