@@ -81,6 +81,7 @@ def schemathesis(url: str, token: str, tmp_path, name: str) -> subprocess.Comple
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=tmp_path,  # its example cache (.schemathesis/) stays out of the repository
     )  # fmt: skip
 
 
