@@ -95,7 +95,9 @@ class StaffIdleTimeoutMiddleware:
                 logout(request)
                 messages.info(request, why)
         response = self.get_response(request)
-        if is_staff_user(request.user):
+        # A request authenticated by an API token (DRF puts it on the request as ``auth``) is no
+        # session's: stamping one would save a new session row on every API call.
+        if is_staff_user(request.user) and getattr(request, "auth", None) is None:
             request.session.setdefault(LOGGED_IN_AT, now)
             last_seen = request.session.get(LAST_SEEN)
             if last_seen is None or now - last_seen >= REFRESH_AFTER_SECONDS:

@@ -67,3 +67,28 @@ class Token(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+class AllocationChange(models.Model):
+    """Where an allocation stands in the changes feed (``api.feeds``): its place in the order in
+    which changes to allocations committed, and when it last changed. Kept by triggers on the
+    allocation table (migration 0002) for every insert and update, whoever writes (a service, a
+    bulk update, the admin, a shell), so no writer can forget it."""
+
+    allocation = models.OneToOneField(
+        "allocations.Allocation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("allocation"),
+    )
+    # Given as the writing transaction commits, in commit order; null only inside that transaction.
+    sequence = models.BigIntegerField(_("sequence"), null=True, unique=True)
+    changed_at = models.DateTimeField(_("changed"))
+
+    class Meta:
+        verbose_name = _("allocation change")
+        verbose_name_plural = _("allocation changes")
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} @ {self.sequence}"

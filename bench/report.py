@@ -8,7 +8,8 @@ to var/bench.json. Needs the machine's PostgreSQL and Redis, as .ci/run sets the
 
 Sizes (environment, defaults chosen so that the whole run takes well under 15 minutes on the
 2-core development machine): BENCH_QUEUE_ROUNDS=20, BENCH_DASHBOARD_ROUNDS=10, BENCH_USAGE_DASHBOARD_ROUNDS=10,
-BENCH_PROVISIONING_N=3000, BENCH_USAGE_N=100000, BENCH_SCALE_OUT_N=1000, BENCH_EVALUATION_ROUNDS=10, and the
+BENCH_PROVISIONING_N=3000, BENCH_USAGE_N=100000, BENCH_SCALE_OUT_N=1000, BENCH_EVALUATION_ROUNDS=10,
+BENCH_API_ROUNDS=20, and the
 load test's phase lengths BENCH_LOAD_MINIMAL_SECONDS=20, BENCH_LOAD_MIX_SECONDS=60, BENCH_LOAD_SUBMIT_SECONDS=30.
 Benchmarks print figures; a target missed is reported, not a failure. Each benchmark names its
 own targets in its JSON (``"targets": [{"target", "figure", "met"}]``) and the table ends with one
@@ -55,6 +56,7 @@ BENCHMARKS = [
     ("load", "bench/load.py", None, "bench-load.json"),
     ("scale-out", "bench/scale_out.py", os.environ.get("BENCH_SCALE_OUT_N", "1000"), "bench-scale-out.json"),
     ("evaluation", "bench/evaluation.py", os.environ.get("BENCH_EVALUATION_ROUNDS", "10"), "bench-evaluation.json"),
+    ("staff API", "bench/api.py", os.environ.get("BENCH_API_ROUNDS", "20"), "bench-api.json"),
 ]
 PORTS = (8710, 8711, 8712)
 FULL_CONNECTION_TABLE = "too many clients already"
@@ -314,6 +316,13 @@ def evaluation_rows(figures: dict) -> list[dict]:
     ]
 
 
+def api_rows(figures: dict) -> list[dict]:
+    return [
+        row("staff API", r["case"], queries=r["queries"], median=r["median_ms"], p95=r["p95_ms"])
+        for r in figures["rows"]
+    ]
+
+
 def target_rows(figures: dict[str, dict | None]) -> list[dict]:
     """One row per target of every benchmark that finished: each benchmark's JSON may carry
     ``"targets": [{"target": str, "figure": str, "met": bool}]``, and says itself what it aims at."""
@@ -340,6 +349,7 @@ ROW_BUILDERS = {
     "load": load_rows,
     "scale-out": scale_out_rows,
     "evaluation": evaluation_rows,
+    "staff API": api_rows,
 }
 COLUMNS = [
     ("benchmark", "benchmark", "<"),

@@ -201,6 +201,29 @@ def availability(offering_id: int, start: date, end: date) -> Availability:
 
 
 @dataclass(frozen=True)
+class DayCapacity:
+    """One day of an offering: its capacity (from the phases), what allocations hold, what is free."""
+
+    day: date
+    capacity: int
+    reserved: int
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.reserved
+
+
+def capacity_days(offering_id: int, start: date, end: date) -> list[DayCapacity]:
+    """Every day from ``start`` to ``end`` of an offering, as it is now: the figures ``free_units``
+    reads, with the capacity and the reserved units apart. Two queries (phases, ledger)."""
+    phases = phases_of(offering_id)
+    reserved = dict(
+        CapacityLedger.objects.filter(offering_id=offering_id, day__range=(start, end)).values_list("day", "reserved")
+    )
+    return [DayCapacity(day, capacity_on(phases, day), reserved.get(day, 0)) for day in days(start, end)]
+
+
+@dataclass(frozen=True)
 class Preview:
     """What a need does to the pool: the least free units over its days now, and after it."""
 

@@ -5,6 +5,7 @@ other, and the paginator's COUNT(*) drops them, so a page costs the same queries
 10,000 applications.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypedDict, cast
 
@@ -70,6 +71,55 @@ def application_queue(applications: QuerySet[Application]) -> "QuerySet[QueueRow
         overdue_reports=overdue_reports_from_earlier_calls(),
     )
     return cast("QuerySet[QueueRow]", queue)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters, as the admin's list filters offer them (every one optional)."""
+
+    status: str | None = None
+    offering_id: int | None = None
+    claim_kind: str | None = None
+    org_type: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    purpose: str | None = None
+    overdue_reports: bool | None = None
+    min_priority_score: int | None = None
+
+
+def call_queue(call_id: int, filters: QueueFilters) -> "QuerySet[QueueRow]":
+    """A call's ranked applications (submitted, wait-listed, approved, rejected: those with a
+    rank) in the ranking's order, with the queue's columns (``application_queue``) and
+    ``filters`` applied. Claims and offerings are matched by subqueries, never joins, so an
+    application with two matching claims is listed once."""
+    applications = Application.objects.filter(call_id=call_id, rank__isnull=False)
+    if filters.status:
+        applications = applications.filter(status=filters.status)
+    if filters.offering_id is not None:
+        applications = applications.filter(
+            pk__in=ApplicationItem.objects.filter(offering_id=filters.offering_id).values("application_id")
+        )
+    if filters.claim_kind:
+        applications = applications.filter(
+            pk__in=PriorityClaim.objects.filter(kind=filters.claim_kind).values("application_id")
+        )
+    if filters.org_type:
+        applications = applications.filter(organization__org_type=filters.org_type)
+    if filters.region:
+        applications = applications.filter(organization__region=filters.region)
+    if filters.industry:
+        applications = applications.filter(organization__industry=filters.industry)
+    if filters.purpose:
+        applications = applications.filter(purpose=filters.purpose)
+    if filters.min_priority_score is not None:
+        applications = applications.filter(priority_score__gte=filters.min_priority_score)
+    queue = application_queue(applications.select_related("organization"))
+    if filters.overdue_reports is True:
+        queue = queue.filter(overdue_reports__gt=0)
+    elif filters.overdue_reports is False:
+        queue = queue.filter(overdue_reports=0)
+    return queue.order_by("rank", "pk")
 
 
 def rank_order() -> list[str | BaseExpression | OrderBy]:

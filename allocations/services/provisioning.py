@@ -10,13 +10,15 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
 from allocations.backends import Provisioner, ProvisioningError, TransientProvisioningError, provisioner
 from allocations.models import HOLDING_STATES, Allocation, AllocationTransition
 from allocations.services.release import allocation_fail
 from outbox.services import enqueue_on_commit
 from portal import data_version
-from portal.errors import RetryLater
+from portal.errors import DomainError, RetryLater
 
 # Allocations provisioned together by one message (``allocations_provision``).
 PROVISIONING_BATCH = 100
@@ -69,6 +71,10 @@ def allocation_provision(*, allocation_id: int) -> Allocation:
         backend = provisioner()
     except ImportError as error:
         return allocation_fail(allocation_id=allocation_id, reason=f"the provisioner cannot be loaded: {error}")
+    if getattr(backend, "reports_back", False):
+        # An external provisioning system creates the quota and reports the outcome
+        # (``allocation_provisioning_report``): claim, and wait for the report.
+        return _claim_for_report(allocation_id)
     if getattr(backend, "shares_portal_database", False):
         try:
             return _provision_in_one_transaction(allocation_id, backend)
@@ -179,6 +185,22 @@ def _claim(allocation_id: int) -> Allocation:
 
 
 @transaction.atomic
+def _claim_for_report(allocation_id: int) -> Allocation:
+    """pending -> provisioning, once: an allocation already provisioning waits for its report, so
+    the sweeper's re-drive changes nothing (no attempt is counted for a wait)."""
+    allocation = _lock_allocation(allocation_id)
+    if allocation.state == Allocation.State.PENDING:
+        allocation.attempts += 1
+        allocation.state = Allocation.State.PROVISIONING
+        allocation.state_changed_at = timezone.now()
+        allocation.save(update_fields=["state", "state_changed_at", "attempts"])
+        AllocationTransition.objects.create(
+            allocation=allocation, from_state=Allocation.State.PENDING, to_state=allocation.state
+        )
+    return allocation
+
+
+@transaction.atomic
 def _provision_in_one_transaction(allocation_id: int, backend: Provisioner) -> Allocation:
     allocation = _lock_allocation(allocation_id)
     if not allocation.is_provisionable:
@@ -191,7 +213,13 @@ def _provision_in_one_transaction(allocation_id: int, backend: Provisioner) -> A
 
 
 def _activate(
-    allocation: Allocation, reference: str, backend: Provisioner, *, claimed_from: str, **fields: object
+    allocation: Allocation,
+    reference: str,
+    backend: Provisioner,
+    *,
+    claimed_from: str,
+    actor: User | None = None,
+    **fields: object,
 ) -> Allocation:
     """``claimed_from`` (provisioning, or pending within one transaction) -> active, by one
     conditional UPDATE, with the history of each step. An allocation that left that state
@@ -207,7 +235,9 @@ def _activate(
             transaction.on_commit(lambda: backend.deprovision(current), robust=True)
         return current
     AllocationTransition.objects.bulk_create(
-        AllocationTransition(allocation=allocation, from_state=from_state, to_state=to_state, created_at=now)
+        AllocationTransition(
+            allocation=allocation, actor=actor, from_state=from_state, to_state=to_state, created_at=now
+        )
         for from_state, to_state in _activation_steps(claimed_from)
     )
     data_version.changed()
@@ -243,3 +273,84 @@ def _backend_refused(allocation: Allocation, error: ProvisioningError) -> Alloca
     Allocation.objects.filter(pk=allocation.pk).update(last_error=str(error)[:2000])
     # Exponential backoff: 2, 4, 8… seconds, at most ten minutes.
     raise RetryLater(str(error), countdown=min(2**allocation.attempts, 600)) from error
+
+
+# --- Reports of an external provisioning system -------------------------------------------------
+
+PROVISIONED = "provisioned"
+FAILED = "failed"
+OUTCOMES = (PROVISIONED, FAILED)
+
+
+class ReportRefused(DomainError):
+    """A provisioning report that does not fit the allocation as it is now: another state than
+    the one the report expects, an allocation already ended, or a report that contradicts an
+    earlier one. ``current_state`` is the allocation's state (nothing was changed)."""
+
+    def __init__(self, message: str, *, current_state: str):
+        super().__init__(message)
+        self.current_state = current_state
+
+
+@transaction.atomic
+def allocation_provisioning_report(
+    *,
+    actor: User | None,
+    allocation_id: int,
+    outcome: str,
+    expected_state: str,
+    external_ref: str = "",
+    reason: str = "",
+) -> tuple[Allocation, bool]:
+    """An external provisioning system reports that it created the allocation's quota
+    (``provisioned``, with the quota's ``external_ref``) or could not (``failed``, with a
+    ``reason``).
+
+    Precondition: the allocation is in ``expected_state`` (the state the provisioning system read
+    from the feed), and that state is pending or provisioning. Effect: provisioned -> active, with
+    the reference and the history steps in the actor's name; failed -> failed, its capacity
+    released (``allocation_fail``). Idempotent: the same report again, after it was applied (the
+    allocation active with that reference, or failed), changes nothing and returns
+    ``(allocation, False)``; ``(allocation, True)`` when this report changed it. Raises
+    ``ReportRefused`` (nothing changed) for any other state, and ``Allocation.DoesNotExist``.
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown provisioning outcome {outcome!r}")
+    allocation = _lock_allocation(allocation_id)
+    state, reference = allocation.state, external_ref.strip()[:200]
+    if outcome == PROVISIONED and state == Allocation.State.ACTIVE and allocation.external_ref == reference:
+        return allocation, False
+    if outcome == FAILED and state == Allocation.State.FAILED:
+        return allocation, False
+    if state != expected_state:
+        raise ReportRefused(
+            _("The allocation is %(state)s, not %(expected)s as the report expects.")
+            % {"state": allocation.get_state_display(), "expected": _state_name(expected_state)},
+            current_state=state,
+        )
+    if not allocation.is_provisionable:
+        raise ReportRefused(
+            _("The allocation is %(state)s: it is no longer waiting to be provisioned.")
+            % {"state": allocation.get_state_display()},
+            current_state=state,
+        )
+    if outcome == FAILED:
+        if not reason.strip():
+            raise ReportRefused(_("A failure report needs a reason."), current_state=state)
+        return allocation_fail(allocation_id=allocation.pk, reason=reason, actor=actor), True
+    if not reference:
+        raise ReportRefused(_("A provisioned report needs the quota's external reference."), current_state=state)
+    allocation.attempts += 1
+    activated = _activate(
+        allocation,
+        external_ref.strip()[:200],
+        provisioner(),
+        claimed_from=state,
+        actor=actor,
+        attempts=allocation.attempts,
+    )
+    return activated, True
+
+
+def _state_name(state: str) -> str:
+    return str(dict(Allocation.State.choices).get(state, state))

@@ -46,13 +46,15 @@ def _end(allocation: Allocation, to_state: str, *, actor: User | None = None, re
 
 
 @transaction.atomic
-def allocation_fail(*, allocation_id: int, reason: str) -> Allocation:
-    """Give up provisioning: the allocation is failed and its capacity released. Idempotent."""
+def allocation_fail(*, allocation_id: int, reason: str, actor: User | None = None) -> Allocation:
+    """Give up provisioning: the allocation is failed and its capacity released. Idempotent.
+    ``actor`` is None for the engine itself, the provisioning system's account when it reported
+    the failure."""
     allocation = _lock_allocation(allocation_id)
     if not allocation.is_provisionable:
         return allocation
     allocation.last_error = reason[:2000]
-    _end(allocation, Allocation.State.FAILED, reason=reason[:2000])
+    _end(allocation, Allocation.State.FAILED, actor=actor, reason=reason[:2000])
     return allocation
 
 
