@@ -42,13 +42,20 @@ run: install
 totp: install
 	DEBUG=1 $(PY) manage.py demo_totp
 
+# The suite runs in TEST_WORKERS processes side by side (pytest-xdist; each has its own test
+# database, Redis cache database, var folder and ports: CONTRIBUTING.md's "Tests run in parallel").
+# More workers than cores pays: many tests wait on a worker, a browser or a server. TEST_WORKERS=0
+# runs it in this one process. A module-scoped fixture keeps its module on one worker (loadgroup).
+TEST_WORKERS ?= 4
+XDIST = -n $(TEST_WORKERS) --dist loadgroup
+
 # The whole suite, with the coverage of the portal's code (a figure to read, not a threshold).
 test: install
-	$(VENV)/bin/pytest --cov --cov-report=term:skip-covered
+	$(VENV)/bin/pytest $(XDIST) --cov --cov-report=term:skip-covered
 
 # Everything but the tests that start processes (a Celery worker, the browser, manage.py).
 test-fast: install
-	$(VENV)/bin/pytest -m "not integration"
+	$(VENV)/bin/pytest $(XDIST) -m "not integration"
 
 # Style, formatting, the import contracts between the apps (pyproject.toml) and the types.
 lint: install

@@ -28,6 +28,15 @@ DEBUG = env_bool("DEBUG", False)
 # Where the laptop setup keeps its SQLite file, broker folders, mailbox, cache and uploads.
 VAR_DIR = BASE_DIR / (env_str("PORTAL_VAR_DIR") or "var")
 
+# The test suite runs in several processes at once (pytest-xdist): each is named by
+# PYTEST_XDIST_WORKER (gw0, gw1…), which the processes its tests start inherit. Each worker keeps a
+# var folder of its own (the SQLite test database, the file cache, the broker's folders, the
+# mailbox) and a Redis cache database of its own (below), so that one worker's cache.clear() or
+# its broker folder never reaches another worker's tests. Outside the suite this changes nothing.
+_XDIST_WORKER = re.fullmatch(r"gw(\d+)", os.environ.get("PYTEST_XDIST_WORKER", ""))
+if _XDIST_WORKER:
+    VAR_DIR = VAR_DIR / _XDIST_WORKER.group(0)
+
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -199,6 +208,15 @@ _cache = urlsplit(CACHE_URL)
 
 if _cache.scheme in ("redis", "rediss"):
     check_port("CACHE_URL", CACHE_URL)
+    _cache_location = CACHE_URL
+    if _XDIST_WORKER:  # worker n of the suite: the configured database's number plus n
+        _cache_database = int(_cache.path.strip("/") or 0) + int(_XDIST_WORKER.group(1))
+        if _cache_database > 15:
+            raise ImproperlyConfigured(
+                f"CACHE_URL={CACHE_URL!r}: test worker {_XDIST_WORKER.group(0)} would use Redis database "
+                f"{_cache_database}; Redis has 16 (0-15). Use a lower database number or fewer workers (-n)."
+            )
+        _cache_location = _cache._replace(path=f"/{_cache_database}").geturl()
     # Redis, and a table of the database while Redis does not answer (portal/cache.py): logins,
     # second factors and dashboards keep working through a Redis outage. A call waits at most
     # the socket timeouts below for a Redis that is down; after a failure the process skips Redis
@@ -206,7 +224,7 @@ if _cache.scheme in ("redis", "rediss"):
     CACHES = {
         "default": {
             "BACKEND": "portal.cache.RedisWithDatabaseFallback",
-            "LOCATION": CACHE_URL,
+            "LOCATION": _cache_location,
             "OPTIONS": {
                 "socket_connect_timeout": 0.5,
                 "socket_timeout": 0.5,

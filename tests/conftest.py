@@ -10,6 +10,69 @@ from tests.factories import UserFactory
 
 PASSWORD = "correct-horse-battery-staple"
 
+# CI runs the whole suite on PostgreSQL and Redis (production's pair), then again on SQLite and the
+# file-system broker (the laptop's `make run`) only the tests marked ``sqlite``: those whose outcome
+# depends on the database engine or the broker. The rest (pages, forms, permissions, e-mails, rules
+# without a database) runs the same Python on either engine. These paths are marked whole; a single
+# test elsewhere takes ``@pytest.mark.sqlite``. A new trigger, raw SQL, ``connection.vendor`` branch,
+# lock or transaction race, or task through the broker puts its tests here.
+SQLITE_PASS = {
+    # The ledger's and the usage changes' triggers (SQLite's own versions in the migrations), the
+    # lock order of decisions and changes under SQLite's IMMEDIATE transactions.
+    "tests/allocations/": "triggers, locks",
+    "tests/pool/": "the ledger's triggers, the phase edit race",
+    "tests/dashboard/test_capacity.py": "the ledger read back",
+    "tests/dashboard/test_usage_pages.py": "the usage changes' trigger rows",
+    "tests/dashboard/test_data_version.py": "the data version across transactions",
+    "tests/test_data_version.py": "the data version across transactions",
+    # The application rank and merit ranking triggers, the paginator's engine branch.
+    "tests/applications/test_application_rank.py": "the rank trigger",
+    "tests/applications/test_application_rank_races.py": "the rank trigger under concurrent writers",
+    "tests/applications/test_review_queue.py": "the paginator's PostgreSQL-only estimate",
+    "tests/evaluation/test_ranking.py": "the merit ranking trigger",
+    "tests/evaluation_site/test_scoring_races.py": "concurrent writers",
+    "tests/reclaim/test_reclaim_race.py": "concurrent writers",
+    "tests/aftercare/test_change_request_races.py": "concurrent writers",
+    # Usage ingestion has a SQLite statement of its own (metering.services._ingest_sqlite).
+    "tests/metering/test_usage_ingest.py": "the SQLite upsert",
+    "tests/metering/test_usage_collect.py": "the SQLite upsert",
+    # The outbox's engine branch, and real workers on the file-system broker.
+    "tests/outbox/": "the outbox's engine branch",
+    "tests/integration/test_celery_worker.py": "a worker on the file-system broker",
+    "tests/integration/test_outbox.py": "the outbox relayed to a worker",
+    "tests/integration/test_email_worker.py": "e-mail delivered by a worker",
+    "tests/integration/test_provisioning_worker.py": "provisioning by a worker",
+    # Migrations, the roles they sync, foreign keys and cascades (SQLite's PRAGMA foreign_keys).
+    "tests/accounts/test_roles.py": "migrate and the roles",
+    "tests/test_deletes.py": "foreign keys and cascades",
+    # The demo `make run` seeds, and the flush after the package's seeding.
+    "tests/demo/": "the demo of make run",
+    "tests/test_ci_services.py": "CI runs on the backends it promises",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    from tests.processes import ROOT
+
+    for prefix in SQLITE_PASS:
+        if not (ROOT / prefix).exists():
+            raise pytest.UsageError(f"tests/conftest.py's SQLITE_PASS names {prefix}, which does not exist")
+    for item in items:
+        path = item.path.relative_to(ROOT).as_posix()
+        if any(path == prefix or (prefix.endswith("/") and path.startswith(prefix)) for prefix in SQLITE_PASS):
+            item.add_marker(pytest.mark.sqlite)
+        # Under pytest-xdist (--dist loadgroup) the tests sharing a module- or package-scoped
+        # fixture of the suite's own (a clamd, a seeded demo, a production-like subprocess) run on
+        # one worker, so that the fixture is set up once, not once per worker.
+        shared = [
+            path if definition.scope == "module" else definition.baseid
+            for name in item.fixturenames
+            for definition in item._fixtureinfo.name2fixturedefs.get(name, ())
+            if definition.scope in ("module", "package") and definition.baseid.startswith("tests")
+        ]
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

@@ -1,6 +1,8 @@
 """Starting the portal's own processes (manage.py, a Celery worker) from tests."""
 
+import itertools
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -36,8 +38,29 @@ def run_python(code: str, *, env: dict[str, str], timeout: int = 120) -> subproc
     )
 
 
+# Under pytest-xdist each worker (PYTEST_XDIST_WORKER=gw<n>) takes the ports of its servers from a
+# range of its own, below the kernel's ephemeral ports (32768 and up on Linux), so that two workers
+# never both pick a port between probing it and starting their server on it, and no client
+# connection's ephemeral port takes it meanwhile. PORTAL_TEST_PORTS_FROM moves the ranges (default 20000).
+PORTS_PER_WORKER = 500
+_offsets = itertools.count()  # this worker's next port, as an offset into its range
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    worker = re.fullmatch(r"gw(\d+)", os.environ.get("PYTEST_XDIST_WORKER", ""))
+    if worker is None:  # one process: the kernel's choice cannot meet another test's
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+    first = int(os.environ.get("PORTAL_TEST_PORTS_FROM", "20000")) + int(worker.group(1)) * PORTS_PER_WORKER
+    for _ in range(PORTS_PER_WORKER):
+        # Each call moves on to the next port: a server just stopped may linger in TIME_WAIT.
+        port = first + next(_offsets) % PORTS_PER_WORKER
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # something else (another run on this machine) listens there
+            return port
+    raise RuntimeError(f"no free port in {first}-{first + PORTS_PER_WORKER - 1}")
