@@ -87,6 +87,9 @@ class PortalAutoSchema(AutoSchema):
             codes += ["400", "409", "415"]
             if getattr(self.view, "etag", False):
                 codes += ["412", "428"]
+        elif self._is_list_view():
+            # A cursor that is not one of ours (api.pagination.Cursor) or a filter that does not parse.
+            codes.append("400")
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(

@@ -14,6 +14,11 @@ class ItemSerializer(serializers.ModelSerializer):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
+    # Declared, not derived: DRF drops allow_blank from read-only model fields, and the schema's
+    # enum would then refuse the blank that a claim other than relocation has.
+    relocation_target = serializers.ChoiceField(
+        choices=PriorityClaim._meta.get_field("relocation_target").choices, allow_blank=True, read_only=True
+    )
     has_evidence = serializers.SerializerMethodField()
     evidence_name = serializers.SerializerMethodField(help_text="The uploaded evidence's stored name, if any.")
     verification_note = serializers.SerializerMethodField(
@@ -45,6 +50,12 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    purpose = serializers.ChoiceField(
+        choices=Application._meta.get_field("purpose").choices, allow_blank=True, read_only=True
+    )
+    industry_domain = serializers.ChoiceField(
+        choices=Application._meta.get_field("industry_domain").choices, allow_blank=True, read_only=True
+    )
     call_title = serializers.CharField(source="call.title", read_only=True)
     organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
     has_certificate = serializers.SerializerMethodField(help_text="Whether the business certificate is attached.")

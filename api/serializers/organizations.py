@@ -9,6 +9,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         source="registration_number_display", read_only=True, help_text="10 digits, written 123-45-67890."
     )
     role = serializers.SerializerMethodField(help_text="Your role in the organisation: owner or member.")
+    # Blank when the organisation gave none; a "uri" format would refuse the blank.
+    website = serializers.CharField(read_only=True, help_text="The organisation's website (a URL), or blank.")
     identity_frozen = serializers.SerializerMethodField(
         help_text="Whether the legal name, registration number and type are fixed (an application was decided)."
     )
