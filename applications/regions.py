@@ -161,13 +161,18 @@ def names_a_gwangju_address(text: str) -> bool:
             ):
                 return True
         else:
-            # The English order ends with the city: read the line up to it and a postcode after
-            # it, without a Korean label before it ("연구소: 123 Cheomdan-ro, Buk-gu, Gwangju").
+            # The English order ends with the province or city: read the whole line (what follows
+            # "Gwangju" may be ", Gyeonggi-do", which makes it 경기도 광주시), without a Korean label
+            # before it ("연구소: 123 Cheomdan-ro, Buk-gu, Gwangju"). As in Korean, the bare city
+            # name is not an address: a district or "Metropolitan City" must be written.
             line_start = text.rfind("\n", 0, start) + 1
-            end = start + len(match.group())
-            tail = re.match(r"[^,\n]*", text[end:])
-            segment = text[line_start:end] + (tail.group() if tail else "")
+            line_end = text.find("\n", start)
+            segment = text[line_start : line_end if line_end != -1 else len(text)]
             segment = re.sub(r"^.*[가-힣:]\s*", "", segment)
-            if region_from_address(segment) == Region.GWANGJU:
+            lowered = segment.lower()
+            names_city = any(d in lowered for d in _GWANGJU_DISTRICTS_ROMAN) or re.search(
+                r"gwangju(\s+metropolitan\s+city|-gwangyeoksi)", lowered
+            )
+            if names_city and region_from_address(segment) == Region.GWANGJU:
                 return True
     return False

@@ -492,7 +492,13 @@ def application_update_draft(
         )
 
     if claims is not None:
+        # A claim as it was saved is not refused again (one saved before the rule, or before the
+        # organisation's address changed, is a problem listed at submission, and the rest of the
+        # draft is still saved); a new claim or new details are.
+        saved = {claim.kind: claim.details for claim in application.claims.all()}
         for claim in claims:
+            if saved.get(claim.kind) == claim.details:
+                continue
             if problem := gwangju_claim_problem(
                 organization=application.organization, kind=claim.kind, details=claim.details
             ):

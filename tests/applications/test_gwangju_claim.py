@@ -57,7 +57,19 @@ def test_it_may_claim_gwangju_for_a_branch_or_lab_whose_gwangju_address_it_gives
     assert gyeonggi_draft.claims.get().kind == GWANGJU
 
 
-@pytest.mark.parametrize("details", ["광주 지사 있음", "지사: 경기도 광주시 경안로 1", "Branch in Gwangju-si"])
+@pytest.mark.parametrize(
+    "details",
+    [
+        "광주 지사 있음",
+        "지사: 경기도 광주시 경안로 1",
+        "Branch in Gwangju-si",
+        # The usual English for 경기도 광주시: the province follows the city.
+        "Branch: 45 Opo-ro, Opo-eup, Gwangju, Gyeonggi-do 12773",
+        "Lab: 12 Gyeongan-ro, Gwangju, Gyeonggi-do",
+        # The city's bare name is not an address, in English as in Korean.
+        "Branch in Gwangju",
+    ],
+)
 def test_a_branch_not_in_gwangju_metropolitan_city_does_not_count(gyeonggi_draft, applicant, details):
     with pytest.raises(services.ClaimRefused):
         save_claim(gyeonggi_draft, applicant, details)
@@ -116,3 +128,25 @@ def test_the_queue_says_where_the_address_disagrees_with_the_region(client, revi
     page = client.get(reverse("admin:applications_application_changelist"), HTTP_ACCEPT_LANGUAGE="ko")
 
     assert "광주광역시 (주소: 경기도)" in page.content.decode()
+
+
+def test_a_claim_saved_before_the_rule_does_not_stop_the_rest_of_the_draft_from_being_saved(gyeonggi_draft, applicant):
+    PriorityClaim.objects.create(application=gyeonggi_draft, kind=GWANGJU, details="본사 광주", evidence="e/x.pdf")
+
+    services.application_update_draft(
+        actor=applicant,
+        application=gyeonggi_draft,
+        fields={"project_title": "결함 탐지"},
+        items=[],
+        claims=[
+            services.ClaimInput(kind=GWANGJU, details="본사 광주"),
+            services.ClaimInput(kind=PriorityClaim.Kind.CLUSTER_PARTICIPANT, details="AI 집적단지 사업 참여"),
+        ],
+    )
+
+    gyeonggi_draft.refresh_from_db()
+    assert gyeonggi_draft.project_title == "결함 탐지"
+    assert set(gyeonggi_draft.claims.values_list("kind", flat=True)) == {GWANGJU, PriorityClaim.Kind.CLUSTER_PARTICIPANT}
+    # Changing the old claim's details is a new claim: refused unless it gives a Gwangju address.
+    with pytest.raises(services.ClaimRefused):
+        save_claim(gyeonggi_draft, applicant, "본사 광주 (이전 예정)")
