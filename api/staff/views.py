@@ -36,17 +36,17 @@ from review import selectors as review_selectors
 
 
 class StaffAutoSchema(PortalAutoSchema):
-    """The frame's schema, and the problems a read with query parameters can answer: 400 for a
-    parameter that is not valid (a filter, a period, a cursor of the feed), 404 for a list's
-    cursor that is not one of its own (DRF's cursor pagination)."""
+    """The frame's schema, and the problem a read with query parameters or a cursor can answer:
+    400 for a parameter that is not valid (a filter, a period, a cursor of the feed, a list's
+    cursor that is not one of its own, see ``api.pagination``)."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = []
-        if self.method == "GET" and getattr(self.view, "query_parameters", False):
+        if self.method == "GET" and (
+            getattr(self.view, "query_parameters", False) or getattr(self.view, "pagination_class", None) is not None
+        ):
             codes.append("400")
-        if self.method == "GET" and getattr(self.view, "pagination_class", None) is not None:
-            codes.append("404")
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(
