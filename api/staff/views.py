@@ -331,11 +331,17 @@ class AllocationChanges(StaffView):
             if after is None:
                 raise exceptions.ValidationError({"cursor": [_("This is not a cursor of this feed.")]})
         size = query["page_size"]
-        changes = list(feeds.allocation_changes(after=after, since=query.get("since"))[:size])
-        if changes:
-            position = changes[-1].sequence or 0
+        # An empty first page's ``next`` is the last number committed *before* the page was read:
+        # read after it, a change committed in between would fall behind the cursor. Without a
+        # cursor or a time the page starts at the beginning, and so does its ``next``.
+        if after is not None:
+            start = after
+        elif "since" in query:
+            start = feeds.last_number()
         else:
-            position = after if after is not None else feeds.last_number()
+            start = 0
+        changes = list(feeds.allocation_changes(after=after, since=query.get("since"))[:size])
+        position = (changes[-1].sequence or 0) if changes else start
         results = []
         for change in changes:
             change.allocation.changed_at = change.changed_at  # type: ignore[attr-defined]
