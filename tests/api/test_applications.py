@@ -170,6 +170,23 @@ def test_a_png_evidence_is_accepted(applicant_api, organization, open_call):
 
     assert response.status_code == 200, response.content
     assert PriorityClaim.objects.get(application=draft).evidence.name.endswith(".png")
+    (claim,) = response.json()["claims"]
+    assert claim["evidence_name"] == "scan.png"
+
+
+def test_the_certificate_is_shown_by_the_name_it_was_uploaded_with(applicant_api, organization, open_call):
+    draft = ApplicationFactory(organization=organization, call=open_call)
+    path = f"/api/v1/applications/{draft.pk}/"
+    response = applicant_api.get(path)
+    assert response.json()["certificate_name"] is None
+
+    response = put(
+        applicant_api, f"{path}certificate/", {"file": pdf("사업자등록증.pdf")}, response["ETag"], format="multipart"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["certificate_name"] == "사업자등록증.pdf"
+    assert applicant_api.get(path).json()["certificate_name"] == "사업자등록증.pdf"
 
 
 def test_evidence_for_an_unclaimed_priority_is_a_404(applicant_api, organization, open_call):
