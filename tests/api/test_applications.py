@@ -241,3 +241,22 @@ def test_the_list_holds_only_my_organisations_applications(applicant_api, organi
     body = applicant_api.get("/api/v1/applications/").json()
 
     assert [row["id"] for row in body["results"]] == [mine.pk]
+
+
+def test_an_etag_read_in_one_language_is_good_for_a_write_in_another(applicant_api, organization, open_call):
+    draft = ApplicationFactory(organization=organization, call=open_call)
+    path = f"/api/v1/applications/{draft.pk}/"
+    english = applicant_api.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    korean = applicant_api.get(path, HTTP_ACCEPT_LANGUAGE="ko")
+    assert english.json()["next_step"] != korean.json()["next_step"]  # the representation is translated
+
+    response = applicant_api.patch(
+        path,
+        {"project_title": "Protein folding"},
+        format="json",
+        HTTP_IF_MATCH=english["ETag"],
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["project_title"] == "Protein folding"
