@@ -262,7 +262,10 @@ class ApplicationClaims(APIView):
             for row in rows:
                 values = {key: value for key, value in row.items() if key != "kind"}
                 form = ClaimForm(
-                    as_form_data({"claimed": True, **values}), kind=row["kind"], existing=existing.get(row["kind"])
+                    as_form_data({"claimed": True, **values}),
+                    kind=row["kind"],
+                    existing=existing.get(row["kind"]),
+                    organization=application.organization,
                 )
                 errors.append(form_errors(form) if not form.is_valid() else {})
                 invalid = invalid or bool(form.errors)

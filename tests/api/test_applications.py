@@ -260,3 +260,19 @@ def test_an_etag_read_in_one_language_is_good_for_a_write_in_another(applicant_a
 
     assert response.status_code == 200, response.content
     assert response.json()["project_title"] == "Protein folding"
+
+
+def test_a_gwangju_claim_from_elsewhere_is_a_400_on_the_claims_details(applicant_api, organization, open_call):
+    type(organization).objects.filter(pk=organization.pk).update(
+        region="seoul", address="(06164) 서울특별시 강남구 테헤란로 1"
+    )
+    draft = ApplicationFactory(organization=organization, call=open_call)
+    path = f"/api/v1/applications/{draft.pk}/"
+    etag = applicant_api.get(path)["ETag"]
+
+    response = put(applicant_api, f"{path}claims/", {"claims": [{"kind": "gwangju_located", "details": "본사"}]}, etag)
+
+    body = assert_problem(response, 400, "invalid")
+    assert list(body["errors"]["claims"][0]) == ["details"]
+    assert "광주광역시" in body["errors"]["claims"][0]["details"][0]
+    assert not draft.claims.exists()
