@@ -37,5 +37,11 @@ class TokenForm(forms.Form):
         assert isinstance(scopes, forms.MultipleChoiceField)
         scopes.choices = [(value, label) for value, label in Scope.choices if value in allowed]
 
+    def clean(self):
+        cleaned = super().clean()
+        if Scope.STAFF in cleaned.get("scopes", ()) and cleaned.get("lifetime", 0) > 30:
+            self.add_error("lifetime", _("A token with the staff scope lives at most 30 days."))
+        return cleaned
+
     def expires_at(self):
         return timezone.now() + timedelta(days=self.cleaned_data["lifetime"])

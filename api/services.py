@@ -24,6 +24,9 @@ SECRET_BYTES = 32  # 256 bits
 # The longest a token may live, and how often its "last used" time is written at most.
 MAX_LIFETIME = timedelta(days=365)
 LAST_USE_RESOLUTION = timedelta(minutes=1)
+# The staff scope reads every organisation's applications and changes allocations: a token that
+# carries it is renewed monthly, so that one copied or forgotten stops working soon.
+STAFF_MAX_LIFETIME = timedelta(days=30)
 
 
 class TokenError(DomainError):
@@ -56,7 +59,8 @@ def token_create(
     *, actor: User, name: str, scopes: set[str] | frozenset[str], expires_at: datetime
 ) -> tuple[Token, str]:
     """Create a token for ``actor`` with ``scopes`` (no wider than ``scopes_allowed``) until
-    ``expires_at`` (in the future, at most ``MAX_LIFETIME`` away). Returns the row and the token,
+    ``expires_at`` (in the future, at most ``MAX_LIFETIME`` away, ``STAFF_MAX_LIFETIME`` with the
+    staff scope). Returns the row and the token,
     which is shown once and never stored. Not idempotent: each call makes a new token."""
     now = timezone.now()
     name = name.strip()
@@ -73,6 +77,8 @@ def token_create(
         raise TokenError(_("The expiry must be in the future."))
     if expires_at > now + MAX_LIFETIME:
         raise TokenError(_("A token lives at most a year."))
+    if Scope.STAFF in scopes and expires_at > now + STAFF_MAX_LIFETIME:
+        raise TokenError(_("A token with the staff scope lives at most 30 days."))
     prefix = secrets.token_urlsafe(PREFIX_BYTES).replace("_", "x").replace("-", "y")
     secret = secrets.token_urlsafe(SECRET_BYTES)
     token = f"{TOKEN_MARK}_{prefix}_{secret}"

@@ -22,6 +22,7 @@ SQLITE_PASS = {
     "tests/allocations/": "triggers, locks",
     "tests/pool/": "the ledger's triggers, the phase edit race",
     "tests/dashboard/test_capacity.py": "the ledger read back",
+    "tests/api/staff/test_allocation_changes.py": "the changes feed's triggers",
     "tests/dashboard/test_usage_pages.py": "the usage changes' trigger rows",
     "tests/dashboard/test_data_version.py": "the data version across transactions",
     "tests/test_data_version.py": "the data version across transactions",

@@ -263,8 +263,10 @@ class SlurmProvisioner:
 
     def deprovision(self, allocation: Allocation) -> None:
         """Disable the account, then remove its users and itself. Idempotent: an account
-        already gone is fine. A job still running keeps it (disabled) until a later sync."""
-        self._remove(allocation.external_ref or allocation_account(allocation))
+        already gone is fine. A job still running keeps it (disabled) until a later sync. The
+        account is the one named after the allocation, never its ``external_ref`` (free text a
+        provisioning report or an operator may have written)."""
+        self._remove(allocation_account(allocation))
 
     def sync_service_periods(self, allocations: Sequence[Allocation], today: date) -> int:
         """Bring every account of the portal's to what ``allocations`` (those that hold capacity)

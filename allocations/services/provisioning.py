@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from allocations.backends import Provisioner, ProvisioningError, TransientProvisioningError, provisioner
+from allocations.backends import (
+    Provisioner,
+    ProvisioningError,
+    TransientProvisioningError,
+    provisioner,
+    provisioner_class,
+)
 from allocations.models import HOLDING_STATES, Allocation, AllocationTransition
 from allocations.services.release import allocation_fail
 from outbox.services import enqueue_on_commit
@@ -318,6 +324,13 @@ def allocation_provisioning_report(
         raise ValueError(f"unknown provisioning outcome {outcome!r}")
     allocation = _lock_allocation(allocation_id)
     state, reference = allocation.state, external_ref.strip()[:200]
+    if not getattr(provisioner_class(settings.PROVISIONER_BACKEND), "reports_back", False):
+        # The portal's own provisioner creates the quotas: a report would activate an allocation
+        # whose quota nobody made.
+        raise ReportRefused(
+            _("This portal provisions allocations itself: it does not take provisioning reports."),
+            current_state=state,
+        )
     if outcome == PROVISIONED and state == Allocation.State.ACTIVE and allocation.external_ref == reference:
         return allocation, False
     if outcome == FAILED and state == Allocation.State.FAILED:

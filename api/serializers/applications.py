@@ -20,7 +20,9 @@ class ClaimSerializer(serializers.ModelSerializer):
         choices=PriorityClaim._meta.get_field("relocation_target").choices, allow_blank=True, read_only=True
     )
     has_evidence = serializers.SerializerMethodField()
-    evidence_name = serializers.SerializerMethodField(help_text="The uploaded evidence's stored name, if any.")
+    evidence_name = serializers.SerializerMethodField(
+        help_text="The uploaded evidence's file name, as the uploaded file had it; null without evidence."
+    )
     verification_note = serializers.SerializerMethodField(
         help_text="The reviewer's note when the claim was rejected (why it earns nothing)."
     )
@@ -43,7 +45,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         return bool(claim.evidence)
 
     def get_evidence_name(self, claim: PriorityClaim) -> str | None:
-        return (claim.evidence.name or "").rsplit("/", 1)[-1] if claim.evidence else None
+        return claim.evidence_display_name if claim.evidence else None
 
     def get_verification_note(self, claim: PriorityClaim) -> str | None:
         return claim.verification_note if claim.is_rejected else None
@@ -59,6 +61,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
     call_title = serializers.CharField(source="call.title", read_only=True)
     organization_name = serializers.CharField(source="organization.legal_name", read_only=True)
     has_certificate = serializers.SerializerMethodField(help_text="Whether the business certificate is attached.")
+    certificate_name = serializers.SerializerMethodField(
+        help_text="The business certificate's file name, as the uploaded file had it; null without one."
+    )
     is_editable = serializers.BooleanField(read_only=True, help_text="A draft: it may still be changed and submitted.")
     is_withdrawable = serializers.BooleanField(read_only=True)
     next_step = serializers.CharField(read_only=True, help_text="What you do or wait for now, in your language.")
@@ -85,6 +90,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "expected_outcome",
             "industry_domain",
             "has_certificate",
+            "certificate_name",
             "items",
             "claims",
             "created_at",
@@ -97,6 +103,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     def get_has_certificate(self, application: Application) -> bool:
         return bool(application.business_certificate)
+
+    def get_certificate_name(self, application: Application) -> str | None:
+        return application.certificate_display_name if application.business_certificate else None
 
 
 class ApplicationSummarySerializer(serializers.ModelSerializer):

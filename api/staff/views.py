@@ -36,17 +36,17 @@ from review import selectors as review_selectors
 
 
 class StaffAutoSchema(PortalAutoSchema):
-    """The frame's schema, and the problems a read with query parameters can answer: 400 for a
-    parameter that is not valid (a filter, a period, a cursor of the feed), 404 for a list's
-    cursor that is not one of its own (DRF's cursor pagination)."""
+    """The frame's schema, and the problem a read with query parameters or a cursor can answer:
+    400 for a parameter that is not valid (a filter, a period, a cursor of the feed, a list's
+    cursor that is not one of its own, see ``api.pagination``)."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = []
-        if self.method == "GET" and getattr(self.view, "query_parameters", False):
+        if self.method == "GET" and (
+            getattr(self.view, "query_parameters", False) or getattr(self.view, "pagination_class", None) is not None
+        ):
             codes.append("400")
-        if self.method == "GET" and getattr(self.view, "pagination_class", None) is not None:
-            codes.append("404")
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(
@@ -331,11 +331,17 @@ class AllocationChanges(StaffView):
             if after is None:
                 raise exceptions.ValidationError({"cursor": [_("This is not a cursor of this feed.")]})
         size = query["page_size"]
-        changes = list(feeds.allocation_changes(after=after, since=query.get("since"))[:size])
-        if changes:
-            position = changes[-1].sequence or 0
+        # An empty first page's ``next`` is the last number committed *before* the page was read:
+        # read after it, a change committed in between would fall behind the cursor. Without a
+        # cursor or a time the page starts at the beginning, and so does its ``next``.
+        if after is not None:
+            start = after
+        elif "since" in query:
+            start = feeds.last_number()
         else:
-            position = after if after is not None else feeds.last_number()
+            start = 0
+        changes = list(feeds.allocation_changes(after=after, since=query.get("since"))[:size])
+        position = (changes[-1].sequence or 0) if changes else start
         results = []
         for change in changes:
             change.allocation.changed_at = change.changed_at  # type: ignore[attr-defined]

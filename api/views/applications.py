@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -26,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import problems
-from api.etags import etag_of, require_if_match, with_etag
+from api.etags import etag_of, require_if_match
 from api.serializers.applications import (
     ApplicationSerializer,
     ApplicationStartSerializer,
@@ -83,6 +84,20 @@ def _representation(application: Application, request: Request) -> dict[str, Any
     return ApplicationSerializer(application, context={"request": request}).data
 
 
+def _etag(application: Application, request: Request) -> str:
+    """The ETag of the application as one language renders it: what it says in the reader's
+    language (``next_step``) must not make an ETag read in one language fail a write in another."""
+    with translation.override("en"):
+        return etag_of(_representation(application, request))
+
+
+def _answer(application: Application, request: Request, status: int = 200) -> Response:
+    """The application's representation in the reader's language, with its ETag."""
+    response = Response(_representation(application, request), status=status)
+    response["ETag"] = _etag(application, request)
+    return response
+
+
 def _reread(request: Request, pk: int) -> Application:
     return selectors.application_for_edit(request.user).get(pk=pk)
 
@@ -101,9 +116,9 @@ def change_draft(request: Request, pk: int, change: Callable[[Application], None
         application = get_object_or_404(
             selectors.application_for_edit(request.user).select_for_update(of=("self",)), pk=pk
         )
-        require_if_match(request, etag_of(_representation(application, request)), required=True)
+        require_if_match(request, _etag(application, request), required=True)
         change(application)
-    return with_etag(Response(_representation(_reread(request, pk), request)))
+    return _answer(_reread(request, pk), request)
 
 
 @extend_schema(tags=TAGS)
@@ -139,8 +154,9 @@ class ApplicationList(generics.ListCreateAPIView):
         existed = selectors.calls_with_my_application(request.user, [call]).get(call.pk)
         existed = existed if existed is not None and existed.organization_id == organization.pk else None
         application = services.application_start(actor=request.user, call=call, organization=organization)
-        body = _representation(_reread(request, application.pk), request)
-        return with_etag(Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED))
+        return _answer(
+            _reread(request, application.pk), request, status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
 
 
 @extend_schema(tags=TAGS)
@@ -154,7 +170,7 @@ class ApplicationDetail(generics.GenericAPIView):
 
     def get(self, request, pk: int):
         application = get_object_or_404(selectors.application_for_edit(request.user), pk=pk)
-        return with_etag(Response(_representation(application, request)))
+        return _answer(application, request)
 
     @extend_schema(request=DraftFieldsSerializer, responses={200: ApplicationSerializer})
     def patch(self, request, pk: int):
@@ -246,7 +262,10 @@ class ApplicationClaims(APIView):
             for row in rows:
                 values = {key: value for key, value in row.items() if key != "kind"}
                 form = ClaimForm(
-                    as_form_data({"claimed": True, **values}), kind=row["kind"], existing=existing.get(row["kind"])
+                    as_form_data({"claimed": True, **values}),
+                    kind=row["kind"],
+                    existing=existing.get(row["kind"]),
+                    organization=application.organization,
                 )
                 errors.append(form_errors(form) if not form.is_valid() else {})
                 invalid = invalid or bool(form.errors)
@@ -358,9 +377,9 @@ class ApplicationSubmit(APIView):
             application = get_object_or_404(
                 selectors.application_for_edit(request.user).select_for_update(of=("self",)), pk=pk
             )
-            require_if_match(request, etag_of(_representation(application, request)))
+            require_if_match(request, _etag(application, request))
             services.application_submit(actor=request.user, application=application)
-        return with_etag(Response(_representation(_reread(request, pk), request)))
+        return _answer(_reread(request, pk), request)
 
 
 @extend_schema(tags=TAGS)
@@ -375,7 +394,7 @@ class ApplicationWithdraw(APIView):
         services.application_withdraw(
             actor=request.user, application=application, reason=incoming.validated_data["reason"]
         )
-        return with_etag(Response(_representation(_reread(request, pk), request)))
+        return _answer(_reread(request, pk), request)
 
 
 @extend_schema(tags=TAGS)

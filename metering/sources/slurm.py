@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from allocations.backends.slurm import allocation_account
 from allocations.models import Allocation
 from metering.models import UsageSource
 from metering.sources import UsageUnavailable, day_window
@@ -91,10 +92,12 @@ class SlurmSource:
         if not measured:
             return {}
         start, end = self.window(day)
-        accounts = sorted({allocation.external_ref.lower() for allocation in measured})
+        # The accounts named after the allocations, never their ``external_ref`` (free text).
+        names = {allocation.pk: allocation_account(allocation).lower() for allocation in measured}
+        accounts = sorted(set(names.values()))
         totals = unit_seconds(self.jobs(accounts, start, end), (start.timestamp(), end.timestamp()), time.time())
         return {
-            allocation.pk: Decimal(totals.get((allocation.external_ref.lower(), TRES[allocation.offering.unit]), 0))
+            allocation.pk: Decimal(totals.get((names[allocation.pk], TRES[allocation.offering.unit]), 0))
             / SECONDS_PER_HOUR
             for allocation in measured
         }

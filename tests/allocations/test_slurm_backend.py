@@ -3,7 +3,8 @@ account names, and sacctmgr's and sacct's answers as recorded from the real daem
 tests/slurm_cluster.py (Slurm 22.05, Debian 12). tests/integration/test_slurm.py runs them against
 the cluster itself."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -11,13 +12,14 @@ from allocations.backends import ProvisioningError, TransientProvisioningError
 from allocations.backends.slurm import (
     Limits,
     Sacctmgr,
+    SlurmProvisioner,
     allocation_account,
     allocation_id_of,
     limits,
     parse_associations,
 )
 from allocations.models import Allocation
-from metering.sources.slurm import allocated, unit_seconds
+from metering.sources.slurm import SlurmSource, allocated, unit_seconds
 from pool.models import Offering
 
 # `sacctmgr -n -P show assoc where cluster=portaltest format=account,user,parentname,grptres,
@@ -152,3 +154,57 @@ def test_gpu_seconds_count_the_part_of_each_job_inside_the_window():
 def test_a_running_job_counts_until_now():
     running = "acct|cpu=1,gres/gpu=1|100|Unknown\n"
     assert unit_seconds(running, (0, 1000), now=160) == {("acct", "gres/gpu"): 60, ("acct", "cpu"): 60}
+
+
+class RecordingSacctmgr(Sacctmgr):
+    """sacctmgr's answers as recorded (SHOW_ASSOC) for the accounts asked, and the commands given."""
+
+    def __init__(self):
+        super().__init__(path="sacctmgr", cluster="portaltest", timeout=5)
+        self.commands: list[tuple[str, ...]] = []
+
+    def run(self, *arguments: str) -> str:
+        self.commands.append(arguments)
+        if arguments[:2] == ("show", "assoc"):
+            asked = [a.removeprefix("accounts=") for a in arguments if a.startswith("accounts=")]
+            names = {name for value in asked for name in value.split(",")}
+            return "".join(line + "\n" for line in SHOW_ASSOC.splitlines() if line.split("|")[0] in names)
+        return ""
+
+
+def test_a_release_removes_the_allocations_own_account_whatever_its_external_ref(settings):
+    settings.SLURM_PARENT_ACCOUNT = "nai-dc"
+    released = allocation()
+    released.organization_id = 1
+    released.external_ref = "nai-dc-call1"  # free text: someone else's account
+    sacctmgr = RecordingSacctmgr()
+
+    SlurmProvisioner(sacctmgr).deprovision(released)
+
+    changed = [command for command in sacctmgr.commands if command[:2] != ("show", "assoc")]
+    assert changed, sacctmgr.commands
+    assert all("nai-dc-call1" not in " ".join(command) for command in sacctmgr.commands), sacctmgr.commands
+    assert any("nai-dc-o1-a42" in " ".join(command) for command in changed), changed
+
+
+def test_usage_is_read_from_the_allocations_own_account_whatever_its_external_ref(tmp_path, settings):
+    settings.SLURM_PARENT_ACCOUNT = "nai-dc"
+    measured = allocation()
+    measured.external_ref = "a42-acme,someone-else"  # free text
+    arguments = tmp_path / "arguments"
+    sacct = tmp_path / "sacct"
+    sacct.write_text(
+        f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {arguments}\n"
+        "printf 'nai-dc-o7-a42|cpu=1,gres/gpu=2|1796673450|1796673452\\n'\n"
+    )
+    sacct.chmod(0o755)
+    source = SlurmSource(
+        sacct=str(sacct),
+        cluster="portaltest",
+        window=lambda day: (datetime.fromtimestamp(1796673400, UTC), datetime.fromtimestamp(1796673500, UTC)),
+    )
+
+    used = source.collect(date(2026, 12, 1), [measured])
+
+    assert "--accounts=nai-dc-o7-a42" in arguments.read_text().splitlines()
+    assert used == {42: Decimal(4) / 3600}

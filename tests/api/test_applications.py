@@ -170,6 +170,23 @@ def test_a_png_evidence_is_accepted(applicant_api, organization, open_call):
 
     assert response.status_code == 200, response.content
     assert PriorityClaim.objects.get(application=draft).evidence.name.endswith(".png")
+    (claim,) = response.json()["claims"]
+    assert claim["evidence_name"] == "scan.png"
+
+
+def test_the_certificate_is_shown_by_the_name_it_was_uploaded_with(applicant_api, organization, open_call):
+    draft = ApplicationFactory(organization=organization, call=open_call)
+    path = f"/api/v1/applications/{draft.pk}/"
+    response = applicant_api.get(path)
+    assert response.json()["certificate_name"] is None
+
+    response = put(
+        applicant_api, f"{path}certificate/", {"file": pdf("사업자등록증.pdf")}, response["ETag"], format="multipart"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["certificate_name"] == "사업자등록증.pdf"
+    assert applicant_api.get(path).json()["certificate_name"] == "사업자등록증.pdf"
 
 
 def test_evidence_for_an_unclaimed_priority_is_a_404(applicant_api, organization, open_call):
@@ -224,3 +241,38 @@ def test_the_list_holds_only_my_organisations_applications(applicant_api, organi
     body = applicant_api.get("/api/v1/applications/").json()
 
     assert [row["id"] for row in body["results"]] == [mine.pk]
+
+
+def test_an_etag_read_in_one_language_is_good_for_a_write_in_another(applicant_api, organization, open_call):
+    draft = ApplicationFactory(organization=organization, call=open_call)
+    path = f"/api/v1/applications/{draft.pk}/"
+    english = applicant_api.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    korean = applicant_api.get(path, HTTP_ACCEPT_LANGUAGE="ko")
+    assert english.json()["next_step"] != korean.json()["next_step"]  # the representation is translated
+
+    response = applicant_api.patch(
+        path,
+        {"project_title": "Protein folding"},
+        format="json",
+        HTTP_IF_MATCH=english["ETag"],
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["project_title"] == "Protein folding"
+
+
+def test_a_gwangju_claim_from_elsewhere_is_a_400_on_the_claims_details(applicant_api, organization, open_call):
+    type(organization).objects.filter(pk=organization.pk).update(
+        region="seoul", address="(06164) 서울특별시 강남구 테헤란로 1"
+    )
+    draft = ApplicationFactory(organization=organization, call=open_call)
+    path = f"/api/v1/applications/{draft.pk}/"
+    etag = applicant_api.get(path)["ETag"]
+
+    response = put(applicant_api, f"{path}claims/", {"claims": [{"kind": "gwangju_located", "details": "본사"}]}, etag)
+
+    body = assert_problem(response, 400, "invalid")
+    assert list(body["errors"]["claims"][0]) == ["details"]
+    assert "광주광역시" in body["errors"]["claims"][0]["details"][0]
+    assert not draft.claims.exists()

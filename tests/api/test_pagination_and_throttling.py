@@ -36,8 +36,9 @@ def test_a_page_is_at_most_a_hundred_rows(applicant_api):
     assert body["next"] is None
 
 
-def test_a_forged_cursor_is_a_404_problem(applicant_api):
-    assert_problem(applicant_api.get("/api/v1/calls/?cursor=not-a-cursor"), 404)
+def test_a_forged_cursor_is_a_400_problem_keyed_by_cursor(applicant_api):
+    body = assert_problem(applicant_api.get("/api/v1/calls/?cursor=not-a-cursor"), 400)
+    assert list(body["errors"]) == ["cursor"], body
 
 
 @pytest.fixture

@@ -35,6 +35,17 @@ def test_the_staff_scope_is_offered_to_staff_with_a_second_factor_only(client, a
     assert 'value="staff"' in client.get("/accounts/api-tokens/").content.decode()
 
 
+def test_the_page_refuses_a_staff_token_for_longer_than_30_days(client, reviewer):
+    client.force_login(reviewer)
+
+    refused = client.post("/accounts/api-tokens/", {"name": "x", "scopes": ["read", "staff"], "lifetime": "90"})
+
+    assert refused.status_code == 200 and not Token.objects.exists()
+    assert "30" in refused.context["form"].errors["lifetime"][0]
+    client.post("/accounts/api-tokens/", {"name": "x", "scopes": ["read", "staff"], "lifetime": "30"})
+    assert Token.objects.get().scopes == {"read", "staff"}
+
+
 def test_revoking_from_the_page(client, applicant, other_org_applicant, token_for):
     token_for(applicant)
     row = Token.objects.get(user=applicant)

@@ -172,6 +172,14 @@ def test_staff_with_a_second_factor_get_the_staff_scope(reviewer):
     assert row.scopes == {"read", "staff"}
 
 
+def test_a_staff_token_lives_at_most_30_days(reviewer):
+    with pytest.raises(TokenError, match="30"):
+        token_create(actor=reviewer, name="x", scopes={"read", "staff"}, expires_at=in_days(31))
+    row, _token = token_create(actor=reviewer, name="x", scopes={"read"}, expires_at=in_days(90))
+
+    assert row.scopes == {"read"}
+
+
 def test_a_staff_token_loses_the_staff_scope_with_the_staff_status(reviewer):
     from api.services import effective_scopes
 

@@ -81,6 +81,30 @@ def test_since_starts_the_feed_at_a_time(reviewer, reviewer_api, ranked):
 
 
 @feed_db
+def test_a_change_committed_while_an_empty_first_page_is_read_is_not_skipped(
+    reviewer, reviewer_api, ranked, monkeypatch
+):
+    """The page is read, then another transaction commits a change: the empty page's ``next``
+    must still lead to it."""
+    from api import feeds
+
+    (allocation, *_) = approve_all(reviewer, ranked[:1])
+    read_page = feeds.allocation_changes
+
+    def a_commit_right_after_the_page(**kwargs):
+        rows = list(read_page(**kwargs))
+        Allocation.objects.filter(pk=allocation.pk).update(attempts=7)  # autocommit: committed now
+        return rows
+
+    monkeypatch.setattr(feeds, "allocation_changes", a_commit_right_after_the_page)
+    first = read(reviewer_api, since=(timezone.now() + timedelta(hours=1)).isoformat())
+    monkeypatch.undo()
+
+    assert first["results"] == []
+    assert [row["id"] for row in read(reviewer_api, first["next"])["results"]] == [allocation.pk]
+
+
+@feed_db
 def test_a_cursor_that_is_not_ours_is_a_400(reviewer_api):
     body = assert_problem(reviewer_api.get(FEED, {"cursor": "not-a-cursor"}), 400)
 

@@ -71,3 +71,16 @@ def test_an_unknown_outcome_is_a_400(operator_api, claimed):
     body = assert_problem(report(operator_api, claimed, outcome="done", expected_state="provisioning"), 400)
 
     assert set(body["errors"]) == {"outcome"}
+
+
+def test_a_report_is_refused_when_the_portal_provisions_itself(operator_api, claimed, settings):
+    settings.PROVISIONER_BACKEND = "allocations.backends.modelled.ModelledCloudProvisioner"
+
+    response = report(
+        operator_api, claimed, outcome="provisioned", expected_state="provisioning", external_ref="k8s/ns/a1"
+    )
+
+    body = assert_problem(response, 409)
+    assert "provisioning reports" in body["detail"]
+    claimed.refresh_from_db()
+    assert (claimed.state, claimed.external_ref) == ("provisioning", "")
