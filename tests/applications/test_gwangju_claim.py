@@ -146,7 +146,10 @@ def test_a_claim_saved_before_the_rule_does_not_stop_the_rest_of_the_draft_from_
 
     gyeonggi_draft.refresh_from_db()
     assert gyeonggi_draft.project_title == "결함 탐지"
-    assert set(gyeonggi_draft.claims.values_list("kind", flat=True)) == {GWANGJU, PriorityClaim.Kind.CLUSTER_PARTICIPANT}
+    assert set(gyeonggi_draft.claims.values_list("kind", flat=True)) == {
+        GWANGJU,
+        PriorityClaim.Kind.CLUSTER_PARTICIPANT,
+    }
     # Changing the old claim's details is a new claim: refused unless it gives a Gwangju address.
     with pytest.raises(services.ClaimRefused):
         save_claim(gyeonggi_draft, applicant, "본사 광주 (이전 예정)")
