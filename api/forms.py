@@ -38,7 +38,7 @@ class TokenForm(forms.Form):
         scopes.choices = [(value, label) for value, label in Scope.choices if value in allowed]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if Scope.STAFF in cleaned.get("scopes", ()) and cleaned.get("lifetime", 0) > 30:
             self.add_error("lifetime", _("A token with the staff scope lives at most 30 days."))
         return cleaned
