@@ -2,8 +2,10 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.utils import translation
 
 from accounts.roles import OPERATORS, REVIEWERS
 from tests.factories import UserFactory
@@ -124,6 +126,16 @@ def _cache_not_skipping_redis():
     portal_cache._unreachable_until.clear()
     yield
     portal_cache._unreachable_until.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # LocaleMiddleware activates a request's language and leaves it active in the thread: a test
+    # that sent Accept-Language: en would otherwise leave English to the next test on the same
+    # worker (the order under xdist is not the file order). Each test starts in the default.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

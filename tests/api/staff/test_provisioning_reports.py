@@ -4,7 +4,7 @@ import pytest
 
 from allocations.models import Allocation
 from allocations.services import decisions, provisioning
-from tests.api.conftest import assert_problem
+from tests.api.conftest import STAFF_SCOPES, assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -73,14 +73,21 @@ def test_an_unknown_outcome_is_a_400(operator_api, claimed):
     assert set(body["errors"]) == {"outcome"}
 
 
-def test_a_report_is_refused_when_the_portal_provisions_itself(operator_api, claimed, settings):
+def test_a_report_is_refused_when_the_portal_provisions_itself(operator, api_client_for, claimed, settings):
     settings.PROVISIONER_BACKEND = "allocations.backends.modelled.ModelledCloudProvisioner"
+    english = api_client_for(operator, STAFF_SCOPES, language="en")
 
-    response = report(
-        operator_api, claimed, outcome="provisioned", expected_state="provisioning", external_ref="k8s/ns/a1"
-    )
+    response = report(english, claimed, outcome="provisioned", expected_state="provisioning", external_ref="k8s/ns/a1")
 
     body = assert_problem(response, 409)
     assert "provisioning reports" in body["detail"]
+    korean = report(
+        api_client_for(operator, STAFF_SCOPES, language="ko"),
+        claimed,
+        outcome="provisioned",
+        expected_state="provisioning",
+        external_ref="k8s/ns/a1",
+    )
+    assert "보고는 받지 않습니다" in assert_problem(korean, 409)["detail"]
     claimed.refresh_from_db()
     assert (claimed.state, claimed.external_ref) == ("provisioning", "")
