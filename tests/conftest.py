@@ -1,5 +1,7 @@
 """The named cast of users, and isolation between tests."""
 
+import fcntl
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -75,6 +77,28 @@ def pytest_collection_modifyitems(config, items):
         ]
         if shared:
             item.add_marker(pytest.mark.xdist_group(shared[0]))
+
+
+@pytest.fixture(autouse=True)
+def _one_test_with_many_connections_at_a_time(request):
+    """A test marked ``many_connections`` opens dozens of database connections at once (a thread
+    each, e.g. 64 approvals racing). PostgreSQL serves ``max_connections`` (100 by default, 3 kept
+    for superusers) to everyone: two such tests on two xdist workers at once, beside the others'
+    servers and Celery workers, ran out ("sorry, too many clients already"). They take turns
+    through an exclusive lock on a file all the workers (and any other run of the suite here) share."""
+    if request.node.get_closest_marker("many_connections") is None:
+        yield
+        return
+    from tests.processes import ROOT
+
+    lock_path = ROOT / "var" / "many-connections.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,8 @@ from pool.services import PhaseConflictError, capacity_phases_set
 from portal.errors import DomainError
 from tests.allocations.conftest import SERVICE_END, SERVICE_START, make_call, make_pool, submitted_application
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Up to 64 threads, each with its connection: one such module at a time across the workers.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.many_connections]
 
 # Longer than any lock wait a correct engine needs; a deadlock that the database does not break
 # (or a lock wait that never ends) shows up as threads still running after it.
