@@ -49,9 +49,10 @@ totp: install
 TEST_WORKERS ?= 4
 XDIST = -n $(TEST_WORKERS) --dist loadgroup
 
-# The whole suite, with the coverage of the portal's code (a figure to read, not a threshold).
+# The whole suite, with the coverage of the portal's code (a figure to read, not a threshold) and its
+# 25 slowest tests (where the time goes).
 test: install
-	$(VENV)/bin/pytest $(XDIST) --cov --cov-report=term:skip-covered
+	$(VENV)/bin/pytest $(XDIST) --cov --cov-report=term:skip-covered --durations=25
 
 # Everything but the tests that start processes (a Celery worker, the browser, manage.py).
 test-fast: install

@@ -110,6 +110,12 @@ def token_revoke(*, actor: User, token: Token) -> Token:
     return row
 
 
+def tokens_erase(user: User) -> None:
+    """A deleted account's tokens go with it (their names are the person's words; they stopped
+    working when the account was deactivated). Called by ``privacy.services.account_delete``."""
+    Token.objects.filter(user=user).delete()
+
+
 def token_authenticate(token: str, *, now: datetime | None = None) -> Token | None:
     """The usable token (not revoked, not expired, its user active) that ``token`` is, with its
     user, or ``None``. Records its use at most once per ``LAST_USE_RESOLUTION``: one conditional

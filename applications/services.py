@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -270,6 +271,9 @@ def membership_make_owner(*, actor: User, membership: Membership) -> Membership:
 
 # How many requests one person may have waiting at once: each e-mails an organisation's owners.
 JOIN_REQUESTS_PENDING_PER_USER = 3
+# After a decline, how long before the same person may ask the same organisation again (its
+# owners are not e-mailed again and again by someone they said no to).
+JOIN_REQUEST_RETRY_AFTER = timedelta(days=7)
 
 
 @transaction.atomic
@@ -277,7 +281,8 @@ def join_request_create(*, actor: User, registration_number: str, message: str =
     """Ask to join the organisation registered under ``registration_number`` (normalised digits);
     its owners are e-mailed and decide. Idempotent: a request already waiting is returned as it is.
 
-    Refused when no organisation has the number, when the actor is already a member, and beyond
+    Refused when no organisation has the number, when the actor is already a member, within
+    ``JOIN_REQUEST_RETRY_AFTER`` of this organisation's decline of their last request, and beyond
     ``JOIN_REQUESTS_PENDING_PER_USER`` requests waiting at once.
     """
     organization = Organization.objects.select_for_update().filter(registration_number=registration_number).first()
@@ -290,6 +295,18 @@ def join_request_create(*, actor: User, registration_number: str, message: str =
     waiting = JoinRequest.objects.filter(organization=organization, user=actor, status=JoinRequest.Status.PENDING)
     if (existing := waiting.first()) is not None:
         return existing
+    declined = (
+        JoinRequest.objects.filter(organization=organization, user=actor, status=JoinRequest.Status.DECLINED)
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    if declined is not None and declined > timezone.now() - JOIN_REQUEST_RETRY_AFTER:
+        again = timezone.localdate(declined + JOIN_REQUEST_RETRY_AFTER)
+        raise ApplicationError(
+            _("This organisation declined your last request. You can ask again from %(date)s.")
+            % {"date": date_format(again, "DATE_FORMAT")}
+        )
     if (
         JoinRequest.objects.filter(user=actor, status=JoinRequest.Status.PENDING).count()
         >= JOIN_REQUESTS_PENDING_PER_USER

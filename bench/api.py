@@ -24,7 +24,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ os.environ["CELERY_BROKER_URL"] = "filesystem://"
 os.environ["PORTAL_VAR_DIR"] = "var/bench-api"
 os.environ["API_RATE_PER_TOKEN"] = "1000000/min"
 
-from bench.harness import percentile, recreate_database, scratch_url  # noqa: E402
+from bench.harness import django_on_scratch, percentile, recreate_database  # noqa: E402
 
 QUEUE_APPLICATIONS = 10_000
 FEED_ALLOCATIONS = 100_000
@@ -102,59 +102,19 @@ def make_allocations(call_ids: list[int]) -> None:
 
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    url = scratch_url("_bench_api")
-    recreate_database(url)
-    os.environ["DATABASE_URL"] = url
-    import django
-    from django.conf import settings
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    django.setup()
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.contrib.auth.models import Group
-    from django.core.management import call_command
+    url = django_on_scratch("_bench_api")
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
-    from accounts.models import User
-    from accounts.roles import REVIEWERS
     from api.models import AllocationChange
     from api.services import token_create
-    from applications.models import Call, CallOffering
-    from bench.review_queue import grow
-    from pool.models import CapacityPhase, Offering
+    from bench.review_queue import grow, queue_world
 
-    assert not settings.DEBUG
     try:
-        call_command("migrate", verbosity=0)
-        gpu = Offering.objects.create(name="A100 GPU", kind="gpu", unit="gpu")
-        storage = Offering.objects.create(name="Storage", kind="storage", unit="tb")
-        for offering in (gpu, storage):
-            CapacityPhase.objects.create(offering=offering, starts_on=date(2030, 1, 1), units=10**6)
-        now = timezone.now()
-        calls = []
-        for title in ("2031 상반기 자원 지원 공고",):
-            call = Call.objects.create(
-                title=title,
-                description="",
-                opens_at=now - timedelta(days=30),
-                deadline=now + timedelta(days=1),
-                service_starts_on=date(2031, 1, 1),
-                service_ends_on=date(2031, 6, 30),
-                selection_target=100,
-            )
-            for offering in (gpu, storage):
-                CallOffering.objects.create(call=call, offering=offering, max_per_application=1000)
-            calls.append(call)
-        reviewer = User.objects.create_user(email="bench-reviewer@portal.test", password=None, is_staff=True)
-        reviewer.groups.add(Group.objects.get(name=REVIEWERS))
-        TOTP.activate(reviewer, generate_totp_secret())
+        call, (gpu, storage), reviewer = queue_world()
         _row, token = token_create(
-            actor=reviewer, name="bench", scopes={"read", "staff"}, expires_at=now + timedelta(days=1)
+            actor=reviewer, name="bench", scopes={"read", "staff"}, expires_at=timezone.now() + timedelta(days=1)
         )
         bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         admin = Client()
@@ -162,13 +122,12 @@ def main() -> None:
         api = Client()
 
         started = time.perf_counter()
-        grow(calls[0], (gpu, storage), QUEUE_APPLICATIONS)
+        grow(call, (gpu, storage), QUEUE_APPLICATIONS)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         print(f"{QUEUE_APPLICATIONS:,} applications built in {time.perf_counter() - started:.0f} s", flush=True)
-        call = calls[0].pk
-        admin_queue = f"/admin/applications/application/?call__id__exact={call}"
-        api_queue = f"/api/v1/staff/calls/{call}/queue/?page_size={PAGE}"
+        admin_queue = f"/admin/applications/application/?call__id__exact={call.pk}"
+        api_queue = f"/api/v1/staff/calls/{call.pk}/queue/?page_size={PAGE}"
         rows = [
             measure(admin, "admin queue of the call", admin_queue, rounds),
             measure(api, "API queue of the call", api_queue, rounds, **bearer),
@@ -176,8 +135,8 @@ def main() -> None:
         assert len(rows[1]["response"].json()["results"]) == PAGE
 
         started = time.perf_counter()
-        grow(calls[0], (gpu, storage), FEED_ALLOCATIONS // 2)
-        make_allocations([calls[0].pk])
+        grow(call, (gpu, storage), FEED_ALLOCATIONS // 2)
+        make_allocations([call.pk])
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         numbered = AllocationChange.objects.filter(sequence__isnull=False).count()

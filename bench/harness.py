@@ -79,6 +79,25 @@ def recreate_database(url: str, *, drop_only: bool = False) -> None:
         connection.close()
 
 
+def django_on_scratch(suffix: str) -> str:
+    """Create the scratch database ``<name><suffix>``, point the settings at it and set Django up
+    (the production settings, but the static files' manifest, which needs collectstatic: the
+    pages only build static URLs). Returns its URL, for ``recreate_database(url, drop_only=True)``."""
+    url = scratch_url(suffix)
+    recreate_database(url)
+    os.environ["DATABASE_URL"] = url
+    import django
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    django.setup()
+    assert not settings.DEBUG
+    return url
+
+
 def postgres_version(url: str) -> str:
     connection = _admin_connection(url)
     try:

@@ -39,7 +39,7 @@ os.environ["LOG_LEVEL"] = "warning"
 os.environ["CELERY_BROKER_URL"] = "filesystem://"
 os.environ["PORTAL_VAR_DIR"] = "var/bench-queue"
 
-from bench.harness import percentile, recreate_database, scratch_url  # noqa: E402
+from bench.harness import django_on_scratch, enrol_second_factor, percentile, recreate_database  # noqa: E402
 
 SIZES = (10, 10_000, 100_000)
 # Issue #21: ColdFront 1.1.10 on the same PostgreSQL, DEBUG off, the test client, median of 20.
@@ -262,57 +262,53 @@ def targets(rows: list[dict]) -> list[dict]:
     return found
 
 
-def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    sizes = tuple(int(size) for size in os.environ.get("BENCH_QUEUE_SIZES", "").split(",") if size) or SIZES
-    url = scratch_url("_bench_queue")
-    recreate_database(url)
-    os.environ["DATABASE_URL"] = url
-    import django
-    from django.conf import settings
-
-    # The production storage's manifest needs collectstatic; the page only builds static URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    django.setup()
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+def queue_world():
+    """Migrate, then one open call for 2031 offering a GPU pool and a storage pool of a million
+    units each, and a reviewer with a second factor (staff open the admin once they have one:
+    accounts/second_factor.py). Returns ``(call, (gpu, storage), reviewer)``."""
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
     from django.utils import timezone
 
     from accounts.models import User
     from accounts.roles import REVIEWERS
     from applications.models import Call, CallOffering
     from pool.models import CapacityPhase, Offering
+
+    call_command("migrate", verbosity=0)
+    gpu = Offering.objects.create(name="A100 GPU", kind="gpu", unit="gpu")
+    storage = Offering.objects.create(name="Storage", kind="storage", unit="tb")
+    for offering in (gpu, storage):
+        CapacityPhase.objects.create(offering=offering, starts_on=date(2030, 1, 1), units=10**6)
+    now = timezone.now()
+    call = Call.objects.create(
+        title="2031 상반기 자원 지원 공고",
+        description="",
+        opens_at=now - timedelta(days=30),
+        deadline=now + timedelta(days=1),
+        service_starts_on=date(2031, 1, 1),
+        service_ends_on=date(2031, 6, 30),
+        selection_target=100,
+    )
+    for offering in (gpu, storage):
+        CallOffering.objects.create(call=call, offering=offering, max_per_application=1000)
+    reviewer = User.objects.create_user(email="bench-reviewer@portal.test", password=None, is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=REVIEWERS))
+    enrol_second_factor(reviewer)
+    return call, (gpu, storage), reviewer
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    sizes = tuple(int(size) for size in os.environ.get("BENCH_QUEUE_SIZES", "").split(",") if size) or SIZES
+    url = django_on_scratch("_bench_queue")
+    from django.db import connection
+    from django.test import Client
+
     from review.admin.applications import ApplicationAdmin
 
-    assert not settings.DEBUG
     try:
-        call_command("migrate", verbosity=0)
-        gpu = Offering.objects.create(name="A100 GPU", kind="gpu", unit="gpu")
-        storage = Offering.objects.create(name="Storage", kind="storage", unit="tb")
-        for offering in (gpu, storage):
-            CapacityPhase.objects.create(offering=offering, starts_on=date(2030, 1, 1), units=10**6)
-        now = timezone.now()
-        call = Call.objects.create(
-            title="2031 상반기 자원 지원 공고",
-            description="",
-            opens_at=now - timedelta(days=30),
-            deadline=now + timedelta(days=1),
-            service_starts_on=date(2031, 1, 1),
-            service_ends_on=date(2031, 6, 30),
-            selection_target=100,
-        )
-        for offering in (gpu, storage):
-            CallOffering.objects.create(call=call, offering=offering, max_per_application=1000)
-        reviewer = User.objects.create_user(email="bench-reviewer@portal.test", password=None, is_staff=True)
-        reviewer.groups.add(Group.objects.get(name=REVIEWERS))
-        # Staff open the admin once they have a second factor (accounts/second_factor.py).
-        TOTP.activate(reviewer, generate_totp_secret())
+        call, (gpu, storage), reviewer = queue_world()
         client = Client()
         client.force_login(reviewer)
 

@@ -67,3 +67,21 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."))
         return password
+
+
+class NameConsentForm(forms.Form):
+    """The optional consent on the consents page: agree and give a name, or withdraw (which erases it)."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+
+    def __init__(self, *args: Any, agreeing: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agreeing = agreeing
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data.get("name", "").strip()
+        if self.agreeing and not name:
+            raise forms.ValidationError(_("Give your name to agree to its collection."))
+        return name

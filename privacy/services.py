@@ -1,6 +1,7 @@
-"""Consents (recorded at sign-up, withdrawn later) and the deletion of an account (회원 탈퇴)."""
+"""Consents (recorded at sign-up, given or withdrawn later) and the deletion of an account (회원 탈퇴)."""
 
 import re
+from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -30,6 +31,49 @@ def consents_record(*, user: User, answers: dict[str, bool]) -> list[Consent]:
         for item, agreed in answers.items()
         if item in ConsentItem.values
     )
+
+
+def consents_current(user: User) -> dict[str, Consent | None]:
+    """``user``'s latest answer to each consent item (``None``: never asked, e.g. an account made
+    before the consents were recorded, or by an administrator)."""
+    latest: dict[str, Consent] = {}
+    for consent in Consent.objects.filter(user=user).order_by("-recorded_at", "-pk"):
+        latest.setdefault(consent.item, consent)
+    return {item: latest.get(item) for item in ConsentItem.values}
+
+
+@transaction.atomic
+def name_consent_set(*, actor: User, agreed: bool, name: str = "") -> Consent:
+    """Give or withdraw the optional consent to the collection of one's name (개인정보 보호법
+    제37조: a consent is withdrawn as easily as it was given). Withdrawn, the name is erased at
+    once; given, ``name`` is kept (it must not be blank: a consent to nothing is not asked for).
+    Each answer is a new row at the document's current version."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    name = name.strip()
+    if agreed and not name:
+        raise DomainError(_("Give your name to agree to its collection."))
+    consent = Consent.objects.create(
+        user=user,
+        item=ConsentItem.PRIVACY_OPTIONAL_NAME,
+        version=VERSIONS[ConsentItem.PRIVACY_OPTIONAL_NAME],
+        agreed=agreed,
+    )
+    user.first_name = name if agreed else ""
+    user.last_name = ""
+    user.save(update_fields=["first_name", "last_name"])
+    data_version.changed()
+    return consent
+
+
+# What the apps above this one keep of a person (an API token's name, say) and erase when the
+# account is deleted: each registers a function of the user at start-up (its AppConfig.ready),
+# called in the deletion's transaction. This app cannot import them (pyproject.toml's layers).
+_ERASERS: list[Callable[[User], object]] = []
+
+
+def register_account_eraser(eraser: Callable[[User], object]) -> None:
+    if eraser not in _ERASERS:
+        _ERASERS.append(eraser)
 
 
 class AccountDeletionRefused(DomainError):
@@ -80,7 +124,8 @@ def account_delete(*, actor: User) -> None:
     histories, applications and allocations that name it stay whole), the name, the password (no
     login is possible), the confirmed addresses, second factors, language choice, memberships,
     waiting requests to join, invitations not accepted, and the address and body of every e-mail
-    the portal logged to it (and the address where other e-mails quoted it). Kept: what was done
+    the portal logged to it (and the address where other e-mails quoted it), and what the apps
+    above keep (``register_account_eraser``: the API tokens). Kept: what was done
     for an organisation (applications, decisions, allocations, reports), which stays with it, and
     the consents given (with the pseudonym). Refused with ``AccountDeletionRefused`` while
     ``account_deletion_obstacles`` names anything. Not idempotent: a deleted account cannot act.
@@ -97,6 +142,8 @@ def account_delete(*, actor: User) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     LanguagePreference.objects.filter(user=user).delete()
+    for eraser in _ERASERS:
+        eraser(user)
     Notification.objects.filter(Q(user=user) | Q(recipient__iexact=email)).update(
         recipient=alias, body="", html_body="", subject=""
     )

@@ -4,14 +4,15 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedRequest
 from portal.errors import DomainError
 from privacy import services
-from privacy.documents import PRIVACY_VERSION, TERMS_VERSION, document_template
-from privacy.forms import AccountDeleteForm
+from privacy.documents import PRIVACY_VERSION, REQUIRED, TERMS_VERSION, ConsentItem, document_template
+from privacy.forms import AccountDeleteForm, NameConsentForm
 
 
 def privacy_policy(request: HttpRequest) -> HttpResponse:
@@ -26,6 +27,38 @@ def privacy_policy(request: HttpRequest) -> HttpResponse:
 def terms(request: HttpRequest) -> HttpResponse:
     """이용약관, public."""
     return render(request, document_template("terms", translation.get_language() or "ko"), {"version": TERMS_VERSION})
+
+
+@login_required
+def consents(request: AuthenticatedRequest) -> HttpResponse:
+    """내 동의 내역: each consent item, the answer last given, to which version and when; the
+    optional one given or withdrawn here; the required ones end with the account (a link to 회원 탈퇴)."""
+    agreeing = request.POST.get("action") == "agree"
+    form = NameConsentForm(request.POST or None, agreeing=agreeing)
+    if request.method == "POST" and request.POST.get("action") in ("agree", "withdraw") and form.is_valid():
+        services.name_consent_set(actor=request.user, agreed=agreeing, name=form.cleaned_data["name"])
+        if agreeing:
+            messages.success(request, _("Your consent is recorded and your name kept."))
+        else:
+            messages.success(request, _("Your consent is withdrawn and your name erased."))
+        return redirect("consents")
+    current = services.consents_current(request.user)
+    rows = [
+        {"item": ConsentItem(item), "consent": current[item], "required": item in REQUIRED}
+        for item in ConsentItem.values
+    ]
+    name_consent = current[ConsentItem.PRIVACY_OPTIONAL_NAME]
+    return render(
+        request,
+        "privacy/consents.html",
+        {
+            "rows": rows,
+            "form": form,
+            "name_agreed": bool(name_consent and name_consent.agreed),
+            "privacy_url": reverse("privacy_policy"),
+            "delete_url": reverse("account_delete"),
+        },
+    )
 
 
 @login_required

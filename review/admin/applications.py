@@ -301,7 +301,11 @@ class ApplicationAdmin(RecordsChangePageViews, ReviewerQueueAdmin):
         # Uploads have no public URL: link to the download view, which checks the viewer's rights.
         if not obj.business_certificate:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("application_certificate", args=[obj.pk]), _("Download"))
+        return format_html(
+            '<a href="{}" download>{}</a>',
+            reverse("application_certificate", args=[obj.pk]),
+            obj.certificate_display_name,
+        )
 
     @admin.display(description=_("claim reviews"))
     def claim_review_history(self, obj: Application):

@@ -2,6 +2,7 @@
 // - the error summary takes the focus, and its links focus their field;
 // - a field named in the address (#id_…, from the review page's links) takes the focus;
 // - a chosen file over the limit is refused before it is sent;
+// - a step of the indicator clicked after a change saves this page first;
 // - resource rows are added and removed here, the maximum beside the quantity follows the
 //   resource chosen, and the totals follow the quantities.
 (function () {
@@ -72,6 +73,33 @@
       input.removeAttribute("aria-invalid");
     }
   });
+
+  // A step of the indicator, clicked after a change on this page: the page is saved first (as
+  // "Next" saves it), then that step opens; unchanged, the link is followed as it is.
+  var stepForm = document.querySelector("form[data-step-form]");
+  if (stepForm) {
+    var snapshot = function () {
+      var parts = [];
+      new FormData(stepForm).forEach(function (value, key) {
+        if (key === "csrfmiddlewaretoken") return;
+        parts.push(key + "=" + (typeof value === "string" ? value : value.name + ":" + value.size));
+      });
+      return parts.join("&");
+    };
+    var unchanged = snapshot();
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest(".form-steps a[data-step]");
+      if (!link || link.hasAttribute("aria-current") || snapshot() === unchanged) return;
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      event.preventDefault();
+      var go = document.createElement("input");
+      go.type = "hidden";
+      go.name = "go";
+      go.value = link.getAttribute("data-step");
+      stepForm.appendChild(go);
+      stepForm.submit();
+    });
+  }
 
   // Resource rows.
   var form = document.querySelector("form[data-item-rows]");

@@ -3,9 +3,12 @@ instead of meeting a dead end; its owners approve or decline; the applicant neve
 members are."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from applications import services
 from applications.models import JoinRequest, Membership
@@ -139,3 +142,35 @@ def test_the_message_to_the_owners_carries_no_link(client, organization, newcome
 
     assert response.status_code == 200 and "링크를 넣을 수 없습니다" in response.content.decode()
     assert not JoinRequest.objects.exists()
+
+
+def test_a_declined_requester_asks_the_same_organisation_again_only_after_a_week(organization, applicant, newcomer):
+    first = services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
+    services.join_request_decline(actor=applicant, join_request=first)
+    deliver_queued()
+
+    with pytest.raises(services.ApplicationError, match="부터 다시 요청할 수 있습니다"):
+        services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
+    assert deliver_queued() == []  # the owners are not e-mailed again
+
+    with time_machine.travel(timezone.now() + services.JOIN_REQUEST_RETRY_AFTER + timedelta(minutes=1)):
+        again = services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
+    assert again.pk != first.pk and again.is_pending
+    assert len(deliver_queued()) == 1
+
+
+def test_the_page_says_when_a_declined_requester_may_ask_again(client, organization, applicant, newcomer):
+    first = services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
+    services.join_request_decline(actor=applicant, join_request=first)
+    client.force_login(newcomer)
+
+    response = client.post(
+        reverse("join_request_create"),
+        {"registration_number": organization.registration_number_display, "message": "다시 요청합니다."},
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+
+    again = timezone.localdate() + services.JOIN_REQUEST_RETRY_AFTER
+    assert response.status_code == 200
+    assert f"이 기관은 지난 가입 요청을 거절했습니다. {again.year}년 {again.month}월 {again.day}일(" in response.content.decode()
+    assert JoinRequest.objects.filter(user=newcomer).count() == 1

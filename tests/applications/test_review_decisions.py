@@ -79,9 +79,15 @@ def status_of(application) -> str:
 
 def test_the_decision_page_shows_the_organisation_the_plan_and_the_documents(client, reviewer, application):
     claim = PriorityClaim.objects.create(
-        application=application, kind=PriorityClaim.Kind.GWANGJU_LOCATED, details="본사 광주", evidence="e/x.pdf"
+        application=application,
+        kind=PriorityClaim.Kind.GWANGJU_LOCATED,
+        details="본사 광주",
+        evidence="e/x.pdf",
+        evidence_name="본사 임대차계약서.pdf",
     )
-    Application.objects.filter(pk=application.pk).update(business_certificate="c/x.pdf", summary="<b>요약</b>")
+    Application.objects.filter(pk=application.pk).update(
+        business_certificate="c/x.pdf", business_certificate_name="사업자등록증.pdf", summary="<b>요약</b>"
+    )
     client.force_login(reviewer)
 
     response = client.get(decide_url(application))
@@ -95,6 +101,8 @@ def test_the_decision_page_shows_the_organisation_the_plan_and_the_documents(cli
     assert reverse("claim_evidence", args=[claim.pk]) in page
     assert review_url(claim) in page
     assert "&lt;b&gt;요약&lt;/b&gt;" in page
+    # The files by the names the applicant's files had, not the stored ones.
+    assert "사업자등록증.pdf" in page and "본사 임대차계약서.pdf" in page and "x.pdf<" not in page
 
 
 def test_a_reviewer_approves_in_full(client, reviewer, application):

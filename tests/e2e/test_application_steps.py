@@ -229,3 +229,27 @@ def test_walk_the_steps_review_and_submit(applicant, draft, files, screenshots):
     assert draft.status == Application.Status.SUBMITTED
     screenshots(page, "submitted")
     assert applicant.errors == []
+
+
+def test_a_step_of_the_indicator_clicked_after_a_change_saves_the_page_first(applicant, draft, screenshots):
+    page = applicant.go(step_url(draft, "project"))
+    current = page.locator("nav.form-steps [aria-current=step]")
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+
+    # Unchanged: the indicator is a plain link, nothing is posted.
+    click(page, "nav.form-steps a:has-text('자원 신청')")
+    assert current.inner_text() == "3 자원 신청" and posts == []
+
+    page.go_back()
+    page.fill("#id_project_title", "물류 수요 예측 모델")
+    click(page, "nav.form-steps a:has-text('기관 정보 확인')")
+
+    assert current.inner_text() == "1 기관 정보 확인"
+    assert posts == [f"{applicant.base_url}{step_url(draft, 'project')}"]
+    draft.refresh_from_db()
+    assert draft.project_title == "물류 수요 예측 모델"
+    click(page, "nav.form-steps a:has-text('과제')")
+    assert page.input_value("#id_project_title") == "물류 수요 예측 모델"
+    screenshots(page, "indicator-saved-the-step")
+    assert applicant.errors == []

@@ -1,6 +1,8 @@
 """회원 탈퇴: the person deletes their own account with their password; their data is erased, what
 was done for an organisation stays with it under a pseudonym; an only owner hands over first."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
@@ -114,3 +116,15 @@ def test_staff_accounts_are_closed_by_an_administrator(client, reviewer):
     with pytest.raises(services.AccountDeletionRefused):
         services.account_delete(actor=reviewer)
     assert User.objects.get(pk=reviewer.pk).is_active
+
+
+def test_the_api_tokens_go_with_the_account(client, member, organization):
+    from api.models import Token
+    from api.services import token_create
+
+    token_create(actor=member, name="김하늘의 노트북", scopes={"read"}, expires_at=timezone.now() + timedelta(days=30))
+    client.force_login(member)
+
+    client.post(reverse("account_delete"), {"password": PASSWORD, "confirm": "on"})
+
+    assert not Token.objects.filter(user=member).exists()
