@@ -110,7 +110,7 @@ def token_revoke(*, actor: User, token: Token) -> Token:
     return row
 
 
-def tokens_erase(user: User) -> None:
+def tokens_erase(*, user: User) -> None:
     """A deleted account's tokens go with it (their names are the person's words; they stopped
     working when the account was deactivated). Called by ``privacy.services.account_delete``."""
     Token.objects.filter(user=user).delete()

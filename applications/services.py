@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -295,14 +295,12 @@ def join_request_create(*, actor: User, registration_number: str, message: str =
     waiting = JoinRequest.objects.filter(organization=organization, user=actor, status=JoinRequest.Status.PENDING)
     if (existing := waiting.first()) is not None:
         return existing
-    declined = (
-        JoinRequest.objects.filter(organization=organization, user=actor, status=JoinRequest.Status.DECLINED)
-        .order_by("-decided_at")
-        .values_list("decided_at", flat=True)
-        .first()
-    )
-    if declined is not None and declined > timezone.now() - JOIN_REQUEST_RETRY_AFTER:
-        again = timezone.localdate(declined + JOIN_REQUEST_RETRY_AFTER)
+    declined = JoinRequest.objects.filter(
+        organization=organization, user=actor, status=JoinRequest.Status.DECLINED, decided_at__isnull=False
+    ).aggregate(last=Max("decided_at"))["last"]
+    # Counted in days, as the message says: from the day a week after the decline's, at midnight.
+    again = timezone.localdate(declined) + JOIN_REQUEST_RETRY_AFTER if declined is not None else None
+    if again is not None and timezone.localdate() < again:
         raise ApplicationError(
             _("This organisation declined your last request. You can ask again from %(date)s.")
             % {"date": date_format(again, "DATE_FORMAT")}

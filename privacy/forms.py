@@ -70,18 +70,11 @@ class AccountDeleteForm(forms.Form):
 
 
 class NameConsentForm(forms.Form):
-    """The optional consent on the consents page: agree and give a name, or withdraw (which erases it)."""
+    """The optional consent given on the consents page, with the name it is given for."""
 
     name = forms.CharField(
-        label=_("Name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Give your name to agree to its collection.")},
     )
-
-    def __init__(self, *args: Any, agreeing: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.agreeing = agreeing
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data.get("name", "").strip()
-        if self.agreeing and not name:
-            raise forms.ValidationError(_("Give your name to agree to its collection."))
-        return name

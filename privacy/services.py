@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications.models import Invitation, JoinRequest, Membership
-from evaluation.models import Evaluator
 from notifications.models import LanguagePreference, Notification
 from portal import data_version
 from portal.errors import DomainError
 from privacy.documents import REQUIRED, VERSIONS, ConsentItem
 from privacy.models import Consent
+from privacy.selectors import closed_by_an_administrator
 
 
 @transaction.atomic
@@ -33,21 +33,13 @@ def consents_record(*, user: User, answers: dict[str, bool]) -> list[Consent]:
     )
 
 
-def consents_current(user: User) -> dict[str, Consent | None]:
-    """``user``'s latest answer to each consent item (``None``: never asked, e.g. an account made
-    before the consents were recorded, or by an administrator)."""
-    latest: dict[str, Consent] = {}
-    for consent in Consent.objects.filter(user=user).order_by("-recorded_at", "-pk"):
-        latest.setdefault(consent.item, consent)
-    return {item: latest.get(item) for item in ConsentItem.values}
-
-
 @transaction.atomic
 def name_consent_set(*, actor: User, agreed: bool, name: str = "") -> Consent:
     """Give or withdraw the optional consent to the collection of one's name (개인정보 보호법
     제37조: a consent is withdrawn as easily as it was given). Withdrawn, the name is erased at
-    once; given, ``name`` is kept (it must not be blank: a consent to nothing is not asked for).
-    Each answer is a new row at the document's current version."""
+    once, however it came to be kept (given at sign-up, or set by an administrator before the
+    consents were recorded); given, ``name`` is kept (it must not be blank: a consent to nothing
+    is not asked for). Each answer is a new row at the document's current version."""
     user = User.objects.select_for_update().get(pk=actor.pk)
     name = name.strip()
     if agreed and not name:
@@ -68,10 +60,11 @@ def name_consent_set(*, actor: User, agreed: bool, name: str = "") -> Consent:
 # What the apps above this one keep of a person (an API token's name, say) and erase when the
 # account is deleted: each registers a function of the user at start-up (its AppConfig.ready),
 # called in the deletion's transaction. This app cannot import them (pyproject.toml's layers).
-_ERASERS: list[Callable[[User], object]] = []
+_ERASERS: list[Callable[..., object]] = []
 
 
-def register_account_eraser(eraser: Callable[[User], object]) -> None:
+def register_account_eraser(eraser: Callable[..., object]) -> None:
+    """``eraser(user=…)`` is called when an account is deleted."""
     if eraser not in _ERASERS:
         _ERASERS.append(eraser)
 
@@ -88,15 +81,14 @@ def pseudonym(user: User) -> str:
 def account_deletion_obstacles(user: User) -> list[str]:
     """What stands between ``user`` and deleting their account, in their words (empty: nothing).
 
-    Staff and evaluator accounts are not deleted by their holders: their decisions, scores and
-    pledges are the programme's records, and an administrator closes them (deactivates them,
-    which keeps those records with the person's name). The only owner of an organisation that
+    Staff and evaluator accounts are not deleted by their holders (``closed_by_an_administrator``).
+    The only owner of an organisation that
     has other members hands the ownership to one of them first, so that it is never left with
     no one to answer its requests to join and its invitations.
     """
     if user.is_staff or user.is_superuser:
         return [_("Staff accounts are closed by an administrator, not deleted here. Ask an administrator.")]
-    if Evaluator.objects.filter(user=user).exists():
+    if closed_by_an_administrator(user):
         return [
             _("Evaluator accounts are closed by the operator: your scores and pledges are the evaluation's records.")
         ]
@@ -143,7 +135,7 @@ def account_delete(*, actor: User) -> None:
     Authenticator.objects.filter(user=user).delete()
     LanguagePreference.objects.filter(user=user).delete()
     for eraser in _ERASERS:
-        eraser(user)
+        eraser(user=user)
     Notification.objects.filter(Q(user=user) | Q(recipient__iexact=email)).update(
         recipient=alias, body="", html_body="", subject=""
     )

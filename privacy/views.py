@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedRequest
 from portal.errors import DomainError
-from privacy import services
+from privacy import selectors, services
 from privacy.documents import PRIVACY_VERSION, REQUIRED, TERMS_VERSION, ConsentItem, document_template
 from privacy.forms import AccountDeleteForm, NameConsentForm
 
@@ -32,29 +32,38 @@ def terms(request: HttpRequest) -> HttpResponse:
 @login_required
 def consents(request: AuthenticatedRequest) -> HttpResponse:
     """내 동의 내역: each consent item, the answer last given, to which version and when; the
-    optional one given or withdrawn here; the required ones end with the account (a link to 회원 탈퇴)."""
-    agreeing = request.POST.get("action") == "agree"
-    form = NameConsentForm(request.POST or None, agreeing=agreeing)
-    if request.method == "POST" and request.POST.get("action") in ("agree", "withdraw") and form.is_valid():
-        services.name_consent_set(actor=request.user, agreed=agreeing, name=form.cleaned_data["name"])
-        if agreeing:
-            messages.success(request, _("Your consent is recorded and your name kept."))
+    optional one given (with the name) or withdrawn (the name erased) here; the required ones end
+    with the account (회원 탈퇴, or an administrator for staff and evaluators)."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = NameConsentForm(request.POST if action == "agree" else None)
+    if action in ("agree", "withdraw") and (action == "withdraw" or form.is_valid()):
+        try:
+            name = form.cleaned_data["name"] if action == "agree" else ""
+            services.name_consent_set(actor=request.user, agreed=action == "agree", name=name)
+        except DomainError as error:
+            form.add_error("name", str(error))
         else:
-            messages.success(request, _("Your consent is withdrawn and your name erased."))
-        return redirect("consents")
-    current = services.consents_current(request.user)
-    rows = [
-        {"item": ConsentItem(item), "consent": current[item], "required": item in REQUIRED}
-        for item in ConsentItem.values
-    ]
+            if action == "agree":
+                messages.success(request, _("Your consent is recorded and your name kept."))
+            else:
+                messages.success(request, _("Your consent is withdrawn and your name erased."))
+            return redirect("consents")
+    current = selectors.consents_current(request.user)
     name_consent = current[ConsentItem.PRIVACY_OPTIONAL_NAME]
     return render(
         request,
         "privacy/consents.html",
         {
-            "rows": rows,
+            "rows": [
+                {"item": ConsentItem(item), "consent": current[item], "required": item in REQUIRED}
+                for item in ConsentItem.values
+            ],
             "form": form,
+            "error_list": [(f"id_{field}", error) for field, errors in form.errors.items() for error in errors],
+            "focus_errors": bool(form.errors),
+            "name_kept": request.user.get_full_name(),
             "name_agreed": bool(name_consent and name_consent.agreed),
+            "closed_by_an_administrator": selectors.closed_by_an_administrator(request.user),
             "privacy_url": reverse("privacy_policy"),
             "delete_url": reverse("account_delete"),
         },

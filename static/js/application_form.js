@@ -87,17 +87,32 @@
       return parts.join("&");
     };
     var unchanged = snapshot();
+    var leaving = false;
+    // Back to this page from the history: it may be the same document, restored as it was left.
+    window.addEventListener("pageshow", function () {
+      leaving = false;
+    });
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest(".form-steps a[data-step]");
-      if (!link || link.hasAttribute("aria-current") || snapshot() === unchanged) return;
-      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      if (!link || link.hasAttribute("aria-current")) return;
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || event.button !== 0) return;
+      if (leaving) {
+        event.preventDefault(); // a second click while the page is being saved
+        return;
+      }
+      if (snapshot() === unchanged) return;
       event.preventDefault();
-      var go = document.createElement("input");
-      go.type = "hidden";
+      leaving = true;
+      // A submit button of its own, used once and removed: the form keeps no "go" of it, so
+      // "Next", "Save" and Enter still mean what they say if the page comes back.
+      var go = document.createElement("button");
+      go.type = "submit";
       go.name = "go";
       go.value = link.getAttribute("data-step");
+      go.hidden = true;
       stepForm.appendChild(go);
-      stepForm.submit();
+      stepForm.requestSubmit(go);
+      go.remove();
     });
   }
 

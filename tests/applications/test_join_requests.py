@@ -3,7 +3,8 @@ instead of meeting a dead end; its owners approve or decline; the applicant neve
 members are."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -146,14 +147,20 @@ def test_the_message_to_the_owners_carries_no_link(client, organization, newcome
 
 def test_a_declined_requester_asks_the_same_organisation_again_only_after_a_week(organization, applicant, newcomer):
     first = services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
-    services.join_request_decline(actor=applicant, join_request=first)
+    declined = services.join_request_decline(actor=applicant, join_request=first)
     deliver_queued()
+    seoul = ZoneInfo("Asia/Seoul")
+    from_day = timezone.localdate(declined.decided_at) + services.JOIN_REQUEST_RETRY_AFTER
 
     with pytest.raises(services.ApplicationError, match="부터 다시 요청할 수 있습니다"):
         services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
+    # Counted in days, as the message says: the evening before the day it names is still too early.
+    with time_machine.travel(datetime.combine(from_day - timedelta(days=1), time(23, 59), tzinfo=seoul)):
+        with pytest.raises(services.ApplicationError):
+            services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
     assert deliver_queued() == []  # the owners are not e-mailed again
 
-    with time_machine.travel(timezone.now() + services.JOIN_REQUEST_RETRY_AFTER + timedelta(minutes=1)):
+    with time_machine.travel(datetime.combine(from_day, time(0, 1), tzinfo=seoul)):
         again = services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
     assert again.pk != first.pk and again.is_pending
     assert len(deliver_queued()) == 1
@@ -172,5 +179,6 @@ def test_the_page_says_when_a_declined_requester_may_ask_again(client, organizat
 
     again = timezone.localdate() + services.JOIN_REQUEST_RETRY_AFTER
     assert response.status_code == 200
-    assert f"이 기관은 지난 가입 요청을 거절했습니다. {again.year}년 {again.month}월 {again.day}일(" in response.content.decode()
+    page = response.content.decode()
+    assert f"이 기관에서 지난 가입 요청을 거절했습니다. {again.year}년 {again.month}월 {again.day}일(" in page
     assert JoinRequest.objects.filter(user=newcomer).count() == 1

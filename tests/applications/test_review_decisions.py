@@ -102,7 +102,11 @@ def test_the_decision_page_shows_the_organisation_the_plan_and_the_documents(cli
     assert review_url(claim) in page
     assert "&lt;b&gt;요약&lt;/b&gt;" in page
     # The files by the names the applicant's files had, not the stored ones.
-    assert "사업자등록증.pdf" in page and "본사 임대차계약서.pdf" in page and "x.pdf<" not in page
+    certificate = reverse("application_certificate", args=[application.pk])
+    assert f'<a href="{certificate}" download>사업자등록증.pdf</a>' in page
+    assert f'<a href="{reverse("claim_evidence", args=[claim.pk])}" download>본사 임대차계약서.pdf</a>' in page
+    record = client.get(reverse("admin:applications_application_change", args=[application.pk])).content.decode()
+    assert f'<a href="{certificate}" download>사업자등록증.pdf</a>' in record
 
 
 def test_a_reviewer_approves_in_full(client, reviewer, application):

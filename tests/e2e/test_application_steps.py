@@ -236,6 +236,7 @@ def test_a_step_of_the_indicator_clicked_after_a_change_saves_the_page_first(app
     current = page.locator("nav.form-steps [aria-current=step]")
     posts: list[str] = []
     page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    project = f"{applicant.base_url}{step_url(draft, 'project')}"
 
     # Unchanged: the indicator is a plain link, nothing is posted.
     click(page, "nav.form-steps a:has-text('자원 신청')")
@@ -246,10 +247,30 @@ def test_a_step_of_the_indicator_clicked_after_a_change_saves_the_page_first(app
     click(page, "nav.form-steps a:has-text('기관 정보 확인')")
 
     assert current.inner_text() == "1 기관 정보 확인"
-    assert posts == [f"{applicant.base_url}{step_url(draft, 'project')}"]
+    assert posts == [project]
     draft.refresh_from_db()
     assert draft.project_title == "물류 수요 예측 모델"
+
     click(page, "nav.form-steps a:has-text('과제')")
     assert page.input_value("#id_project_title") == "물류 수요 예측 모델"
     screenshots(page, "indicator-saved-the-step")
+
+    # Two clicks before the page leaves (a double click on a slow connection): one submission.
+    # The form's submissions are counted and held in the page, so that both clicks meet it.
+    page.fill("#id_project_title", "물류 수요 예측 모델 2")
+    submissions = page.evaluate(
+        """() => {
+            const form = document.querySelector("form[data-step-form]");
+            const sent = [];
+            form.addEventListener("submit", (event) => {
+                sent.push(event.submitter && event.submitter.value);
+                event.preventDefault();
+            });
+            const link = document.querySelector("nav.form-steps a[data-step=priority]");
+            link.click();
+            link.click();
+            return sent;
+        }"""
+    )
+    assert submissions == ["priority"]
     assert applicant.errors == []

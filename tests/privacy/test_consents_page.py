@@ -31,7 +31,7 @@ def test_the_page_shows_each_answer_given_at_sign_up_with_its_version(client):
     for label in ("이용약관", "개인정보 수집·이용 동의(필수)", "이름 수집·이용 동의(선택)"):
         assert label in html, label
     assert html.count("동의함") == 3 and TERMS_VERSION in html and PRIVACY_VERSION in html
-    assert "김하늘" in html and "동의를 철회하고 이름 삭제" in html
+    assert "김하늘" in html and "동의 철회 및 이름 삭제" in html
     assert f'href="{reverse("account_delete")}"' in html
 
 
@@ -57,7 +57,7 @@ def test_withdrawing_the_name_consent_erases_the_name_and_records_a_new_answer(c
     assert answers[-1].version == PRIVACY_VERSION
     html = page(client)
     assert "동의하지 않음" in html and "김하늘" not in html
-    assert "동의를 철회했고 이름을 삭제했습니다" in html
+    assert "동의를 철회하여 이름을 삭제했습니다" in html
 
 
 def test_agreeing_later_keeps_the_name_and_a_blank_name_is_refused(client):
@@ -67,7 +67,9 @@ def test_agreeing_later_keeps_the_name_and_a_blank_name_is_refused(client):
 
     refused = client.post(reverse("consents"), {"action": "agree", "name": "  "}, HTTP_ACCEPT_LANGUAGE="ko")
 
-    assert refused.status_code == 200 and "이름 수집에 동의하려면 이름을 입력해 주세요" in refused.content.decode()
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "이름 수집에 동의하려면 이름을 입력해 주세요" in html
+    assert "<title>오류: 내 동의 내역" in html and 'id="error-summary"' in html and 'href="#id_name"' in html
     assert not Consent.objects.filter(user=user).exists()
 
     client.post(reverse("consents"), {"action": "agree", "name": " 이도윤 "})
@@ -95,3 +97,44 @@ def test_the_page_is_for_logged_in_people_and_answers_only_for_oneself(client):
 def test_the_footer_links_the_page_for_every_logged_in_person(client, applicant):
     client.force_login(applicant)
     assert f'href="{reverse("consents")}"' in client.get(reverse("home")).content.decode()
+
+
+def test_a_name_kept_without_a_recorded_consent_is_shown_and_can_be_erased(client):
+    # Set by an administrator, or kept from before the consents were recorded.
+    user = make_user("admin-named@example.kr", first_name="박서준", last_name="")
+    client.force_login(user)
+
+    html = page(client)
+    assert "박서준" in html and 'value="withdraw"' in html and 'value="agree"' not in html
+
+    client.post(reverse("consents"), {"action": "withdraw"})
+
+    user.refresh_from_db()
+    assert user.get_full_name() == ""
+    assert not Consent.objects.get(user=user).agreed
+
+
+def test_an_agreement_given_without_a_name_offers_both_to_give_one_and_to_withdraw(client):
+    user = make_user("agreed-blank@example.kr")
+    services.consents_record(
+        user=user,
+        answers={
+            ConsentItem.TERMS: True,
+            ConsentItem.PRIVACY_REQUIRED: True,
+            ConsentItem.PRIVACY_OPTIONAL_NAME: True,
+        },
+    )
+    client.force_login(user)
+
+    html = page(client)
+
+    assert 'value="agree"' in html and 'value="withdraw"' in html
+
+
+def test_staff_are_told_to_ask_an_administrator_not_sent_to_a_page_that_refuses_them(client, reviewer):
+    client.force_login(reviewer)
+
+    html = page(client)
+
+    assert "관리자에게 요청해 주세요" in html
+    assert f'href="{reverse("account_delete")}"' not in html
