@@ -16,7 +16,7 @@ from portal import data_version
 from portal.errors import DomainError
 from privacy.documents import REQUIRED, VERSIONS, ConsentItem
 from privacy.models import Consent
-from privacy.selectors import closed_by_an_administrator
+from privacy.selectors import closed_by_an_administrator, consents_current
 
 
 @transaction.atomic
@@ -34,16 +34,21 @@ def consents_record(*, user: User, answers: dict[str, bool]) -> list[Consent]:
 
 
 @transaction.atomic
-def name_consent_set(*, actor: User, agreed: bool, name: str = "") -> Consent:
+def name_consent_set(*, actor: User, agreed: bool, name: str = "") -> Consent | None:
     """Give or withdraw the optional consent to the collection of one's name (개인정보 보호법
     제37조: a consent is withdrawn as easily as it was given). Withdrawn, the name is erased at
     once, however it came to be kept (given at sign-up, or set by an administrator before the
     consents were recorded); given, ``name`` is kept (it must not be blank: a consent to nothing
-    is not asked for). Each answer is a new row at the document's current version."""
+    is not asked for). Each answer is a new row at the document's current version; withdrawing
+    what is already withdrawn, with no name kept, records nothing and returns ``None``."""
     user = User.objects.select_for_update().get(pk=actor.pk)
     name = name.strip()
     if agreed and not name:
         raise DomainError(_("Give your name to agree to its collection."))
+    if not agreed and not (user.first_name or user.last_name):
+        last = consents_current(user)[ConsentItem.PRIVACY_OPTIONAL_NAME]
+        if last is None or not last.agreed:
+            return None
     consent = Consent.objects.create(
         user=user,
         item=ConsentItem.PRIVACY_OPTIONAL_NAME,

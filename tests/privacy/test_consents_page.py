@@ -138,3 +138,11 @@ def test_staff_are_told_to_ask_an_administrator_not_sent_to_a_page_that_refuses_
 
     assert "관리자에게 요청해 주세요" in html
     assert f'href="{reverse("account_delete")}"' not in html
+
+
+def test_withdrawing_again_records_nothing_new():
+    user = make_user("twice@example.kr", first_name="하나")
+    services.name_consent_set(actor=user, agreed=False)
+    services.name_consent_set(actor=user, agreed=False)
+
+    assert Consent.objects.filter(user=user).count() == 1

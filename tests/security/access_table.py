@@ -290,6 +290,11 @@ ACCESS: dict[str, Entry] = {
     # The policies are public.
     "privacy_policy": Entry("/privacy/", get=EVERYONE, post=EVERYONE),
     "terms": Entry("/terms/", get=EVERYONE, post=EVERYONE),
+    # One's own consents, for anyone logged in. Withdrawing the optional one (the name) acts on
+    # one's own account only; the world's people keep no name, so there is nothing to withdraw
+    # and the page comes back (tests/privacy/test_consents_page.py withdraws a kept one).
+    "consents": Entry("/accounts/consents/", data=lambda w: {"action": "withdraw"},
+        get=LOGGED_IN, post=LOGGED_IN_REDIRECT),
     # Deleting one's own account with the right password: the owner (the only owner of an
     # organisation with another member) and staff are refused on the page; the others are deleted.
     "account_delete": Entry("/accounts/delete/", data=lambda w: {"password": PASSWORD, "confirm": "on"},
