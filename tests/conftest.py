@@ -56,6 +56,10 @@ SQLITE_PASS = {
 }
 
 
+# First, so that pytest-xdist's own hook, which writes the ``xdist_group`` marks into the test ids
+# ("…@group"), sees the marks added here whatever the plugins' order. (Grouping needs pytest < 9.2:
+# requirements-dev.txt says why.)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     from tests.processes import ROOT
 
