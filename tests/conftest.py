@@ -1,6 +1,7 @@
 """The named cast of users, and isolation between tests."""
 
 import fcntl
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -85,12 +86,15 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _one_test_with_many_connections_at_a_time(request):
-    """A test marked ``many_connections`` opens dozens of database connections at once (a thread
-    each, e.g. 64 approvals racing). PostgreSQL serves ``max_connections`` (100 by default, 3 kept
-    for superusers) to everyone: two such tests on two xdist workers at once, beside the others'
-    servers and Celery workers, ran out ("sorry, too many clients already"). They take turns
-    through an exclusive lock on a file all the workers (and any other run of the suite here) share."""
-    if request.node.get_closest_marker("many_connections") is None:
+    """A test marked ``many_connections(n)`` opens up to ``n`` database connections at once (a
+    thread each, e.g. 64 approvals racing). PostgreSQL serves ``max_connections`` (100 by default, 3
+    kept for superusers) to everyone: two such tests on two xdist workers at once, beside the
+    others' servers and Celery workers, ran out ("sorry, too many clients already"). They take
+    turns through an exclusive lock on a file all the workers (and any other run of the suite here)
+    share, and, holding it, wait (at most two minutes) until the server has ``n`` connections free
+    and a few to spare: the other workers use between 5 and 40 meanwhile (a gunicorn, a Celery worker)."""
+    marker = request.node.get_closest_marker("many_connections")
+    if marker is None:
         yield
         return
     from tests.processes import ROOT
@@ -100,9 +104,30 @@ def _one_test_with_many_connections_at_a_time(request):
     with lock_path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
+            _wait_for_free_connections(request, needed=marker.args[0] if marker.args else 64)
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _wait_for_free_connections(request, *, needed: int, spare: int = 5, timeout: float = 120) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    query = """
+        SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+               - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')
+    """
+    deadline = time.monotonic() + timeout
+    with request.getfixturevalue("django_db_blocker").unblock():
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(query)
+                free = cursor.fetchone()[0]
+            if free >= needed + spare or time.monotonic() > deadline:
+                return
+            time.sleep(0.5)
 
 
 @pytest.fixture(autouse=True)

@@ -118,7 +118,7 @@ def period(start_offset: int, length: int) -> tuple[date, date]:
 # --- Concurrent approvals -----------------------------------------------------------------------
 
 
-@pytest.mark.many_connections  # a thread and a connection per job
+@pytest.mark.many_connections(64)  # a thread and a connection per job
 def test_sixty_four_concurrent_one_unit_approvals_fill_a_pool_of_ten_exactly_every_time():
     # SQLite lets one writer in at a time: two rounds show the same outcome without the 20 rounds'
     # cost. On PostgreSQL the rounds give the interleavings many chances to differ.
@@ -146,7 +146,7 @@ def test_sixty_four_concurrent_one_unit_approvals_fill_a_pool_of_ten_exactly_eve
         assert ledger.ledger_drift() == [], context
 
 
-@pytest.mark.many_connections  # a thread and a connection per job
+@pytest.mark.many_connections(40)  # a thread and a connection per job
 def test_random_sizes_requested_at_once_never_grant_more_than_the_pool_on_any_day():
     rng = random.Random(20310101)
     pool = make_pool(37, name="H100 GPU")
@@ -173,7 +173,7 @@ def test_random_sizes_requested_at_once_never_grant_more_than_the_pool_on_any_da
             assert capacity.availability(pool.pk, item.starts_on, item.ends_on).free < item.quantity
 
 
-@pytest.mark.many_connections  # a thread and a connection per job
+@pytest.mark.many_connections(32)  # a thread and a connection per job
 def test_provisions_and_releases_interleaved_leave_the_ledger_equal_to_the_allocations():
     pool = make_pool(30, name="A100 GPU busy")
     calls = open_calls(pool, count=4)
@@ -209,7 +209,7 @@ def test_provisions_and_releases_interleaved_leave_the_ledger_equal_to_the_alloc
     assert ledger.ledger_drift() == []
 
 
-@pytest.mark.many_connections  # a thread and a connection per job
+@pytest.mark.many_connections(32)  # a thread and a connection per job
 def test_grants_spanning_gpu_and_storage_in_either_order_never_deadlock():
     gpu = make_pool(20, name="A100 GPU shared")
     storage = make_pool(100, name="Storage shared", kind=Offering.Kind.STORAGE, unit=Offering.Unit.TB)
@@ -237,7 +237,7 @@ def test_grants_spanning_gpu_and_storage_in_either_order_never_deadlock():
     assert ledger.ledger_drift() == []
 
 
-@pytest.mark.many_connections  # a thread and a connection per job
+@pytest.mark.many_connections(32)  # a thread and a connection per job
 def test_batch_approvals_racing_each_other_and_single_approvals_never_over_commit_nor_deadlock():
     rng = random.Random(20310415)
     gpu = make_pool(37, name="H100 GPU batches")
