@@ -87,9 +87,8 @@ def account_deletion_obstacles(user: User) -> list[str]:
     """What stands between ``user`` and deleting their account, in their words (empty: nothing).
 
     Staff and evaluator accounts are not deleted by their holders (``closed_by_an_administrator``).
-    The only owner of an organisation that
-    has other members hands the ownership to one of them first, so that it is never left with
-    no one to answer its requests to join and its invitations.
+    The only owner of an organisation that has other members hands the ownership to one of them
+    first, so that it is never left with no one to answer its requests to join and its invitations.
     """
     if user.is_staff or user.is_superuser:
         return [_("Staff accounts are closed by an administrator, not deleted here. Ask an administrator.")]
@@ -122,9 +121,9 @@ def account_delete(*, actor: User) -> None:
     login is possible), the confirmed addresses, second factors, language choice, memberships,
     waiting requests to join, invitations not accepted, and the address and body of every e-mail
     the portal logged to it (and the address where other e-mails quoted it), and what the apps
-    above keep (``register_account_eraser``: the API tokens). Kept: what was done
-    for an organisation (applications, decisions, allocations, reports), which stays with it, and
-    the consents given (with the pseudonym). Refused with ``AccountDeletionRefused`` while
+    above keep (``register_account_eraser``: the API tokens). Kept: what was done for an
+    organisation (applications, decisions, allocations, reports), which stays with it, and the
+    consents given (with the pseudonym). Refused with ``AccountDeletionRefused`` while
     ``account_deletion_obstacles`` names anything. Not idempotent: a deleted account cannot act.
     """
     user = User.objects.select_for_update().get(pk=actor.pk)

@@ -39,13 +39,13 @@ def consents(request: AuthenticatedRequest) -> HttpResponse:
     if action in ("agree", "withdraw") and (action == "withdraw" or form.is_valid()):
         try:
             name = form.cleaned_data["name"] if action == "agree" else ""
-            services.name_consent_set(actor=request.user, agreed=action == "agree", name=name)
+            recorded = services.name_consent_set(actor=request.user, agreed=action == "agree", name=name)
         except DomainError as error:
             form.add_error("name", str(error))
         else:
             if action == "agree":
                 messages.success(request, _("Your consent is recorded and your name kept."))
-            else:
+            elif recorded is not None:  # nothing was kept nor agreed to: nothing to say
                 messages.success(request, _("Your consent is withdrawn and your name erased."))
             return redirect("consents")
     current = selectors.consents_current(request.user)
