@@ -1,5 +1,4 @@
 import json
-import re
 from typing import Any, cast
 
 from django import forms
@@ -132,7 +131,7 @@ class JoinRequestForm(forms.Form):
         # The message is mailed to the owners from the portal's address: no links in it (it would
         # make the portal a sender of anyone's phishing), and on one line.
         message = " ".join(self.cleaned_data["message"].split())
-        if re.search(r"https?:|www\.|://", message, flags=re.IGNORECASE):
+        if services.message_has_link(message):
             raise ValidationError(_("Leave links out of the message; say who you are in words."))
         return message
 

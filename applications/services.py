@@ -5,6 +5,7 @@ refuses with an ``ApplicationError`` (whose message is for the user) when a rule
 records a history row for status changes and sends e-mail only after the commit.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -271,6 +272,23 @@ def membership_make_owner(*, actor: User, membership: Membership) -> Membership:
 
 # How many requests one person may have waiting at once: each e-mails an organisation's owners.
 JOIN_REQUESTS_PENDING_PER_USER = 3
+# A request's message is mailed to the owners from the portal's address: it may hold no link, or
+# the portal would send anyone's phishing. A scheme, "www.", or a bare domain that mail programs
+# turn into a link ("evil.example.com/login", "bit.ly/x"); an e-mail address is allowed (who the
+# requester is), and so are names with a dot that are no domain ("Node.js", "ver.2").
+_MESSAGE_LINK = re.compile(
+    r"[a-z][a-z0-9+.-]*://|https?:|www\.|(?<![@\w.-])(?:[a-z0-9-]+\.)+"
+    r"(?:com|net|org|kr|io|co|me|ai|ly|gl|gg|to|cc|tv|info|biz|xyz|app|dev|site|online|link|live|shop|"
+    r"top|club|page|tech|store|cloud|click|icu|us|uk|jp|cn|ru|de)\b(?!@|\.[a-z0-9-])",
+    re.IGNORECASE,
+)
+
+
+def message_has_link(message: str) -> bool:
+    """Whether ``message`` holds something a mail program would show as a link."""
+    return _MESSAGE_LINK.search(message) is not None
+
+
 # After a decline, how long before the same person may ask the same organisation again (its
 # owners are not e-mailed again and again by someone they said no to).
 JOIN_REQUEST_RETRY_AFTER = timedelta(days=7)
@@ -282,8 +300,8 @@ def join_request_create(*, actor: User, registration_number: str, message: str =
     its owners are e-mailed and decide. Idempotent: a request already waiting is returned as it is.
 
     Refused when no organisation has the number, when the actor is already a member, within
-    ``JOIN_REQUEST_RETRY_AFTER`` of this organisation's decline of their last request, and beyond
-    ``JOIN_REQUESTS_PENDING_PER_USER`` requests waiting at once.
+    ``JOIN_REQUEST_RETRY_AFTER`` of this organisation's decline of their last request, beyond
+    ``JOIN_REQUESTS_PENDING_PER_USER`` requests waiting at once, and when the message holds a link.
     """
     organization = Organization.objects.select_for_update().filter(registration_number=registration_number).first()
     if organization is None:
@@ -313,6 +331,8 @@ def join_request_create(*, actor: User, registration_number: str, message: str =
             _("You have %(count)s requests waiting for an answer. Wait for them before asking again.")
             % {"count": JOIN_REQUESTS_PENDING_PER_USER}
         )
+    if message_has_link(message):
+        raise ApplicationError(_("Leave links out of the message; say who you are in words."))
     join_request = JoinRequest.objects.create(organization=organization, user=actor, message=message.strip())
     emails.send_join_request(join_request.pk)  # recorded now, delivered after the commit
     return join_request

@@ -145,6 +145,35 @@ def test_the_message_to_the_owners_carries_no_link(client, organization, newcome
     assert not JoinRequest.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("message", "link"),
+    [
+        ("확인: https://evil.example/login", True),
+        ("www.naver.com 에서 확인해 주세요", True),
+        ("evil.example.com/login 에서 확인", True),  # mail programs link a bare domain
+        ("bit.ly/3xYz", True),
+        ("자세한 내용은 portal-login.kr 참고", True),
+        ("ftp://files.example", True),
+        ("kim@company.co.kr 로 연락 주세요", False),  # an address says who one is
+        ("first.last@example.com", False),
+        ("Node.js와 PyTorch로 모델을 학습합니다", False),
+        ("ver.2 모델, 3.5 GPU", False),
+        ("광주 AI 기업 연구소장입니다", False),
+    ],
+)
+def test_what_counts_as_a_link_in_a_message(message, link):
+    assert services.message_has_link(message) is link
+
+
+def test_the_service_refuses_a_link_the_form_would_have_caught(organization, newcomer):
+    with pytest.raises(services.ApplicationError, match="링크를 넣을 수 없습니다"):
+        services.join_request_create(
+            actor=newcomer, registration_number=organization.registration_number, message="bit.ly/3xYz 확인"
+        )
+    assert not JoinRequest.objects.exists()
+    assert deliver_queued() == []
+
+
 def test_a_declined_requester_asks_the_same_organisation_again_only_after_a_week(organization, applicant, newcomer):
     first = services.join_request_create(actor=newcomer, registration_number=organization.registration_number)
     declined = services.join_request_decline(actor=applicant, join_request=first)
