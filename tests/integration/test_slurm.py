@@ -147,6 +147,13 @@ def accounting(cluster: SlurmCluster, job: str) -> tuple[str, int, int]:
     return state, int(start) if start.isdigit() else 0, int(end) if end.isdigit() else 0
 
 
+def within_line(cluster: SlurmCluster, job: str) -> str:
+    """The job's line as the usage source's query prints it (its allocated TRES and times)."""
+    return cluster.run(
+        "sacct", "-n", "-P", "-X", "-j", job, "--format=alloctres,start,end", check=False, SLURM_TIME_FORMAT="%s"
+    ).stdout.strip()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_approval_becomes_a_slurm_account_whose_gpu_limit_slurm_enforces_and_whose_usage_comes_back(
     slurm, settings, task_queue, start_worker, unix_login
@@ -185,6 +192,14 @@ def test_an_approval_becomes_a_slurm_account_whose_gpu_limit_slurm_enforces_and_
     assert ended > started
     window_end = datetime.now(tz=timezone.get_current_timezone()).replace(microsecond=0) + timedelta(seconds=1)
     source = SlurmSource(window=lambda day: (window_start, window_end))
+
+    # Once (in one CI run of many, the machine loaded) the window's query found nothing yet,
+    # although `sacct -j` had the job done: the collection reads what the window's query reads.
+    def in_the_window() -> bool:
+        line = within_line(slurm, within)
+        return "gres/gpu" in line and f"|{line}" in source.jobs([account], window_start, window_end)
+
+    slurm.wait_until(in_the_window, "the job in sacct's window", 30)
     yesterday = timezone.localdate() - timedelta(days=1)
     usage_collect(day=yesterday, source=source)
     record = UsageRecord.objects.get(allocation=allocation, day=yesterday)
