@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.http import AuthenticatedRequest
 from portal.errors import DomainError
 from privacy import selectors, services
-from privacy.documents import PRIVACY_VERSION, REQUIRED, TERMS_VERSION, ConsentItem, document_template
+from privacy.documents import PRIVACY_VERSION, TERMS_VERSION, ConsentItem, document_template
 from privacy.forms import AccountDeleteForm, NameConsentForm
 
 
@@ -54,10 +54,7 @@ def consents(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "privacy/consents.html",
         {
-            "rows": [
-                {"item": ConsentItem(item), "consent": current[item], "required": item in REQUIRED}
-                for item in ConsentItem.values
-            ],
+            "rows": [{"item": ConsentItem(item), "consent": current[item]} for item in ConsentItem.values],
             "form": form,
             "error_list": [(f"id_{field}", error) for field, errors in form.errors.items() for error in errors],
             "focus_errors": bool(form.errors),

@@ -16,6 +16,10 @@ ACCOUNT = {"email": "new@example.kr", "password1": "a-long-and-unusual-passphras
 ACCOUNT["password2"] = ACCOUNT["password1"]
 
 
+def agree_to_everything(user) -> None:
+    services.consents_record(user=user, answers=dict.fromkeys(ConsentItem.values, True))
+
+
 def page(client) -> str:
     response = client.get(reverse("consents"), HTTP_ACCEPT_LANGUAGE="ko")
     assert response.status_code == 200
@@ -37,14 +41,7 @@ def test_the_page_shows_each_answer_given_at_sign_up_with_its_version(client):
 
 def test_withdrawing_the_name_consent_erases_the_name_and_records_a_new_answer(client):
     user = make_user("named@example.kr", first_name="김하늘", last_name="")
-    services.consents_record(
-        user=user,
-        answers={
-            ConsentItem.TERMS: True,
-            ConsentItem.PRIVACY_REQUIRED: True,
-            ConsentItem.PRIVACY_OPTIONAL_NAME: True,
-        },
-    )
+    agree_to_everything(user)
     client.force_login(user)
 
     response = client.post(reverse("consents"), {"action": "withdraw"}, HTTP_ACCEPT_LANGUAGE="ko")
@@ -116,14 +113,7 @@ def test_a_name_kept_without_a_recorded_consent_is_shown_and_can_be_erased(clien
 
 def test_an_agreement_given_without_a_name_offers_both_to_give_one_and_to_withdraw(client):
     user = make_user("agreed-blank@example.kr")
-    services.consents_record(
-        user=user,
-        answers={
-            ConsentItem.TERMS: True,
-            ConsentItem.PRIVACY_REQUIRED: True,
-            ConsentItem.PRIVACY_OPTIONAL_NAME: True,
-        },
-    )
+    agree_to_everything(user)
     client.force_login(user)
 
     html = page(client)
